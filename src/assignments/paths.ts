@@ -1,0 +1,29 @@
+import { badRequest } from '../graph/errors';
+
+/**
+ * Path ids become Table Storage keys (or properties next to them), so they must be keys the service
+ * accepts: no / \ # ?, no control characters, at most 512 characters (Azurite's limit; the service
+ * allows 1 KiB). Anything else is the caller's mistake: a 400 naming the segment, never a storage error.
+ */
+export const MAX_KEY_LENGTH = 512;
+// eslint-disable-next-line no-control-regex
+const FORBIDDEN_IN_KEY = /[/\\#?\u0000-\u001f\u007f-\u009f]/;
+
+export function keySegment(params: Record<string, string | undefined>, name: string): string {
+  const value = params[name];
+  if (value === undefined || value.length === 0) throw badRequest(`The segment '${name}' of the request path is empty.`);
+  if (value.length > MAX_KEY_LENGTH) {
+    throw badRequest(`The segment '${name}' of the request path is longer than ${MAX_KEY_LENGTH} characters.`);
+  }
+  if (FORBIDDEN_IN_KEY.test(value)) {
+    throw badRequest(
+      `The segment '${name}' of the request path contains a character that is not allowed in an id: / \\ # ? or a control character.`,
+    );
+  }
+  return value;
+}
+
+/** An id inside an OData key literal: quotes doubled, then URL-escaped, as Graph writes them. */
+export function keyLiteral(id: string): string {
+  return `('${encodeURIComponent(id.replace(/'/g, "''"))}')`;
+}

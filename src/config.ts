@@ -1,0 +1,103 @@
+import { z } from 'zod';
+
+/**
+ * Every setting the app reads, parsed once with zod. A bad value stops start-up with an error that
+ * names the setting, instead of surfacing later as a 500 on some request.
+ *
+ * Storage follows the Functions identity-based connection convention for the connection named
+ * ASSIGNMENTS_STORAGE: either a connection string in ASSIGNMENTS_STORAGE (Azurite, local), or
+ * ASSIGNMENTS_STORAGE__tableServiceUri with a managed identity (ASSIGNMENTS_STORAGE__clientId for a
+ * user-assigned one).
+ */
+
+export const STORAGE_CONNECTION = 'ASSIGNMENTS_STORAGE';
+
+const onOff = z.enum(['on', 'off']);
+const positiveInt = z.coerce.number().int().positive();
+
+const settingsSchema = z
+  .object({
+    ASSIGNMENTS_STORAGE: z.string().trim().min(1).optional(),
+    ASSIGNMENTS_STORAGE__tableServiceUri: z.url({ protocol: /^https?$/ }).optional(),
+    ASSIGNMENTS_STORAGE__clientId: z.string().trim().min(1).optional(),
+    ASSIGNMENTS_STORAGE__credential: z.enum(['managedidentity']).optional(),
+    ASSIGNMENTS_TABLE: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'a table name is 3-63 letters and digits, starting with a letter')
+      .default('EnrollmentConfigurationAssignments'),
+    STORAGE_TIMEOUT_MS: positiveInt.max(60_000).default(4_000),
+    AUTH_MODE: z.enum(['dev', 'apikey']).default('dev'),
+    AUTH_API_KEYS: z.string().optional(),
+  })
+  .superRefine((s, ctx) => {
+    if (!s.ASSIGNMENTS_STORAGE && !s.ASSIGNMENTS_STORAGE__tableServiceUri) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [STORAGE_CONNECTION],
+        message: `set ${STORAGE_CONNECTION} (a connection string) or ${STORAGE_CONNECTION}__tableServiceUri (managed identity)`,
+      });
+    }
+    if (s.AUTH_MODE === 'apikey' && splitList(s.AUTH_API_KEYS).length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['AUTH_API_KEYS'], message: 'AUTH_MODE=apikey needs at least one key' });
+    }
+  });
+
+export type StorageSettings =
+  | { kind: 'connectionString'; connectionString: string }
+  | { kind: 'identity'; tableServiceUri: string; clientId?: string; managedIdentity: boolean };
+
+export interface AppConfig {
+  storage: StorageSettings;
+  tableName: string;
+  storageTimeoutMs: number;
+  auth: { mode: 'dev' } | { mode: 'apikey'; apiKeys: string[] };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function splitList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v.length > 0);
+}
+
+/** Empty strings mean "not set", as in app settings where a blank value is common. */
+function withoutBlanks(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v.trim() !== '') out[k] = v;
+  return out;
+}
+
+export function parseConfig(env: NodeJS.ProcessEnv): AppConfig {
+  const result = settingsSchema.safeParse(withoutBlanks(env));
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${String(i.path[0] ?? 'settings')}: ${i.message}`);
+    throw new ConfigError(`Invalid settings: ${problems.join('; ')}`);
+  }
+  const s = result.data;
+  const storage: StorageSettings = s.ASSIGNMENTS_STORAGE__tableServiceUri
+    ? {
+        kind: 'identity',
+        tableServiceUri: s.ASSIGNMENTS_STORAGE__tableServiceUri,
+        clientId: s.ASSIGNMENTS_STORAGE__clientId,
+        managedIdentity: s.ASSIGNMENTS_STORAGE__credential === 'managedidentity' || !!s.ASSIGNMENTS_STORAGE__clientId,
+      }
+    : { kind: 'connectionString', connectionString: s.ASSIGNMENTS_STORAGE as string };
+  return {
+    storage,
+    tableName: s.ASSIGNMENTS_TABLE,
+    storageTimeoutMs: s.STORAGE_TIMEOUT_MS,
+    auth: s.AUTH_MODE === 'apikey' ? { mode: 'apikey', apiKeys: splitList(s.AUTH_API_KEYS) } : { mode: 'dev' },
+  };
+}
+
+let cached: AppConfig | undefined;
+
+/** The process's settings, parsed on first use. */
+export function getConfig(): AppConfig {
+  cached ??= parseConfig(process.env);
+  return cached;
+}

@@ -1,0 +1,5 @@
+import { app } from '@azure/functions';
+import { assignmentRoutes } from '../routes';
+import { register } from '../registration';
+
+register(app, assignmentRoutes);

@@ -1,0 +1,5 @@
+import { app } from '@azure/functions';
+import { fallbackRoutes } from '../routes';
+import { register } from '../registration';
+
+register(app, fallbackRoutes);

@@ -1,0 +1,88 @@
+import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { v4 as uuidv4 } from 'uuid';
+import { getConfig, type AppConfig } from '../config';
+import { authenticate, type Access } from './auth';
+import { errorBody, GraphError, unknownError } from './errors';
+
+/** Graph's media type for success bodies; both official clients parse only when it starts with application/json. */
+export const SUCCESS_CONTENT_TYPE =
+  'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
+export const ERROR_CONTENT_TYPE = 'application/json';
+
+export interface GraphRequest {
+  request: HttpRequest;
+  context: InvocationContext;
+  config: AppConfig;
+  requestId: string;
+  clientRequestId: string;
+  /** The request's own origin plus /beta: the base of every link this app writes. */
+  serviceRoot: string;
+}
+
+export interface GraphResult {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface HandlerOptions {
+  /** Whether the route needs a bearer token, and for what; undefined means no auth (health, metadata). */
+  access?: Access;
+}
+
+export function serviceRootOf(url: string): string {
+  return `${new URL(url).origin}/beta`;
+}
+
+function commonHeaders(g: Pick<GraphRequest, 'requestId' | 'clientRequestId'>): Record<string, string> {
+  return { 'request-id': g.requestId, 'client-request-id': g.clientRequestId, 'Cache-Control': 'no-cache' };
+}
+
+export function errorResponse(err: GraphError, requestId: string, clientRequestId: string): HttpResponseInit {
+  return {
+    status: err.status,
+    headers: {
+      ...commonHeaders({ requestId, clientRequestId }),
+      ...err.headers,
+      'Content-Type': ERROR_CONTENT_TYPE,
+    },
+    body: JSON.stringify(errorBody(err, requestId, clientRequestId)),
+  };
+}
+
+/**
+ * Wraps a route's logic with what every Graph response shares: request ids, auth, the error envelope,
+ * and the success media type. Anything the logic throws that is not a GraphError becomes a generic 500:
+ * internal messages and stacks go to the log, never to the caller.
+ */
+export function graphHandler(logic: (g: GraphRequest) => Promise<GraphResult>, options: HandlerOptions = {}): HttpHandler {
+  return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    const requestId = uuidv4();
+    const clientRequestId = request.headers.get('client-request-id')?.trim() || requestId;
+    try {
+      const config = getConfig();
+      if (options.access) authenticate(request.headers.get('authorization'), config.auth);
+      const g: GraphRequest = {
+        request,
+        context,
+        config,
+        requestId,
+        clientRequestId,
+        serviceRoot: serviceRootOf(request.url),
+      };
+      const result = await logic(g);
+      const headers: Record<string, string> = { ...commonHeaders(g), ...result.headers };
+      if (result.body === undefined) return { status: result.status, headers };
+      headers['Content-Type'] = SUCCESS_CONTENT_TYPE;
+      headers['OData-Version'] = '4.0';
+      return { status: result.status, headers, body: JSON.stringify(result.body) };
+    } catch (err) {
+      if (err instanceof GraphError) {
+        if (err.status >= 500) context.warn(`${request.method} ${new URL(request.url).pathname}: ${err.status} ${err.code} (${err.message})`);
+        return errorResponse(err, requestId, clientRequestId);
+      }
+      context.error(`Unhandled error for request-id ${requestId}:`, err);
+      return errorResponse(unknownError(), requestId, clientRequestId);
+    }
+  };
+}

@@ -1,0 +1,51 @@
+import type { HttpHandler, HttpMethod } from '@azure/functions';
+import { createAssignment } from './assignments/handlers';
+import { methodNotAllowed, notFound } from './graph/errors';
+import { graphHandler } from './graph/handler';
+import { health } from './health';
+import { matchRoute } from './routing';
+
+/**
+ * The route table: every function the app registers, in one place. Paths match Graph's (host.json
+ * sets the route prefix to ""), so a Graph client only needs its base URL changed.
+ */
+
+export interface RouteDefinition {
+  name: string;
+  route: string;
+  methods: HttpMethod[];
+  handler: HttpHandler;
+}
+
+export const INVITATION_ASSIGNMENTS =
+  'beta/invitations/{invitationsId}/invitedUser/deviceEnrollmentConfigurations/{deviceEnrollmentConfigurationId}/assignments';
+
+export const assignmentRoutes: RouteDefinition[] = [
+  { name: 'createAssignment', route: INVITATION_ASSIGNMENTS, methods: ['POST'], handler: createAssignment },
+];
+
+export const healthRoutes: RouteDefinition[] = [{ name: 'health', route: 'health', methods: ['GET'], handler: health }];
+
+const ALL_METHODS: HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
+
+/** Known routes, for telling a wrong method (405) from an unknown path (404). */
+function knownRoutes(): RouteDefinition[] {
+  return [...assignmentRoutes, ...healthRoutes];
+}
+
+/**
+ * Everything no other function matched: Graph's 404 for an unknown path, or 405 with Allow when the
+ * path is known but the method is not.
+ */
+export const fallback = graphHandler(async (g) => {
+  const pathname = new URL(g.request.url).pathname;
+  const allowed = knownRoutes()
+    .filter((r) => matchRoute(r.route, pathname) !== undefined)
+    .flatMap((r) => r.methods);
+  if (allowed.length > 0) throw methodNotAllowed(g.request.method, [...new Set(allowed)]);
+  throw notFound(`Resource not found for the segment '${pathname.split('/').filter(Boolean).pop() ?? ''}'.`);
+});
+
+export const fallbackRoutes: RouteDefinition[] = [
+  { name: 'fallback', route: '{*path}', methods: ALL_METHODS, handler: fallback },
+];

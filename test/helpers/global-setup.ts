@@ -1,0 +1,14 @@
+import { freePort, startAzurite, type RunningAzurite } from '../../tools/azurite';
+
+declare global {
+  // eslint-disable-next-line no-var
+  var __AZURITE__: RunningAzurite | undefined;
+}
+
+/** Starts one real Azurite for the run; test workers inherit its connection string through the environment. */
+export default async function globalSetup(): Promise<void> {
+  const azurite = await startAzurite({ tablePort: await freePort() });
+  globalThis.__AZURITE__ = azurite;
+  process.env.TEST_AZURITE_CONNECTION = azurite.connectionString;
+  process.env.TEST_AZURITE_TABLE_PORT = String(azurite.tablePort);
+}

@@ -1,0 +1,299 @@
+/**
+ * A local stand-in for the Azure Functions host and Node worker, for machines without Core Tools.
+ *
+ * It loads the app the way the worker does: `require('@azure/functions-core')` is answered with this
+ * runner's registry (the worker overrides Module.prototype.require the same way), the files named by
+ * package.json `main` are loaded, and their registerFunction(metadata, callback) calls are collected.
+ * Each HTTP request goes through the programming model the app handed over (getInvocationModel →
+ * getArguments → invokeFunction → getResponse), so the library's own request and response conversion
+ * runs exactly as in production. Not deployed (.funcignore).
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Module from 'node:module';
+import path from 'node:path';
+import { compareRoutes, matchRoute } from '../src/routing';
+
+interface RpcBinding {
+  type: string;
+  direction: string;
+  route?: string;
+  methods?: string[];
+  authLevel?: string;
+  [key: string]: unknown;
+}
+
+export interface FunctionMetadata {
+  name: string;
+  bindings: Record<string, RpcBinding>;
+  [key: string]: unknown;
+}
+
+interface RegisteredFunction {
+  metadata: FunctionMetadata;
+  callback: (...args: unknown[]) => unknown;
+  triggerName: string;
+  route: string;
+  methods: string[];
+}
+
+interface InvocationModel {
+  getArguments(): Promise<{ context: unknown; inputs: unknown[] }>;
+  invokeFunction(context: unknown, inputs: unknown[], handler: (...args: unknown[]) => unknown): Promise<unknown>;
+  getResponse(context: unknown, result: unknown): Promise<{ returnValue?: { http?: RpcHttpResponse } }>;
+}
+
+interface ProgrammingModel {
+  getInvocationModel(coreCtx: unknown): InvocationModel;
+  getCapabilities?(capabilities: Record<string, string>): Promise<Record<string, string>>;
+}
+
+interface RpcHttpResponse {
+  statusCode?: string;
+  headers?: Record<string, string>;
+  body?: { string?: string; bytes?: Uint8Array } | null;
+}
+
+class Disposable {
+  constructor(private readonly onDispose: () => void) {}
+  static from(...items: Array<{ dispose(): void }>): Disposable {
+    return new Disposable(() => items.forEach((i) => i.dispose()));
+  }
+  dispose(): void {
+    this.onDispose();
+  }
+}
+
+type LogFn = (level: string, category: string, message: string) => void;
+
+const defaultLog: LogFn = (level, _category, message) => {
+  if (level === 'error' || level === 'critical') console.error(message);
+  else if (level === 'warning') console.warn(message);
+  else if (level !== 'trace' && level !== 'debug') console.log(message);
+};
+
+/** The registry the app registers into; it stands in for the worker's `@azure/functions-core`. */
+export function createCoreApi(log: LogFn = defaultLog) {
+  const functions: Array<{ metadata: FunctionMetadata; callback: (...args: unknown[]) => unknown }> = [];
+  let programmingModel: ProgrammingModel | undefined;
+  const api = {
+    version: '3.10.1',
+    hostVersion: '4.1000.0',
+    Disposable,
+    functions,
+    get programmingModel() {
+      return programmingModel;
+    },
+    setProgrammingModel(model: ProgrammingModel) {
+      programmingModel = model;
+    },
+    getProgrammingModel() {
+      return programmingModel;
+    },
+    registerFunction(metadata: FunctionMetadata, callback: (...args: unknown[]) => unknown) {
+      functions.push({ metadata, callback });
+      return new Disposable(() => functions.splice(functions.findIndex((f) => f.metadata === metadata), 1));
+    },
+    registerHook() {
+      return new Disposable(() => undefined);
+    },
+    log(level: string, category: string, message: string) {
+      log(level, category, message);
+    },
+  };
+  return api;
+}
+
+export type CoreApi = ReturnType<typeof createCoreApi>;
+
+/** Answers require('@azure/functions-core') with `api` while `load` runs, as the worker does. */
+export function withCoreApi<T>(api: CoreApi, load: () => T): T {
+  type RequireFn = (this: NodeJS.Module, id: string) => unknown;
+  const proto = Module.prototype as unknown as { require: RequireFn };
+  const original = proto.require;
+  proto.require = function (this: NodeJS.Module, id: string) {
+    return id === '@azure/functions-core' ? api : original.call(this, id);
+  };
+  try {
+    return load();
+  } finally {
+    proto.require = original;
+  }
+}
+
+/** The files that package.json `main` names; a `*` in the file name is a glob, as the worker allows. */
+export function entryFiles(appRoot: string): string[] {
+  const pkg = JSON.parse(readFileSync(path.join(appRoot, 'package.json'), 'utf8')) as { main?: string };
+  if (!pkg.main) throw new Error('package.json has no "main": the worker would find no functions.');
+  const pattern = path.join(appRoot, pkg.main);
+  if (!pattern.includes('*')) return [pattern];
+  const dir = path.dirname(pattern);
+  if (!existsSync(dir)) throw new Error(`${path.relative(appRoot, dir)} does not exist: run "npm run build" first.`);
+  const re = new RegExp(`^${path.basename(pattern).replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
+  return readdirSync(dir)
+    .filter((f) => re.test(f))
+    .sort()
+    .map((f) => path.join(dir, f));
+}
+
+/** Values from local.settings.json, without overriding what the environment already sets (as `func start`). */
+export function loadLocalSettings(appRoot: string, env: NodeJS.ProcessEnv = process.env): void {
+  const file = path.join(appRoot, 'local.settings.json');
+  if (!existsSync(file)) return;
+  const settings = JSON.parse(readFileSync(file, 'utf8')) as { Values?: Record<string, string> };
+  for (const [key, value] of Object.entries(settings.Values ?? {})) env[key] ??= value;
+}
+
+export interface LoadedApp {
+  functions: RegisteredFunction[];
+  model: ProgrammingModel;
+  invoke(fn: RegisteredFunction, http: Record<string, unknown>): Promise<RpcHttpResponse>;
+}
+
+export function loadApp(appRoot: string, api: CoreApi = createCoreApi()): LoadedApp {
+  withCoreApi(api, () => {
+    for (const file of entryFiles(appRoot)) require(file);
+  });
+  const model = api.programmingModel;
+  if (!model) throw new Error('The app registered no functions through @azure/functions.');
+  const functions: RegisteredFunction[] = api.functions.map(({ metadata, callback }) => {
+    const [triggerName, trigger] = Object.entries(metadata.bindings).find(([, b]) => /trigger$/i.test(b.type)) ?? [];
+    if (!triggerName || !trigger || trigger.type.toLowerCase() !== 'httptrigger') {
+      throw new Error(`Function "${metadata.name}" has no HTTP trigger; the local runner serves HTTP functions only.`);
+    }
+    return {
+      metadata,
+      callback,
+      triggerName,
+      route: trigger.route ?? metadata.name,
+      methods: (trigger.methods ?? ['GET', 'POST']).map((m) => m.toUpperCase()),
+    };
+  });
+  functions.sort((a, b) => compareRoutes(a.route, b.route));
+
+  async function invoke(fn: RegisteredFunction, httpData: Record<string, unknown>): Promise<RpcHttpResponse> {
+    const invocationId = randomUUID();
+    const coreCtx = {
+      invocationId,
+      request: {
+        invocationId,
+        functionId: fn.metadata.name,
+        inputData: [{ name: fn.triggerName, data: { http: httpData } }],
+        triggerMetadata: {},
+      },
+      metadata: fn.metadata,
+      state: undefined,
+      log: (level: string, category: string, message: string) => api.log(level, category, message),
+    };
+    const invocation = model!.getInvocationModel(coreCtx);
+    const { context, inputs } = await invocation.getArguments();
+    const result = await invocation.invokeFunction(context, inputs, fn.callback);
+    const response = await invocation.getResponse(context, result);
+    return response.returnValue?.http ?? { statusCode: '204' };
+  }
+
+  return { functions, model, invoke };
+}
+
+/** The longest body the runner passes on; one byte more than the app accepts, so the app can say 413. */
+const RUNNER_BODY_LIMIT = 4 * 1024 * 1024 + 1;
+
+async function readBody(req: http.IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    if (total >= RUNNER_BODY_LIMIT) continue; // drain the rest without keeping it
+    const keep = chunk.subarray(0, RUNNER_BODY_LIMIT - total);
+    chunks.push(keep);
+    total += keep.length;
+  }
+  return Buffer.concat(chunks);
+}
+
+export function createRequestListener(app: LoadedApp, log: LogFn = defaultLog): http.RequestListener {
+  return (req, res) => {
+    void (async () => {
+      const method = (req.method ?? 'GET').toUpperCase();
+      const host = req.headers.host ?? '127.0.0.1';
+      const url = new URL(req.url ?? '/', `http://${host}`);
+      let fn: RegisteredFunction | undefined;
+      let params: Record<string, string> | undefined;
+      for (const candidate of app.functions) {
+        if (!candidate.methods.includes(method)) continue;
+        params = matchRoute(candidate.route, url.pathname);
+        if (params) {
+          fn = candidate;
+          break;
+        }
+      }
+      if (!fn || !params) {
+        res.writeHead(404).end();
+        return;
+      }
+      const body = await readBody(req);
+      const headers: Record<string, string> = {};
+      for (const [key, value] of Object.entries(req.headers)) {
+        if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(', ') : value;
+      }
+      const query: Record<string, string> = {};
+      for (const [key, value] of url.searchParams) query[key] ??= value;
+      const response = await app.invoke(fn, { method, url: url.toString(), headers, query, params, body: { bytes: body } });
+      const status = Number(response.statusCode ?? 200);
+      const out = response.body?.bytes ?? response.body?.string;
+      res.writeHead(status, response.headers ?? {});
+      res.end(status === 204 || status === 304 || method === 'HEAD' ? undefined : out);
+    })().catch((err: unknown) => {
+      // What the host does when a function throws: a bare 500. The app's own handler never lets this happen.
+      log('error', 'host', `Invocation failed: ${err instanceof Error ? err.message : String(err)}`);
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  };
+}
+
+export interface RunningServer {
+  url: string;
+  server: http.Server;
+  close(): Promise<void>;
+}
+
+export async function startRunner(options: { appRoot: string; port: number; host?: string }): Promise<RunningServer> {
+  loadLocalSettings(options.appRoot);
+  const app = loadApp(options.appRoot);
+  await app.model.getCapabilities?.({});
+  const server = http.createServer(createRequestListener(app));
+  server.keepAliveTimeout = 65_000;
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, host, resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${port}`,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+if (require.main === module) {
+  const appRoot = path.resolve(__dirname, '..', '..');
+  const port = Number(process.env.PORT ?? 7071);
+  startRunner({ appRoot, port })
+    .then((running) => {
+      console.log(`Local runner listening on ${running.url}`);
+      const stop = () => void running.close().then(() => process.exit(0));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    })
+    .catch((err: unknown) => {
+      console.error(err instanceof Error ? err.message : err);
+      process.exit(1);
+    });
+}
