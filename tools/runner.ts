@@ -283,7 +283,8 @@ export async function startRunner(options: { appRoot: string; port: number; host
 }
 
 if (require.main === module) {
-  const appRoot = path.resolve(__dirname, '..', '..');
+  // RUNNER_APP_ROOT serves another app folder, such as the deployment package in dist/package.
+  const appRoot = path.resolve(process.env.RUNNER_APP_ROOT ?? path.join(__dirname, '..', '..'));
   const port = Number(process.env.PORT ?? 7071);
   startRunner({ appRoot, port })
     .then((running) => {

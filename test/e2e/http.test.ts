@@ -135,3 +135,19 @@ describe('persistence in an Azurite data folder (what npm start uses)', () => {
     }
   });
 });
+
+describe('the deployment package (dist/package, what azd deploys)', () => {
+  it('serves the same API from the esbuild bundle', async () => {
+    const bundled = await startRunnerProcess({ RUNNER_APP_ROOT: path.join(__dirname, '..', '..', 'dist', 'package') });
+    try {
+      const response = await create(bundled.url);
+      expect(response.status).toBe(201);
+      expect((await jsonBody(response)).target['@odata.type']).toBe('#microsoft.graph.deviceAndAppManagementAssignmentTarget');
+      const invalid = await create(bundled.url, { target: {} });
+      expect(invalid.status).toBe(400);
+      expect((await fetch(`${bundled.url}/nowhere`)).status).toBe(404);
+    } finally {
+      await bundled.stop();
+    }
+  });
+});

@@ -1,0 +1,259 @@
+// The mock's function app on a Flex Consumption plan, and every app setting it runs with.
+//
+// Flex Consumption takes its runtime and deployment source from functionAppConfig, and rejects or
+// ignores the older app settings for them (FUNCTIONS_WORKER_RUNTIME, FUNCTIONS_EXTENSION_VERSION,
+// WEBSITE_NODE_DEFAULT_VERSION, WEBSITE_RUN_FROM_PACKAGE...), so none of those appear below.
+
+@description('Name of the function app; also its default host name prefix.')
+param name string
+
+@description('Name of the Flex Consumption plan. Flex allows one app per plan, so the plan belongs to this module.')
+param planName string
+
+@description('Azure region for the plan and the app.')
+param location string
+
+@description('Tags applied to the plan and the app (the app also gets azd-service-name).')
+param tags resourceTags
+
+@description('azd service name (azure.yaml services key) that azd deploy looks the app up by.')
+param serviceName string = 'api'
+
+@description('Resource ID of the user-assigned managed identity the app runs as.')
+param identityResourceId string
+
+@description('Client ID of that identity, which every identity-based connection setting names.')
+param identityClientId string
+
+@description('Blob endpoint of the storage account (https://<account>.blob.core.windows.net/).')
+param blobEndpoint string
+
+@description('Queue endpoint of the storage account.')
+param queueEndpoint string
+
+@description('Table endpoint of the storage account.')
+param tableEndpoint string
+
+@description('Blob container (in that account) that holds the deployment package.')
+param deploymentContainerName string
+
+@description('Name of the Application Insights component the app reports to.')
+param applicationInsightsName string
+
+@description('Memory per instance in MB. 2048 is the Flex default; the app is I/O bound, so more rarely helps.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int
+
+@description('Upper bound on instances the app scales out to. Flex accepts 40-1000.')
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int
+
+@description('Table that stores the assignments (ASSIGNMENTS_TABLE).')
+param assignmentsTableName string
+
+@description('Per-request storage timeout in milliseconds (STORAGE_TIMEOUT_MS).')
+@minValue(1)
+@maxValue(60000)
+param storageTimeoutMs int
+
+@description('How callers are authenticated (AUTH_MODE): apikey, jwt, or dev (accepts any bearer token).')
+@allowed([
+  'apikey'
+  'jwt'
+  'dev'
+])
+param authMode string
+
+@description('Comma-separated API keys accepted as bearer tokens in apikey mode (AUTH_API_KEYS).')
+@secure()
+param authApiKeys string = ''
+
+@description('JWKS document that signs accepted tokens in jwt mode (AUTH_JWKS_URI).')
+param authJwksUri string
+
+@description('Token issuer accepted in jwt mode (AUTH_ISSUER).')
+param authIssuer string
+
+@description('Token audience accepted in jwt mode (AUTH_AUDIENCE); empty lets the app apply its own rule.')
+param authAudience string
+
+@description('Whether callers may steer mock behaviour per request (MOCK_CONTROLS).')
+@allowed([
+  'on'
+  'off'
+])
+param mockControls string
+
+@description('Retry-After seconds on simulated throttling (MOCK_RETRY_AFTER_SECONDS).')
+@minValue(0)
+param mockRetryAfterSeconds int
+
+@description('Ceiling on any simulated latency, in milliseconds (MOCK_MAX_LATENCY_MS).')
+@minValue(0)
+param mockMaxLatencyMs int
+
+@description('Share of requests that fail on purpose, as a decimal string between 0 and 1 (MOCK_FAILURE_RATE).')
+param mockFailureRate string
+
+@description('Comma-separated HTTP statuses simulated failures use (MOCK_FAILURE_STATUSES).')
+param mockFailureStatuses string
+
+@description('Simulated latency as "min-max" milliseconds; empty for none (MOCK_LATENCY_MS).')
+param mockLatencyMs string
+
+@description('Seed that makes simulated failures and latency repeatable; empty for random (MOCK_SEED).')
+param mockSeed string
+
+@description('Simulated rate limit: off, intune, or "<requests>/<seconds>" (MOCK_RATE_LIMIT).')
+param mockRateLimit string
+
+@description('Comma-separated browser origins allowed by CORS; empty allows none (CORS_ALLOWED_ORIGINS).')
+param corsAllowedOrigins string
+
+@description('Tag set applied to every resource.')
+type resourceTags = { *: string }
+
+resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: applicationInsightsName
+}
+
+// Every app setting, in one place. Names on the left are what the code reads.
+var appSettings = {
+  // Functions host storage, by managed identity (no AzureWebJobsStorage connection string).
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__clientId: identityClientId
+  AzureWebJobsStorage__blobServiceUri: blobEndpoint
+  AzureWebJobsStorage__queueServiceUri: queueEndpoint
+  AzureWebJobsStorage__tableServiceUri: tableEndpoint
+
+  // Telemetry: the connection string locates the component; the authentication string makes the
+  // host sign in with the managed identity, which a component with local auth disabled requires.
+  APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+
+  // Where assignments are kept: the table endpoint plus the identity, never an account key.
+  ASSIGNMENTS_STORAGE__tableServiceUri: tableEndpoint
+  ASSIGNMENTS_STORAGE__credential: 'managedidentity'
+  ASSIGNMENTS_STORAGE__clientId: identityClientId
+  ASSIGNMENTS_TABLE: assignmentsTableName
+  STORAGE_TIMEOUT_MS: string(storageTimeoutMs)
+
+  // Caller authentication. All five are always set; the app reads the ones its mode needs.
+  AUTH_MODE: authMode
+  AUTH_API_KEYS: authApiKeys
+  AUTH_JWKS_URI: authJwksUri
+  AUTH_ISSUER: authIssuer
+  AUTH_AUDIENCE: authAudience
+
+  // Simulated Graph behaviour (throttling, failures, latency).
+  MOCK_CONTROLS: mockControls
+  MOCK_RETRY_AFTER_SECONDS: string(mockRetryAfterSeconds)
+  MOCK_MAX_LATENCY_MS: string(mockMaxLatencyMs)
+  MOCK_FAILURE_RATE: mockFailureRate
+  MOCK_FAILURE_STATUSES: mockFailureStatuses
+  MOCK_LATENCY_MS: mockLatencyMs
+  MOCK_SEED: mockSeed
+  MOCK_RATE_LIMIT: mockRateLimit
+
+  // CORS is answered by the app itself; the platform CORS setting stays unset so it does not
+  // replace the app's headers.
+  CORS_ALLOWED_ORIGINS: corsAllowedOrigins
+}
+
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    name: 'FC1'
+    tier: 'FlexConsumption'
+  }
+  properties: {
+    // Flex Consumption is Linux only.
+    reserved: true
+  }
+}
+
+resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
+  name: name
+  location: location
+  tags: union(tags, { 'azd-service-name': serviceName })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityResourceId}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    siteConfig: {
+      minTlsVersion: '1.2'
+      scmMinTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      http20Enabled: true
+      // No healthCheckPath: platform health check is not available on Flex Consumption, and a
+      // once-a-minute probe would keep an instance warm, which is the cost scale-to-zero avoids.
+    }
+    functionAppConfig: {
+      runtime: {
+        // package.json engines and the whole toolchain target Node 22.
+        name: 'node'
+        version: '22'
+      }
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${blobEndpoint}${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityResourceId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        instanceMemoryMB: instanceMemoryMB
+        maximumInstanceCount: maximumInstanceCount
+      }
+    }
+  }
+}
+
+resource settings 'Microsoft.Web/sites/config@2025-03-01' = {
+  parent: functionApp
+  name: 'appsettings'
+  properties: appSettings
+}
+
+// Deployments use Entra ID (azd signs in as you); publishing passwords would be a second way in.
+resource ftpBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
+  parent: functionApp
+  name: 'ftp'
+  properties: {
+    allow: false
+  }
+}
+
+resource scmBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
+  parent: functionApp
+  name: 'scm'
+  properties: {
+    allow: false
+  }
+}
+
+@description('Name of the function app.')
+output name string = functionApp.name
+
+@description('Default host name of the function app (no scheme).')
+output defaultHostName string = functionApp.properties.defaultHostName
+
+@description('Base URL of the API: https://<defaultHostName>.')
+output uri string = 'https://${functionApp.properties.defaultHostName}'
