@@ -1,5 +1,12 @@
 import type { HttpHandler, HttpMethod } from '@azure/functions';
-import { createAssignment } from './assignments/handlers';
+import {
+  assignConfiguration,
+  createAssignment,
+  deleteAssignment,
+  getAssignment,
+  listAssignments,
+  updateAssignment,
+} from './assignments/handlers';
 import { methodNotAllowed, notFound } from './graph/errors';
 import { graphHandler } from './graph/handler';
 import { health } from './health';
@@ -17,11 +24,28 @@ export interface RouteDefinition {
   handler: HttpHandler;
 }
 
+/** The path of the original document: a configuration reached through an invitation's invited user. */
 export const INVITATION_ASSIGNMENTS =
   'beta/invitations/{invitationsId}/invitedUser/deviceEnrollmentConfigurations/{deviceEnrollmentConfigurationId}/assignments';
+/** Intune's canonical path to the same collection. */
+export const DEVICE_MANAGEMENT_CONFIGURATION = 'beta/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfigurationId}';
+export const DEVICE_MANAGEMENT_ASSIGNMENTS = `${DEVICE_MANAGEMENT_CONFIGURATION}/assignments`;
+const ITEM = '{enrollmentConfigurationAssignmentId}';
+
+function collectionRoutes(collection: string, suffix: string): RouteDefinition[] {
+  return [
+    { name: `listAssignments${suffix}`, route: collection, methods: ['GET'], handler: listAssignments },
+    { name: `createAssignment${suffix}`, route: collection, methods: ['POST'], handler: createAssignment },
+    { name: `getAssignment${suffix}`, route: `${collection}/${ITEM}`, methods: ['GET'], handler: getAssignment },
+    { name: `updateAssignment${suffix}`, route: `${collection}/${ITEM}`, methods: ['PATCH'], handler: updateAssignment },
+    { name: `deleteAssignment${suffix}`, route: `${collection}/${ITEM}`, methods: ['DELETE'], handler: deleteAssignment },
+  ];
+}
 
 export const assignmentRoutes: RouteDefinition[] = [
-  { name: 'createAssignment', route: INVITATION_ASSIGNMENTS, methods: ['POST'], handler: createAssignment },
+  ...collectionRoutes(INVITATION_ASSIGNMENTS, ''),
+  ...collectionRoutes(DEVICE_MANAGEMENT_ASSIGNMENTS, 'ViaDeviceManagement'),
+  { name: 'assignConfiguration', route: `${DEVICE_MANAGEMENT_CONFIGURATION}/assign`, methods: ['POST'], handler: assignConfiguration },
 ];
 
 export const healthRoutes: RouteDefinition[] = [{ name: 'health', route: 'health', methods: ['GET'], handler: health }];

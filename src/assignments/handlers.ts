@@ -1,13 +1,26 @@
 import { v4 as uuidv4 } from 'uuid';
+import { z } from 'zod';
 import { readJsonObject } from '../graph/body';
+import { badRequest, notFound } from '../graph/errors';
 import { graphHandler, type GraphRequest } from '../graph/handler';
+import { applySelect, nextLink, parseQuery, type QueryRules } from '../graph/query';
 import { keyLiteral, keySegment } from './paths';
-import { ASSIGNMENT_TYPE, createAssignmentSchema, normaliseTarget, parseWith } from './schema';
-import { getStore, type StoredAssignment } from './store';
+import {
+  ASSIGNMENT_TYPE,
+  assignActionSchema,
+  createAssignmentSchema,
+  normaliseTarget,
+  parseWith,
+  updateAssignmentSchema,
+  type CreateAssignmentInput,
+} from './schema';
+import { getStore, invalidContinuation, type AssignmentFilter, type StoredAssignment } from './store';
 
 /**
- * The assignments resource: plain handlers that the registration files hand to app.http and that
- * tests call directly with real HttpRequest objects.
+ * The assignments resource: plain handlers that the route table hands to app.http and that tests call
+ * directly with real HttpRequest objects. The same handlers serve both paths Graph has for the
+ * collection (through an invitation's invitedUser, and Intune's deviceManagement); both address the
+ * configuration's partition.
  */
 
 interface CollectionAddress {
@@ -35,16 +48,23 @@ function collectionAddress(g: GraphRequest): CollectionAddress {
   };
 }
 
-/** The URL of the collection the request addressed, as the client wrote it (for Location and links). */
+/** The URL of the collection the request addressed, as the client wrote it (for Location). */
 function collectionUrl(g: GraphRequest, itemSegments = 0): string {
   const url = new URL(g.request.url);
   const segments = url.pathname.split('/').filter((s) => s.length > 0);
   return `${url.origin}/${segments.slice(0, segments.length - itemSegments).join('/')}`;
 }
 
+const QUERY_RULES: QueryRules = {
+  selectable: ['target', 'source', 'sourceId'],
+  filterable: ['source', 'sourceId', 'target/groupId'],
+  collection: true,
+};
+
 export function representation(a: StoredAssignment): Record<string, unknown> {
   return {
     '@odata.type': `#${ASSIGNMENT_TYPE}`,
+    '@odata.etag': a.etag,
     id: a.id,
     target: a.target,
     source: a.source,
@@ -52,27 +72,163 @@ export function representation(a: StoredAssignment): Record<string, unknown> {
   };
 }
 
+function newAssignment(address: CollectionAddress, input: CreateAssignmentInput): Omit<StoredAssignment, 'etag'> {
+  return {
+    configurationId: address.configurationId,
+    id: uuidv4(),
+    invitationId: address.invitationId,
+    target: normaliseTarget(input.target),
+    source: input.source ?? 'direct',
+    sourceId: input.sourceId ?? null,
+    createdDateTime: new Date().toISOString(),
+  };
+}
+
+// ---- $skiptoken: the table's opaque continuation token, wrapped and checked ----
+
+/** The SDK's token is base64 of JSON with the next partition and row keys, in the service's own encoding. */
+const continuationSchema = z.strictObject({
+  nextPartitionKey: z.string().min(1).max(2048),
+  nextRowKey: z.string().min(1).max(2048).optional(),
+});
+
+function encodeSkipToken(continuation: string): string {
+  return Buffer.from(continuation, 'base64').toString('base64url');
+}
+
+function decodeSkipToken(token: string): string {
+  if (!/^[A-Za-z0-9_-]{1,8192}$/.test(token)) throw invalidContinuation();
+  const continuation = Buffer.from(token, 'base64url');
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(continuation.toString('latin1'));
+  } catch {
+    throw invalidContinuation();
+  }
+  if (!continuationSchema.safeParse(decoded).success) throw invalidContinuation();
+  return continuation.toString('base64');
+}
+
+function ifMatchOf(g: GraphRequest): string | undefined {
+  return g.request.headers.get('if-match')?.trim() || undefined;
+}
+
+// ---- the collection ----
+
 export const createAssignment = graphHandler(
   async (g) => {
     const address = collectionAddress(g);
     const input = parseWith(createAssignmentSchema, await readJsonObject(g.request));
-    const stored = await getStore(g.config).create({
-      configurationId: address.configurationId,
-      id: uuidv4(),
-      invitationId: address.invitationId,
-      target: normaliseTarget(input.target),
-      source: input.source ?? 'direct',
-      sourceId: input.sourceId ?? null,
-      createdDateTime: new Date().toISOString(),
-    });
+    const stored = await getStore(g.config).create(newAssignment(address, input));
     return {
       status: 201,
-      headers: { Location: `${collectionUrl(g)}/${encodeURIComponent(stored.id)}` },
-      body: {
-        '@odata.context': `${g.serviceRoot}/$metadata#${address.contextPath}/$entity`,
-        ...representation(stored),
-      },
+      headers: { Location: `${collectionUrl(g)}/${encodeURIComponent(stored.id)}`, ETag: stored.etag },
+      body: { '@odata.context': `${g.serviceRoot}/$metadata#${address.contextPath}/$entity`, ...representation(stored) },
     };
+  },
+  { access: 'write' },
+);
+
+export const listAssignments = graphHandler(
+  async (g) => {
+    const address = collectionAddress(g);
+    const query = parseQuery(g.request.url, QUERY_RULES, ASSIGNMENT_TYPE);
+    const filter: AssignmentFilter = {
+      source: query.filter.source,
+      sourceId: query.filter.sourceId,
+      groupId: query.filter['target/groupId'],
+    };
+    const store = getStore(g.config);
+    const continuation = query.skipToken === undefined ? undefined : decodeSkipToken(query.skipToken);
+    const [page, count] = await Promise.all([
+      store.list(address.configurationId, { top: query.top, continuation, filter }),
+      query.count ? store.count(address.configurationId, filter) : Promise.resolve(undefined),
+    ]);
+    const selectSuffix = query.select ? `(${query.select.join(',')})` : '';
+    const body: Record<string, unknown> = { '@odata.context': `${g.serviceRoot}/$metadata#${address.contextPath}${selectSuffix}` };
+    if (count !== undefined) body['@odata.count'] = count;
+    if (page.continuation !== undefined) body['@odata.nextLink'] = nextLink(g.request.url, encodeSkipToken(page.continuation));
+    body.value = page.items.map((a) => applySelect(representation(a), query.select));
+    return { status: 200, body };
+  },
+  { access: 'read' },
+);
+
+// ---- one assignment ----
+
+function itemAddress(g: GraphRequest): CollectionAddress & { id: string } {
+  return { ...collectionAddress(g), id: keySegment(g.request.params, 'enrollmentConfigurationAssignmentId') };
+}
+
+const missing = (id: string) => notFound(`No enrollmentConfigurationAssignment with id '${id}' exists in this configuration.`);
+
+function entityResponse(g: GraphRequest, address: CollectionAddress, a: StoredAssignment, select?: string[]) {
+  const selectSuffix = select ? `(${select.join(',')})` : '';
+  return {
+    status: 200,
+    headers: { ETag: a.etag },
+    body: {
+      '@odata.context': `${g.serviceRoot}/$metadata#${address.contextPath}${selectSuffix}/$entity`,
+      ...applySelect(representation(a), select),
+    },
+  };
+}
+
+export const getAssignment = graphHandler(
+  async (g) => {
+    const address = itemAddress(g);
+    const { select } = parseQuery(g.request.url, { ...QUERY_RULES, collection: false }, ASSIGNMENT_TYPE);
+    const found = await getStore(g.config).get(address.configurationId, address.id);
+    if (!found) throw missing(address.id);
+    return entityResponse(g, address, found, select);
+  },
+  { access: 'read' },
+);
+
+export const updateAssignment = graphHandler(
+  async (g) => {
+    const address = itemAddress(g);
+    const input = parseWith(updateAssignmentSchema, await readJsonObject(g.request));
+    if (input.id !== undefined && input.id !== address.id) {
+      throw badRequest("The property 'id' cannot be changed: it must be left out or equal the id in the request path.");
+    }
+    const updated = await getStore(g.config).update(
+      address.configurationId,
+      address.id,
+      (current) => ({
+        ...current,
+        target: input.target === undefined ? current.target : normaliseTarget(input.target),
+        source: input.source ?? current.source,
+        sourceId: input.sourceId === undefined ? current.sourceId : input.sourceId,
+      }),
+      ifMatchOf(g),
+    );
+    return entityResponse(g, address, updated);
+  },
+  { access: 'write' },
+);
+
+export const deleteAssignment = graphHandler(
+  async (g) => {
+    const address = itemAddress(g);
+    // Storage checks If-Match atomically: a mismatch comes back as 412, a missing entity as 404.
+    const deleted = await getStore(g.config).delete(address.configurationId, address.id, ifMatchOf(g));
+    if (!deleted) throw missing(address.id);
+    return { status: 204 };
+  },
+  { access: 'write' },
+);
+
+// ---- the assign action ----
+
+export const assignConfiguration = graphHandler(
+  async (g) => {
+    const address = collectionAddress(g);
+    // Every item is validated before anything is written.
+    const input = parseWith(assignActionSchema, await readJsonObject(g.request), 'assign');
+    const replacements = input.enrollmentConfigurationAssignments.map((item) => newAssignment(address, item));
+    await getStore(g.config).replaceAll(address.configurationId, replacements);
+    return { status: 204 };
   },
   { access: 'write' },
 );

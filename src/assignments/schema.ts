@@ -63,7 +63,26 @@ export const createAssignmentSchema = z.strictObject({
   sourceId: text.nullish(),
 });
 
+/** PATCH: the same rules, every property optional; id and @odata.type may be sent but not changed. */
+export const updateAssignmentSchema = z.strictObject({
+  ...readOnlyAnnotations,
+  '@odata.type': odataType('enrollmentConfigurationAssignment').optional(),
+  id: text.optional(),
+  target: targetSchema.optional(),
+  source: z.enum(ASSIGNMENT_SOURCES).optional(),
+  sourceId: text.nullish(),
+});
+
+/** The most assignments one assign action may carry; far above what Intune configurations hold. */
+export const MAX_ASSIGN_ITEMS = 1000;
+
+/** The assign action on a configuration: its whole new assignment set. */
+export const assignActionSchema = z.strictObject({
+  enrollmentConfigurationAssignments: z.array(createAssignmentSchema).max(MAX_ASSIGN_ITEMS),
+});
+
 export type CreateAssignmentInput = z.infer<typeof createAssignmentSchema>;
+export type UpdateAssignmentInput = z.infer<typeof updateAssignmentSchema>;
 export type TargetInput = z.infer<typeof targetSchema>;
 
 /** A target as stored and returned: type with '#', every property present (null where unset). */
@@ -114,7 +133,8 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
 function typeNameAt(input: unknown, path: readonly PropertyKey[]): string {
   const declared = valueAt(input, [...path, '@odata.type']);
   if (typeof declared === 'string') return declared.replace(/^#/, '');
-  if (path.length === 0) return ASSIGNMENT_TYPE;
+  const last = path[path.length - 1];
+  if (path.length === 0 || typeof last === 'number' || last === 'enrollmentConfigurationAssignments') return ASSIGNMENT_TYPE;
   return 'microsoft.graph.deviceAndAppManagementAssignmentTarget';
 }
 
@@ -126,12 +146,15 @@ function describe(value: unknown): string {
   return String(value);
 }
 
-function issueMessage(issue: Issue, input: unknown): string {
+function issueMessage(issue: Issue, input: unknown, operation?: string): string {
   const path = odataPath(issue.path);
   const value = valueAt(input, issue.path);
   switch (issue.code) {
     case 'unrecognized_keys': {
       const key = issue.keys[0] ?? '';
+      if (operation && issue.path.length === 0) {
+        return `The parameter '${key}' in the request payload is not a valid parameter for the operation '${operation}'.`;
+      }
       return `The property '${key}' does not exist on type '${typeNameAt(input, issue.path)}'. Make sure to only use property names that are defined by the type.`;
     }
     case 'invalid_union': {
@@ -151,6 +174,7 @@ function issueMessage(issue: Issue, input: unknown): string {
     case 'invalid_value':
       return `Invalid value ${describe(value)} for property '${path}'. It must be one of: ${issue.values.map((v) => `'${String(v)}'`).join(', ')}.`;
     case 'too_big':
+      if (issue.origin === 'array') return `The property '${path}' holds more than the maximum of ${String(issue.maximum)} items.`;
       return `The value of property '${path}' is longer than the maximum of ${String(issue.maximum)} characters.`;
     default:
       return `Invalid value ${describe(value)} for property '${path}': ${issue.message}.`;
@@ -158,13 +182,15 @@ function issueMessage(issue: Issue, input: unknown): string {
 }
 
 /** A 400 naming the first problem, as Graph reports one at a time. */
-export function validationError(error: z.ZodError, input: unknown): GraphError {
-  const issue = error.issues[0];
-  return badRequest(issue ? issueMessage(issue, input) : 'The request body is not valid.');
+export function validationError(error: z.ZodError, input: unknown, operation?: string): GraphError {
+  // An unknown property explains the rest (a misspelt required one, say), so it is named first.
+  const issue = error.issues.find((i) => i.code === 'unrecognized_keys') ?? error.issues[0];
+  return badRequest(issue ? issueMessage(issue, input, operation) : 'The request body is not valid.');
 }
 
-export function parseWith<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
+/** Parses a body with a schema; `operation` names an action whose parameters the body holds. */
+export function parseWith<T extends z.ZodType>(schema: T, input: unknown, operation?: string): z.infer<T> {
   const result = schema.safeParse(input);
-  if (!result.success) throw validationError(result.error, input);
+  if (!result.success) throw validationError(result.error, input, operation);
   return result.data;
 }

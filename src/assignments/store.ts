@@ -1,6 +1,6 @@
-import type { TableClient } from '@azure/data-tables';
+import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import { getConfig, type AppConfig } from '../config';
-import { GraphError, preconditionFailed, serviceUnavailable } from '../graph/errors';
+import { badRequest, GraphError, notFound, preconditionFailed, serviceUnavailable } from '../graph/errors';
 import { createTableClient, storageErrorCode, storageStatus } from '../storage/tables';
 import type { AssignmentFields, AssignmentTarget } from './schema';
 
@@ -17,27 +17,48 @@ export interface StoredAssignment extends AssignmentFields {
   etag: string;
 }
 
-interface AssignmentEntity {
+type AssignmentEntity = {
   partitionKey: string;
   rowKey: string;
   invitationId?: string;
   target: string;
+  /** Copies of target fields that $filter can reach (the target itself is JSON text). */
+  targetType: string;
+  targetGroupId?: string;
   source: string;
   sourceId?: string;
   createdDateTime: string;
   etag?: string;
+};
+
+/** `eq` conditions of a $filter, on the properties that support it. */
+export interface AssignmentFilter {
+  source?: string;
+  sourceId?: string;
+  groupId?: string;
 }
+
+export interface ListPage {
+  items: StoredAssignment[];
+  /** The table's opaque continuation token for the next page; undefined on the last page. */
+  continuation?: string;
+}
+
+/** Table Storage's limit on one entity group transaction. */
+export const MAX_BATCH_OPERATIONS = 100;
 
 function toEntity(a: Omit<StoredAssignment, 'etag'>): AssignmentEntity {
   const entity: AssignmentEntity = {
     partitionKey: a.configurationId,
     rowKey: a.id,
     target: JSON.stringify(a.target),
+    targetType: a.target['@odata.type'],
     source: a.source,
     createdDateTime: a.createdDateTime,
   };
   if (a.invitationId !== null) entity.invitationId = a.invitationId;
   if (a.sourceId !== null) entity.sourceId = a.sourceId;
+  if (a.target.groupId !== undefined) entity.targetGroupId = a.target.groupId;
   return entity;
 }
 
@@ -53,6 +74,18 @@ function fromEntity(e: AssignmentEntity): StoredAssignment {
     etag: e.etag ?? '',
   };
 }
+
+function filterExpression(configurationId: string, filter: AssignmentFilter): string {
+  // Every value goes through the odata tagged template, which quotes and escapes it.
+  const clauses = [odata`PartitionKey eq ${configurationId}`];
+  if (filter.source !== undefined) clauses.push(odata`source eq ${filter.source}`);
+  if (filter.sourceId !== undefined) clauses.push(odata`sourceId eq ${filter.sourceId}`);
+  if (filter.groupId !== undefined) clauses.push(odata`targetGroupId eq ${filter.groupId}`);
+  return clauses.join(' and ');
+}
+
+export const invalidContinuation = (): GraphError =>
+  badRequest('The $skiptoken value is not valid. Use the @odata.nextLink of the previous page as it is.');
 
 /** Errors that mean "storage is not there right now": the caller should retry later. */
 function isTransient(err: unknown): boolean {
@@ -111,6 +144,112 @@ export class AssignmentStore {
         throw err;
       }
     });
+  }
+
+  /**
+   * One page of a configuration's assignments. Table Storage may answer a filtered query with an empty
+   * page that still has a continuation; those are followed (a few times) so a caller rarely sees one.
+   */
+  async list(configurationId: string, options: { top: number; continuation?: string; filter: AssignmentFilter }): Promise<ListPage> {
+    return this.#run(async (abortSignal) => {
+      let continuation = options.continuation;
+      for (let attempt = 0; ; attempt++) {
+        const pages = this.client
+          .listEntities<AssignmentEntity>({ queryOptions: { filter: filterExpression(configurationId, options.filter) }, abortSignal })
+          .byPage({ maxPageSize: options.top, continuationToken: continuation });
+        let entities: AssignmentEntity[] & { continuationToken?: string };
+        try {
+          const page = await pages.next();
+          entities = page.done ? [] : page.value;
+        } catch (err) {
+          // A continuation token that storage refuses came from a tampered $skiptoken.
+          if (continuation !== undefined && storageStatus(err) === 400) throw invalidContinuation();
+          throw err;
+        }
+        const next = entities.continuationToken || undefined;
+        if (entities.length > 0 || next === undefined || attempt >= 4) return { items: entities.map(fromEntity), continuation: next };
+        continuation = next;
+      }
+    });
+  }
+
+  /** How many assignments match, for $count=true. Reads only the keys. */
+  async count(configurationId: string, filter: AssignmentFilter): Promise<number> {
+    return this.#run(async (abortSignal) => {
+      let n = 0;
+      const entities = this.client.listEntities({
+        queryOptions: { filter: filterExpression(configurationId, filter), select: ['RowKey'] },
+        abortSignal,
+      });
+      for await (const page of entities.byPage({ maxPageSize: 1000 })) n += page.length;
+      return n;
+    });
+  }
+
+  /**
+   * Read-modify-write under the entity's ETag, so concurrent updates never lose each other's changes.
+   * With If-Match the client's ETag is the condition (a mismatch is 412); without it the update is
+   * unconditional for the caller, and a conflicting concurrent write is retried on the fresh entity.
+   */
+  async update(
+    configurationId: string,
+    id: string,
+    change: (current: StoredAssignment) => StoredAssignment,
+    ifMatch?: string,
+  ): Promise<StoredAssignment> {
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.get(configurationId, id);
+      if (!current) throw notFound(`No assignment with id '${id}' exists in this configuration.`);
+      if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== current.etag) throw preconditionFailed();
+      const next = change(current);
+      try {
+        const response = await this.#run((abortSignal) =>
+          this.client.updateEntity(toEntity(next), 'Replace', { etag: ifMatch === undefined || ifMatch === '*' ? current.etag : ifMatch, abortSignal }),
+        );
+        return { ...next, etag: response.etag ?? '' };
+      } catch (err) {
+        const conflict = err instanceof GraphError && err.status === 412;
+        if (!conflict || ifMatch !== undefined || attempt >= 5) throw err;
+      }
+    }
+  }
+
+  /** Removes one assignment; false when there was none. */
+  async delete(configurationId: string, id: string, ifMatch?: string): Promise<boolean> {
+    return this.#run(async (abortSignal) => {
+      try {
+        await this.client.deleteEntity(configurationId, id, { etag: ifMatch ?? '*', abortSignal });
+        return true;
+      } catch (err) {
+        if (storageStatus(err) === 404 && storageErrorCode(err) !== 'TableNotFound') return false;
+        throw err;
+      }
+    });
+  }
+
+  /**
+   * Replaces a configuration's whole assignment set (the assign action) with entity group transactions.
+   * New assignments are written first and the old ones deleted after, so an interrupted multi-batch
+   * replacement leaves the old set and part of the new one side by side, never fewer assignments than
+   * before; repeating the same call converges. Up to 100 operations in all is one transaction: atomic.
+   */
+  async replaceAll(configurationId: string, replacements: Array<Omit<StoredAssignment, 'etag'>>): Promise<void> {
+    const existing: string[] = [];
+    await this.#run(async (abortSignal) => {
+      const entities = this.client.listEntities({
+        queryOptions: { filter: odata`PartitionKey eq ${configurationId}`, select: ['RowKey'] },
+        abortSignal,
+      });
+      for await (const page of entities.byPage({ maxPageSize: 1000 })) for (const e of page) existing.push(e.rowKey as string);
+    });
+    const actions: TransactionAction[] = [
+      ...replacements.map((a): TransactionAction => ['create', toEntity(a)]),
+      ...existing.map((rowKey): TransactionAction => ['delete', { partitionKey: configurationId, rowKey }]),
+    ];
+    for (let i = 0; i < actions.length; i += MAX_BATCH_OPERATIONS) {
+      const batch = actions.slice(i, i + MAX_BATCH_OPERATIONS);
+      await this.#run(() => this.client.submitTransaction(batch));
+    }
   }
 
   /** Answers when the table can be reached: for /health. */

@@ -35,6 +35,7 @@ describe('POST assignments: success', () => {
     expect(body).toEqual({
       '@odata.context': `${BASE}/beta/$metadata#invitations('${INVITATION}')/invitedUser/deviceEnrollmentConfigurations('${CONFIGURATION}')/assignments/$entity`,
       '@odata.type': '#microsoft.graph.enrollmentConfigurationAssignment',
+      '@odata.etag': expect.stringMatching(/^W\/"/),
       id: expect.stringMatching(GUID),
       target: {
         '@odata.type': '#microsoft.graph.deviceAndAppManagementAssignmentTarget',
@@ -45,6 +46,7 @@ describe('POST assignments: success', () => {
       sourceId: 'Source Id value',
     });
     expect(headerOf(response, 'location')).toBe(`${BASE}${collectionPath()}/${body.id}`);
+    expect(headerOf(response, 'etag')).toBe(body['@odata.etag']);
   });
 
   it('sets request-id to a new GUID and echoes client-request-id, else uses request-id', async () => {

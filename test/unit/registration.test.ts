@@ -33,6 +33,23 @@ it('registers every route as an anonymous HTTP function with the right route and
       },
     ]),
   );
-  expect(new Set(registered.map((r) => r.name)).size).toBe(registered.length);
+  const intune = 'beta/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfigurationId}';
+  expect(registered).toEqual(
+    expect.arrayContaining([
+      { name: 'getAssignmentViaDeviceManagement', route: `${intune}/assignments/{enrollmentConfigurationAssignmentId}`, methods: ['GET'], authLevel: 'anonymous' },
+      { name: 'updateAssignment', route: expect.stringMatching(/^beta\/invitations\/.*\/assignments\/\{enrollmentConfigurationAssignmentId\}$/), methods: ['PATCH'], authLevel: 'anonymous' },
+      { name: 'assignConfiguration', route: `${intune}/assign`, methods: ['POST'], authLevel: 'anonymous' },
+    ]),
+  );
+  expect(registered.map((r) => r.name).sort()).toEqual(
+    [
+      'assignConfiguration',
+      'fallback',
+      'health',
+      ...['list', 'create', 'get', 'update', 'delete'].flatMap((op) => [`${op}Assignment`, `${op}AssignmentViaDeviceManagement`]),
+    ]
+      .map((n) => n.replace('listAssignment', 'listAssignments'))
+      .sort(),
+  );
   expect(api.programmingModel).toBeDefined();
 });
