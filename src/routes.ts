@@ -10,6 +10,7 @@ import {
 import { methodNotAllowed, notFound } from './graph/errors';
 import { graphHandler } from './graph/handler';
 import { health } from './health';
+import { openApiHandler } from './openapi';
 import { matchRoute } from './routing';
 
 /**
@@ -48,13 +49,16 @@ export const assignmentRoutes: RouteDefinition[] = [
   { name: 'assignConfiguration', route: `${DEVICE_MANAGEMENT_CONFIGURATION}/assign`, methods: ['POST'], handler: assignConfiguration },
 ];
 
-export const healthRoutes: RouteDefinition[] = [{ name: 'health', route: 'health', methods: ['GET'], handler: health }];
+export const serviceRoutes: RouteDefinition[] = [
+  { name: 'health', route: 'health', methods: ['GET'], handler: health },
+  { name: 'openApi', route: 'openapi.json', methods: ['GET'], handler: openApiHandler(() => knownRoutes()) },
+];
 
 const ALL_METHODS: HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 
 /** Known routes, for telling a wrong method (405) from an unknown path (404). */
 function knownRoutes(): RouteDefinition[] {
-  return [...assignmentRoutes, ...healthRoutes];
+  return [...assignmentRoutes, ...serviceRoutes];
 }
 
 /**

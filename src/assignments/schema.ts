@@ -194,3 +194,33 @@ export function parseWith<T extends z.ZodType>(schema: T, input: unknown, operat
   if (!result.success) throw validationError(result.error, input, operation);
   return result.data;
 }
+
+// ---- what the API answers: used for the OpenAPI document and checked against real responses in tests ----
+
+export const assignmentTargetResource = z
+  .strictObject({
+    '@odata.type': z.enum(Object.keys(TARGET_TYPES).map((n) => `#microsoft.graph.${n}`) as [string, ...string[]]),
+    deviceAndAppManagementAssignmentFilterId: z.string().nullable(),
+    deviceAndAppManagementAssignmentFilterType: z.enum(FILTER_TYPES),
+    groupId: z.string().optional(),
+    collectionId: z.string().optional(),
+  });
+
+export const assignmentResource = z
+  .strictObject({
+    '@odata.context': z.string().optional(),
+    '@odata.type': z.literal(`#${ASSIGNMENT_TYPE}`),
+    '@odata.etag': z.string(),
+    id: z.string(),
+    target: assignmentTargetResource,
+    source: z.enum(ASSIGNMENT_SOURCES),
+    sourceId: z.string().nullable(),
+  });
+
+export const assignmentCollectionResource = z
+  .strictObject({
+    '@odata.context': z.string(),
+    '@odata.count': z.number().int().optional(),
+    '@odata.nextLink': z.url().optional(),
+    value: z.array(assignmentResource.partial({ '@odata.type': true, '@odata.etag': true, target: true, source: true, sourceId: true })),
+  });

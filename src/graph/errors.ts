@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * Graph's error envelope, the one way every non-2xx leaves this app:
  *   {"error": {"code", "message", "innerError": {"date", "request-id", "client-request-id"}}}
@@ -73,3 +75,13 @@ export function errorBody(err: GraphError, requestId: string, clientRequestId: s
     },
   };
 }
+
+/** The envelope as a schema, for the OpenAPI document and for tests that check real error bodies. */
+export const odataErrorSchema = z
+  .strictObject({
+    error: z.strictObject({
+      code: z.string(),
+      message: z.string(),
+      innerError: z.strictObject({ date: z.string(), 'request-id': z.string(), 'client-request-id': z.string() }),
+    }),
+  });

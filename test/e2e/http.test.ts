@@ -104,6 +104,14 @@ describe('over HTTP through the local runner', () => {
     expect(await jsonBody(healthy)).toEqual({ status: 'ok' });
   });
 
+  it('serves its OpenAPI document with the request origin as the server', async () => {
+    const response = await fetch(`${runner.url}/openapi.json`);
+    expect(response.status).toBe(200);
+    const doc = await jsonBody(response);
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.servers).toEqual([{ url: runner.url }]);
+  });
+
   it('keeps what it stored across a restart of the runner', async () => {
     const { id } = await jsonBody(await create(runner.url));
     await runner.stop();

@@ -7,7 +7,7 @@ it('registers every route as an anonymous HTTP function with the right route and
   // Jest has its own module registry, so the worker's require override is stood in for with a virtual mock.
   jest.doMock('@azure/functions-core', () => api, { virtual: true });
   jest.isolateModules(() => {
-    for (const file of ['assignments', 'health', 'fallback']) require(path.join(__dirname, '../../src/functions', file));
+    for (const file of ['assignments', 'service', 'fallback']) require(path.join(__dirname, '../../src/functions', file));
   });
   const registered = api.functions.map(({ metadata }) => {
     const trigger = Object.values(metadata.bindings).find((b) => b.direction === 'in')!;
@@ -46,6 +46,7 @@ it('registers every route as an anonymous HTTP function with the right route and
       'assignConfiguration',
       'fallback',
       'health',
+      'openApi',
       ...['list', 'create', 'get', 'update', 'delete'].flatMap((op) => [`${op}Assignment`, `${op}AssignmentViaDeviceManagement`]),
     ]
       .map((n) => n.replace('listAssignment', 'listAssignments'))

@@ -1,5 +1,5 @@
 import { app } from '@azure/functions';
-import { healthRoutes } from '../routes';
+import { serviceRoutes } from '../routes';
 import { register } from '../registration';
 
-register(app, healthRoutes);
+register(app, serviceRoutes);

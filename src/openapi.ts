@@ -1,0 +1,215 @@
+import { z } from 'zod';
+import {
+  assignActionSchema,
+  assignmentCollectionResource,
+  assignmentResource,
+  assignmentTargetResource,
+  createAssignmentSchema,
+  updateAssignmentSchema,
+} from './assignments/schema';
+import { odataErrorSchema } from './graph/errors';
+import { graphHandler } from './graph/handler';
+import type { RouteDefinition } from './routes';
+
+/**
+ * An OpenAPI 3.1 description of every route, generated from the route table and the same zod schemas
+ * the handlers validate with (zod's JSON Schema output is draft 2020-12, OpenAPI 3.1's dialect), so
+ * the document cannot drift from what the API does.
+ */
+
+type Schema = Record<string, unknown>;
+
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+
+/** Each schema under its component name; references between them point into components. */
+function componentSchemas(io: 'input' | 'output', schemas: Record<string, z.ZodType>): Record<string, Schema> {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(schemas)) registry.add(schema, { id });
+  const { schemas: out } = z.toJSONSchema(registry, {
+    io,
+    unrepresentable: 'any',
+    uri: (id) => `#/components/schemas/${id}`,
+  }) as { schemas: Record<string, Schema> };
+  // zod names each schema by its URI in $id; a fragment-only $id is not allowed in 2020-12, and the
+  // component's place already names it.
+  for (const schema of Object.values(out)) {
+    delete schema.$schema;
+    delete schema.$id;
+  }
+  return out;
+}
+
+export const EXAMPLE_CREATE = {
+  '@odata.type': '#microsoft.graph.enrollmentConfigurationAssignment',
+  target: { '@odata.type': 'microsoft.graph.groupAssignmentTarget', groupId: '00000000-0000-0000-0000-000000000001' },
+  source: 'direct',
+  sourceId: 'Source Id value',
+};
+
+export const EXAMPLE_ASSIGNMENT = {
+  '@odata.context':
+    "https://example.net/beta/$metadata#deviceManagement/deviceEnrollmentConfigurations('demo-configuration')/assignments/$entity",
+  '@odata.type': '#microsoft.graph.enrollmentConfigurationAssignment',
+  '@odata.etag': 'W/"datetime\'2026-11-28T10%3A27%3A23.1234567Z\'"',
+  id: '1f0c7f5e-3b0e-4a53-9d0b-8d1f1c2f3a4b',
+  target: {
+    '@odata.type': '#microsoft.graph.groupAssignmentTarget',
+    deviceAndAppManagementAssignmentFilterId: null,
+    deviceAndAppManagementAssignmentFilterType: 'none',
+    groupId: '00000000-0000-0000-0000-000000000001',
+  },
+  source: 'direct',
+  sourceId: 'Source Id value',
+};
+
+export const EXAMPLE_PATCH = { source: 'policySets' };
+
+export const EXAMPLE_ASSIGN = {
+  enrollmentConfigurationAssignments: [
+    { target: { '@odata.type': '#microsoft.graph.allLicensedUsersAssignmentTarget' } },
+    { target: { '@odata.type': '#microsoft.graph.exclusionGroupAssignmentTarget', groupId: '00000000-0000-0000-0000-000000000002' } },
+  ],
+};
+
+export const EXAMPLE_ERROR = {
+  error: {
+    code: 'BadRequest',
+    message: "Invalid value 'String' for property 'source'. It must be one of: 'direct', 'policySets'.",
+    innerError: {
+      date: '2026-11-28T10:27:23',
+      'request-id': '8f2cc182-f6bb-4fe2-ae9f-d91fb8f44654',
+      'client-request-id': '8f2cc182-f6bb-4fe2-ae9f-d91fb8f44654',
+    },
+  },
+};
+
+const errorResponses = (...statuses: number[]) =>
+  Object.fromEntries(
+    statuses.map((s) => [
+      String(s),
+      { description: 'Graph error envelope', content: { 'application/json': { schema: ref('ODataError'), ...(s === 400 ? { example: EXAMPLE_ERROR } : {}) } } },
+    ]),
+  );
+
+const json = (schema: Schema, example?: unknown) => ({ 'application/json': { schema, ...(example === undefined ? {} : { example }) } });
+
+const queryParameter = (name: string, description: string, schema: Schema) => ({ name, in: 'query', required: false, description, schema });
+
+const collectionQuery = [
+  queryParameter('$top', 'Page size, 1-999 (default 100).', { type: 'integer', minimum: 1, maximum: 999 }),
+  queryParameter('$skiptoken', 'Opaque; use @odata.nextLink as it is.', { type: 'string' }),
+  queryParameter('$select', 'Comma-separated: target, source, sourceId (id is always returned).', { type: 'string' }),
+  queryParameter('$count', 'true adds @odata.count.', { type: 'boolean' }),
+  queryParameter('$filter', "eq comparisons joined by and, on source, sourceId, target/groupId: target/groupId eq 'x'.", { type: 'string' }),
+];
+
+const ifMatch = { name: 'If-Match', in: 'header', required: false, description: 'The ETag to match; * matches any.', schema: { type: 'string' } };
+
+/** What each operation (by function name, without the path suffix) says about itself. */
+const operations: Record<string, (op: string) => Schema> = {
+  listAssignments: () => ({
+    summary: 'List assignments',
+    parameters: collectionQuery,
+    responses: { '200': { description: 'A page of assignments', content: json(ref('enrollmentConfigurationAssignmentCollectionResponse')) }, ...errorResponses(400, 401, 503) },
+  }),
+  createAssignment: () => ({
+    summary: 'Create an assignment',
+    requestBody: { required: true, content: json(ref('enrollmentConfigurationAssignmentCreate'), EXAMPLE_CREATE) },
+    responses: {
+      '201': {
+        description: 'Created; Location names the new assignment',
+        headers: { Location: { schema: { type: 'string' } }, ETag: { schema: { type: 'string' } } },
+        content: json(ref('enrollmentConfigurationAssignment'), EXAMPLE_ASSIGNMENT),
+      },
+      ...errorResponses(400, 401, 413, 415, 503),
+    },
+  }),
+  getAssignment: () => ({
+    summary: 'Get an assignment',
+    parameters: [queryParameter('$select', 'Comma-separated: target, source, sourceId.', { type: 'string' })],
+    responses: { '200': { description: 'The assignment', content: json(ref('enrollmentConfigurationAssignment'), EXAMPLE_ASSIGNMENT) }, ...errorResponses(400, 401, 404, 503) },
+  }),
+  updateAssignment: () => ({
+    summary: 'Update an assignment (merge)',
+    parameters: [ifMatch],
+    requestBody: { required: true, content: json(ref('enrollmentConfigurationAssignmentUpdate'), EXAMPLE_PATCH) },
+    responses: { '200': { description: 'The updated assignment', content: json(ref('enrollmentConfigurationAssignment')) }, ...errorResponses(400, 401, 404, 412, 413, 415, 503) },
+  }),
+  deleteAssignment: () => ({
+    summary: 'Delete an assignment',
+    parameters: [ifMatch],
+    responses: { '204': { description: 'Deleted' }, ...errorResponses(401, 404, 412, 503) },
+  }),
+  assignConfiguration: () => ({
+    summary: "Replace the configuration's whole assignment set",
+    requestBody: { required: true, content: json(ref('assignActionParameters'), EXAMPLE_ASSIGN) },
+    responses: { '204': { description: 'Replaced' }, ...errorResponses(400, 401, 413, 415, 503) },
+  }),
+  health: () => ({
+    summary: 'Health: the table answers',
+    security: [],
+    responses: { '200': { description: 'Healthy', content: json({ type: 'object', properties: { status: { const: 'ok' } } }) }, ...errorResponses(503) },
+  }),
+  openApi: () => ({ summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1 document' } } }),
+};
+
+/** `beta/x/{id}` → `/beta/x/{id}` and the path parameters it declares. */
+function pathOf(route: string): { path: string; parameters: Schema[] } {
+  const names = [...route.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+  return {
+    path: `/${route}`,
+    parameters: names.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string', maxLength: 512 } })),
+  };
+}
+
+export function buildOpenApiDocument(routes: RouteDefinition[], serverUrl?: string): Schema {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const r of routes) {
+    const describe = operations[r.name.replace(/ViaDeviceManagement$/, '')];
+    if (!describe) continue; // the catch-all is not an operation
+    const { path, parameters } = pathOf(r.route);
+    const item = (paths[path] ??= parameters.length > 0 ? { parameters } : {});
+    for (const method of r.methods) {
+      const op = describe(r.name);
+      item[method.toLowerCase()] = { operationId: r.name, tags: [r.name === 'health' || r.name === 'openApi' ? 'service' : 'assignments'], ...op };
+    }
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Graph enrollment configuration assignments mock',
+      version: '1.0.0',
+      description: 'Microsoft Graph beta enrollmentConfigurationAssignment endpoints, answered as Graph does.',
+    },
+    ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
+    security: [{ bearer: [] }],
+    paths,
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      schemas: {
+        ...componentSchemas('input', {
+          enrollmentConfigurationAssignmentCreate: createAssignmentSchema,
+          enrollmentConfigurationAssignmentUpdate: updateAssignmentSchema,
+          assignActionParameters: assignActionSchema,
+        }),
+        ...componentSchemas('output', {
+          enrollmentConfigurationAssignment: assignmentResource,
+          deviceAndAppManagementAssignmentTarget: assignmentTargetResource,
+          enrollmentConfigurationAssignmentCollectionResponse: assignmentCollectionResource,
+          ODataError: odataErrorSchema,
+        }),
+      },
+    },
+  };
+}
+
+/** GET /openapi.json: no token needed; the server URL is the request's own origin. */
+export function openApiHandler(routes: () => RouteDefinition[]) {
+  let cached: string | undefined;
+  return graphHandler(async (g) => {
+    cached ??= JSON.stringify(buildOpenApiDocument(routes()));
+    const document = JSON.parse(cached) as Schema;
+    document.servers = [{ url: new URL(g.request.url).origin }];
+    return { status: 200, body: document };
+  });
+}

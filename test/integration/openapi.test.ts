@@ -1,0 +1,90 @@
+import SwaggerParser from '@apidevtools/swagger-parser';
+import type { z } from 'zod';
+import { createAssignment, getAssignment, listAssignments } from '../../src/assignments/handlers';
+import {
+  assignActionSchema,
+  assignmentCollectionResource,
+  assignmentResource,
+  createAssignmentSchema,
+  updateAssignmentSchema,
+} from '../../src/assignments/schema';
+import { odataErrorSchema } from '../../src/graph/errors';
+import { buildOpenApiDocument } from '../../src/openapi';
+import { assignmentRoutes, fallbackRoutes, serviceRoutes } from '../../src/routes';
+import { graphRequest, invocationContext, jsonOf } from '../helpers/requests';
+
+const schemasByComponent: Record<string, z.ZodType> = {
+  enrollmentConfigurationAssignmentCreate: createAssignmentSchema,
+  enrollmentConfigurationAssignmentUpdate: updateAssignmentSchema,
+  assignActionParameters: assignActionSchema,
+  enrollmentConfigurationAssignment: assignmentResource,
+  ODataError: odataErrorSchema,
+};
+
+const routes = [...assignmentRoutes, ...serviceRoutes, ...fallbackRoutes];
+const document = () => buildOpenApiDocument(routes, 'http://127.0.0.1:7071') as any;
+
+describe('GET /openapi.json', () => {
+  it('is a valid OpenAPI 3.1 document', async () => {
+    const doc = document();
+    expect(doc.openapi).toBe('3.1.0');
+    await expect(SwaggerParser.validate(structuredClone(doc))).resolves.toBeDefined();
+  });
+
+  it('the validator does reject a broken document (so the check above means something)', async () => {
+    const doc = document();
+    doc.paths['/health'].get.responses['200'].content['application/json'].schema = { $ref: '#/components/schemas/Missing' };
+    await expect(SwaggerParser.validate(doc)).rejects.toThrow();
+    const badParameter = document();
+    badParameter.paths['/health'].get.parameters = [{ name: 'x', in: 'nowhere', schema: { type: 'string' } }];
+    await expect(SwaggerParser.validate(badParameter)).rejects.toThrow();
+  });
+
+  it('describes every route and method the app registers, except the catch-all', () => {
+    const doc = document();
+    for (const r of [...assignmentRoutes, ...serviceRoutes]) {
+      for (const method of r.methods) expect(doc.paths[`/${r.route}`]?.[method.toLowerCase()]?.operationId).toBe(r.name);
+    }
+    expect(Object.keys(doc.paths)).not.toContain('/{*path}');
+  });
+
+  it('its examples pass the zod schemas the handlers use', () => {
+    const doc = document();
+    let checked = 0;
+    for (const item of Object.values<any>(doc.paths)) {
+      for (const op of Object.values<any>(item)) {
+        if (!op || typeof op !== 'object' || Array.isArray(op)) continue;
+        const contents = [op.requestBody?.content, ...Object.values<any>(op.responses ?? {}).map((r) => r.content)];
+        for (const content of contents) {
+          const media = content?.['application/json'];
+          if (!media?.example) continue;
+          const component = String(media.schema.$ref).split('/').pop()!;
+          expect(schemasByComponent[component]).toBeDefined();
+          expect(schemasByComponent[component]!.safeParse(media.example).error).toBeUndefined();
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(5);
+  });
+
+  it('real responses match the documented schemas', async () => {
+    const params = { invitationsId: 'i', deviceEnrollmentConfigurationId: 'cfg-openapi' };
+    const path = '/beta/invitations/i/invitedUser/deviceEnrollmentConfigurations/cfg-openapi/assignments';
+    const created = jsonOf(
+      await createAssignment(graphRequest({ path, params, body: { target: { '@odata.type': 'microsoft.graph.exclusionGroupAssignmentTarget', groupId: 'g' } } }), invocationContext()),
+    );
+    expect(assignmentResource.safeParse(created).error).toBeUndefined();
+    const got = jsonOf(
+      await getAssignment(
+        graphRequest({ method: 'GET', path: `${path}/${created.id}`, params: { ...params, enrollmentConfigurationAssignmentId: created.id } }),
+        invocationContext(),
+      ),
+    );
+    expect(assignmentResource.safeParse(got).error).toBeUndefined();
+    const listed = jsonOf(await listAssignments(graphRequest({ method: 'GET', path: `${path}?$count=true`, params }), invocationContext()));
+    expect(assignmentCollectionResource.safeParse(listed).error).toBeUndefined();
+    const error = jsonOf(await createAssignment(graphRequest({ path, params, body: { target: {} } }), invocationContext()));
+    expect(odataErrorSchema.safeParse(error).error).toBeUndefined();
+  });
+});
