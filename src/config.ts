@@ -26,8 +26,11 @@ const settingsSchema = z
       .regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'a table name is 3-63 letters and digits, starting with a letter')
       .default('EnrollmentConfigurationAssignments'),
     STORAGE_TIMEOUT_MS: positiveInt.max(60_000).default(4_000),
-    AUTH_MODE: z.enum(['dev', 'apikey']).default('dev'),
+    AUTH_MODE: z.enum(['dev', 'apikey', 'jwt']).default('dev'),
     AUTH_API_KEYS: z.string().optional(),
+    AUTH_JWKS_URI: z.string().trim().optional(),
+    AUTH_ISSUER: z.string().optional(),
+    AUTH_AUDIENCE: z.string().optional(),
   })
   .superRefine((s, ctx) => {
     if (!s.ASSIGNMENTS_STORAGE && !s.ASSIGNMENTS_STORAGE__tableServiceUri) {
@@ -40,6 +43,17 @@ const settingsSchema = z
     if (s.AUTH_MODE === 'apikey' && splitList(s.AUTH_API_KEYS).length === 0) {
       ctx.addIssue({ code: 'custom', path: ['AUTH_API_KEYS'], message: 'AUTH_MODE=apikey needs at least one key' });
     }
+    // The JWT settings are checked only in jwt mode: the Bicep always passes all of them, whatever the mode.
+    if (s.AUTH_MODE === 'jwt') {
+      const problem = s.AUTH_JWKS_URI === undefined ? 'AUTH_MODE=jwt needs the signing keys\' URL' : jwksUriProblem(s.AUTH_JWKS_URI);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['AUTH_JWKS_URI'], message: problem });
+      if (splitList(s.AUTH_ISSUER).length === 0) {
+        ctx.addIssue({ code: 'custom', path: ['AUTH_ISSUER'], message: 'AUTH_MODE=jwt needs the accepted token issuer(s)' });
+      }
+      if (splitList(s.AUTH_AUDIENCE).length === 0) {
+        ctx.addIssue({ code: 'custom', path: ['AUTH_AUDIENCE'], message: 'AUTH_MODE=jwt needs the accepted token audience(s)' });
+      }
+    }
   });
 
 export type StorageSettings =
@@ -50,8 +64,13 @@ export interface AppConfig {
   storage: StorageSettings;
   tableName: string;
   storageTimeoutMs: number;
-  auth: { mode: 'dev' } | { mode: 'apikey'; apiKeys: string[] };
+  auth: AuthSettings;
 }
+
+export type AuthSettings =
+  | { mode: 'dev' }
+  | { mode: 'apikey'; apiKeys: string[] }
+  | { mode: 'jwt'; jwksUri: string; issuers: string[]; audiences: string[] };
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -62,6 +81,24 @@ function splitList(value: string | undefined): string[] {
     .split(',')
     .map((v) => v.trim())
     .filter((v) => v.length > 0);
+}
+
+/** Loopback only: 127.0.0.0/8, ::1 and localhost. URL has already normalised the host (lower case, IPv4 dotted). */
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+/** Keys fetched over plain http could be swapped in transit, so http is only for a key server on this machine. */
+function jwksUriProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `'${value}' is not a URL`;
+  }
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return undefined;
+  return 'must be an https URL (http only on a loopback host: 127.0.0.0/8, ::1, localhost)';
 }
 
 /** Empty strings mean "not set", as in app settings where a blank value is common. */
@@ -90,8 +127,24 @@ export function parseConfig(env: NodeJS.ProcessEnv): AppConfig {
     storage,
     tableName: s.ASSIGNMENTS_TABLE,
     storageTimeoutMs: s.STORAGE_TIMEOUT_MS,
-    auth: s.AUTH_MODE === 'apikey' ? { mode: 'apikey', apiKeys: splitList(s.AUTH_API_KEYS) } : { mode: 'dev' },
+    auth: authSettings(s),
   };
+}
+
+function authSettings(s: z.infer<typeof settingsSchema>): AuthSettings {
+  switch (s.AUTH_MODE) {
+    case 'apikey':
+      return { mode: 'apikey', apiKeys: splitList(s.AUTH_API_KEYS) };
+    case 'jwt':
+      return {
+        mode: 'jwt',
+        jwksUri: s.AUTH_JWKS_URI as string,
+        issuers: splitList(s.AUTH_ISSUER),
+        audiences: splitList(s.AUTH_AUDIENCE),
+      };
+    default:
+      return { mode: 'dev' };
+  }
 }
 
 let cached: AppConfig | undefined;
