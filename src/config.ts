@@ -31,6 +31,7 @@ const settingsSchema = z
     AUTH_JWKS_URI: z.string().trim().optional(),
     AUTH_ISSUER: z.string().optional(),
     AUTH_AUDIENCE: z.string().optional(),
+    CORS_ALLOWED_ORIGINS: z.string().optional(),
   })
   .superRefine((s, ctx) => {
     if (!s.ASSIGNMENTS_STORAGE && !s.ASSIGNMENTS_STORAGE__tableServiceUri) {
@@ -54,6 +55,11 @@ const settingsSchema = z
         ctx.addIssue({ code: 'custom', path: ['AUTH_AUDIENCE'], message: 'AUTH_MODE=jwt needs the accepted token audience(s)' });
       }
     }
+    const origins = splitList(s.CORS_ALLOWED_ORIGINS);
+    for (const origin of origins) {
+      const problem = originProblem(origin, origins.length);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['CORS_ALLOWED_ORIGINS'], message: problem });
+    }
   });
 
 export type StorageSettings =
@@ -65,12 +71,18 @@ export interface AppConfig {
   tableName: string;
   storageTimeoutMs: number;
   auth: AuthSettings;
+  cors: CorsSettings;
 }
 
 export type AuthSettings =
   | { mode: 'dev' }
   | { mode: 'apikey'; apiKeys: string[] }
   | { mode: 'jwt'; jwksUri: string; issuers: string[]; audiences: string[] };
+
+/** Browser origins allowed to call the API; empty means CORS is off, ['*'] means any origin. */
+export interface CorsSettings {
+  allowedOrigins: string[];
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -101,6 +113,27 @@ function jwksUriProblem(value: string): string | undefined {
   return 'must be an https URL (http only on a loopback host: 127.0.0.0/8, ::1, localhost)';
 }
 
+/** An origin is scheme://host[:port]: no path, query, fragment or credentials. */
+function originProblem(value: string, count: number): string | undefined {
+  if (value === '*') return count === 1 ? undefined : "'*' allows every origin, so it must be the only entry";
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  const bare = url && url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password;
+  if (!url || !/^https?:$/.test(url.protocol) || !bare || value.endsWith('?') || value.endsWith('#')) {
+    return `'${value}' is not an origin (scheme://host[:port], no path)`;
+  }
+  return undefined;
+}
+
+/** Browsers send Origin serialised (lower-case host, no default port); URL.origin gives the same form. */
+function normaliseOrigin(value: string): string {
+  return value === '*' ? value : new URL(value).origin;
+}
+
 /** Empty strings mean "not set", as in app settings where a blank value is common. */
 function withoutBlanks(env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = {};
@@ -128,6 +161,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): AppConfig {
     tableName: s.ASSIGNMENTS_TABLE,
     storageTimeoutMs: s.STORAGE_TIMEOUT_MS,
     auth: authSettings(s),
+    cors: { allowedOrigins: splitList(s.CORS_ALLOWED_ORIGINS).map(normaliseOrigin) },
   };
 }
 

@@ -2,6 +2,7 @@ import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } fr
 import { v4 as uuidv4 } from 'uuid';
 import { getConfig, type AppConfig } from '../config';
 import { admit, redactToken, type Access, type Principal } from './auth';
+import { withCors } from './cors';
 import { errorBody, GraphError, unknownError } from './errors';
 
 /** Graph's media type for success bodies; both official clients parse only when it starts with application/json. */
@@ -58,7 +59,7 @@ export function errorResponse(err: GraphError, requestId: string, clientRequestI
  * internal messages and stacks go to the log, never to the caller.
  */
 export function graphHandler(logic: (g: GraphRequest) => Promise<GraphResult>, options: HandlerOptions = {}): HttpHandler {
-  return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+  const handle = async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const requestId = uuidv4();
     const clientRequestId = request.headers.get('client-request-id')?.trim() || requestId;
     try {
@@ -89,6 +90,7 @@ export function graphHandler(logic: (g: GraphRequest) => Promise<GraphResult>, o
       return errorResponse(unknownError(), requestId, clientRequestId);
     }
   };
+  return withCors(handle);
 }
 
 /** Why a 5xx happened, for the log only (e.g. the key endpoint's connection error); never sent to the caller. */

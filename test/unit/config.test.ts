@@ -9,6 +9,7 @@ describe('settings', () => {
       tableName: 'EnrollmentConfigurationAssignments',
       storageTimeoutMs: 4000,
       auth: { mode: 'dev' },
+      cors: { allowedOrigins: [] },
     });
   });
 
@@ -61,6 +62,15 @@ describe('settings', () => {
     expect(parseConfig({ ...azurite, AUTH_JWKS_URI: 'http://example.com/keys' }).auth).toEqual({ mode: 'dev' });
   });
 
+  it('reads CORS origins in the form browsers send them, or * alone', () => {
+    const config = parseConfig({ ...azurite, CORS_ALLOWED_ORIGINS: 'https://Portal.Example.com/, http://localhost:3000, https://a.example:443' });
+    expect(config.cors).toEqual({
+      allowedOrigins: ['https://portal.example.com', 'http://localhost:3000', 'https://a.example'],
+    });
+    expect(parseConfig({ ...azurite, CORS_ALLOWED_ORIGINS: ' * ' }).cors).toEqual({ allowedOrigins: ['*'] });
+    expect(parseConfig({ ...azurite, CORS_ALLOWED_ORIGINS: ' ' }).cors).toEqual({ allowedOrigins: [] });
+  });
+
   it.each([
     [{}, 'ASSIGNMENTS_STORAGE'],
     [{ ...azurite, ASSIGNMENTS_TABLE: 'bad-name!' }, 'ASSIGNMENTS_TABLE'],
@@ -76,6 +86,10 @@ describe('settings', () => {
     [{ ...jwt, AUTH_JWKS_URI: 'file:///etc/keys.json' }, 'AUTH_JWKS_URI'],
     [{ ...jwt, AUTH_ISSUER: ' , ' }, 'AUTH_ISSUER'],
     [{ ...jwt, AUTH_AUDIENCE: undefined }, 'AUTH_AUDIENCE'],
+    [{ ...azurite, CORS_ALLOWED_ORIGINS: 'https://a.example/app' }, 'CORS_ALLOWED_ORIGINS'],
+    [{ ...azurite, CORS_ALLOWED_ORIGINS: 'a.example' }, 'CORS_ALLOWED_ORIGINS'],
+    [{ ...azurite, CORS_ALLOWED_ORIGINS: 'ftp://a.example' }, 'CORS_ALLOWED_ORIGINS'],
+    [{ ...azurite, CORS_ALLOWED_ORIGINS: '*, https://a.example' }, 'CORS_ALLOWED_ORIGINS'],
   ])('a bad setting stops start-up naming it: %j', (env, name) => {
     expect(() => parseConfig(env)).toThrow(ConfigError);
     expect(() => parseConfig(env)).toThrow(new RegExp(`\\b${name}:`));
