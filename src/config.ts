@@ -26,8 +26,12 @@ const settingsSchema = z
       .regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'a table name is 3-63 letters and digits, starting with a letter')
       .default('EnrollmentConfigurationAssignments'),
     STORAGE_TIMEOUT_MS: positiveInt.max(60_000).default(4_000),
-    AUTH_MODE: z.enum(['dev', 'apikey']).default('dev'),
+    AUTH_MODE: z.enum(['dev', 'apikey', 'jwt']).default('dev'),
     AUTH_API_KEYS: z.string().optional(),
+    AUTH_JWKS_URI: z.string().trim().optional(),
+    AUTH_ISSUER: z.string().optional(),
+    AUTH_AUDIENCE: z.string().optional(),
+    CORS_ALLOWED_ORIGINS: z.string().optional(),
   })
   .superRefine((s, ctx) => {
     if (!s.ASSIGNMENTS_STORAGE && !s.ASSIGNMENTS_STORAGE__tableServiceUri) {
@@ -40,6 +44,22 @@ const settingsSchema = z
     if (s.AUTH_MODE === 'apikey' && splitList(s.AUTH_API_KEYS).length === 0) {
       ctx.addIssue({ code: 'custom', path: ['AUTH_API_KEYS'], message: 'AUTH_MODE=apikey needs at least one key' });
     }
+    // The JWT settings are checked only in jwt mode: the Bicep always passes all of them, whatever the mode.
+    if (s.AUTH_MODE === 'jwt') {
+      const problem = s.AUTH_JWKS_URI === undefined ? 'AUTH_MODE=jwt needs the signing keys\' URL' : jwksUriProblem(s.AUTH_JWKS_URI);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['AUTH_JWKS_URI'], message: problem });
+      if (splitList(s.AUTH_ISSUER).length === 0) {
+        ctx.addIssue({ code: 'custom', path: ['AUTH_ISSUER'], message: 'AUTH_MODE=jwt needs the accepted token issuer(s)' });
+      }
+      if (splitList(s.AUTH_AUDIENCE).length === 0) {
+        ctx.addIssue({ code: 'custom', path: ['AUTH_AUDIENCE'], message: 'AUTH_MODE=jwt needs the accepted token audience(s)' });
+      }
+    }
+    const origins = splitList(s.CORS_ALLOWED_ORIGINS);
+    for (const origin of origins) {
+      const problem = originProblem(origin, origins.length);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['CORS_ALLOWED_ORIGINS'], message: problem });
+    }
   });
 
 export type StorageSettings =
@@ -50,7 +70,18 @@ export interface AppConfig {
   storage: StorageSettings;
   tableName: string;
   storageTimeoutMs: number;
-  auth: { mode: 'dev' } | { mode: 'apikey'; apiKeys: string[] };
+  auth: AuthSettings;
+  cors: CorsSettings;
+}
+
+export type AuthSettings =
+  | { mode: 'dev' }
+  | { mode: 'apikey'; apiKeys: string[] }
+  | { mode: 'jwt'; jwksUri: string; issuers: string[]; audiences: string[] };
+
+/** Browser origins allowed to call the API; empty means CORS is off, ['*'] means any origin. */
+export interface CorsSettings {
+  allowedOrigins: string[];
 }
 
 export class ConfigError extends Error {
@@ -62,6 +93,45 @@ function splitList(value: string | undefined): string[] {
     .split(',')
     .map((v) => v.trim())
     .filter((v) => v.length > 0);
+}
+
+/** Loopback only: 127.0.0.0/8, ::1 and localhost. URL has already normalised the host (lower case, IPv4 dotted). */
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+/** Keys fetched over plain http could be swapped in transit, so http is only for a key server on this machine. */
+function jwksUriProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `'${value}' is not a URL`;
+  }
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return undefined;
+  return 'must be an https URL (http only on a loopback host: 127.0.0.0/8, ::1, localhost)';
+}
+
+/** An origin is scheme://host[:port]: no path, query, fragment or credentials. */
+function originProblem(value: string, count: number): string | undefined {
+  if (value === '*') return count === 1 ? undefined : "'*' allows every origin, so it must be the only entry";
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  const bare = url && url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password;
+  if (!url || !/^https?:$/.test(url.protocol) || !bare || value.endsWith('?') || value.endsWith('#')) {
+    return `'${value}' is not an origin (scheme://host[:port], no path)`;
+  }
+  return undefined;
+}
+
+/** Browsers send Origin serialised (lower-case host, no default port); URL.origin gives the same form. */
+function normaliseOrigin(value: string): string {
+  return value === '*' ? value : new URL(value).origin;
 }
 
 /** Empty strings mean "not set", as in app settings where a blank value is common. */
@@ -90,8 +160,25 @@ export function parseConfig(env: NodeJS.ProcessEnv): AppConfig {
     storage,
     tableName: s.ASSIGNMENTS_TABLE,
     storageTimeoutMs: s.STORAGE_TIMEOUT_MS,
-    auth: s.AUTH_MODE === 'apikey' ? { mode: 'apikey', apiKeys: splitList(s.AUTH_API_KEYS) } : { mode: 'dev' },
+    auth: authSettings(s),
+    cors: { allowedOrigins: splitList(s.CORS_ALLOWED_ORIGINS).map(normaliseOrigin) },
   };
+}
+
+function authSettings(s: z.infer<typeof settingsSchema>): AuthSettings {
+  switch (s.AUTH_MODE) {
+    case 'apikey':
+      return { mode: 'apikey', apiKeys: splitList(s.AUTH_API_KEYS) };
+    case 'jwt':
+      return {
+        mode: 'jwt',
+        jwksUri: s.AUTH_JWKS_URI as string,
+        issuers: splitList(s.AUTH_ISSUER),
+        audiences: splitList(s.AUTH_AUDIENCE),
+      };
+    default:
+      return { mode: 'dev' };
+  }
 }
 
 let cached: AppConfig | undefined;

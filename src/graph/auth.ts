@@ -1,8 +1,61 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
-import type { AppConfig } from '../config';
-import { unauthorized } from './errors';
+import { createRemoteJWKSet, errors as jose, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { AuthSettings } from '../config';
+import { forbidden, serviceUnavailable, unauthorized } from './errors';
+
+/**
+ * Who may call, in the three modes of AUTH_MODE:
+ * - dev: any non-empty Bearer token (local use; the app warns at start-up);
+ * - apikey: the token must be one of AUTH_API_KEYS, for automation that cannot get Entra tokens;
+ * - jwt: an access token signed by a key from AUTH_JWKS_URI, for AUTH_ISSUER and AUTH_AUDIENCE,
+ *   carrying Graph's permissions for this API in `scp` (delegated) or `roles` (application).
+ * Nothing here logs or echoes a token: answers use fixed, Graph-worded messages.
+ */
 
 export type Access = 'read' | 'write';
+
+/** The caller of a request that passed authentication. */
+export type Principal =
+  | {
+      kind: 'dev' | 'apikey';
+      /** A stable, non-secret id: a hash of the token (dev) or of the API key (apikey). */
+      callerId: string;
+      /** A key (or, in dev mode, any token) grants every permission. */
+      permissions: 'all';
+    }
+  | {
+      kind: 'jwt';
+      /** `app:<appid or azp>` (the client application, as Graph throttles), else `sub:<sub>`. */
+      callerId: string;
+      /** delegated: the permissions came from `scp`; application: from `roles`. */
+      permissionType: 'delegated' | 'application';
+      permissions: readonly string[];
+    };
+
+/** Graph's permissions for enrollment configuration assignments, most privileged first. */
+export const WRITE_PERMISSIONS: readonly string[] = [
+  'DeviceManagementServiceConfig.ReadWrite.All',
+  'DeviceManagementConfiguration.ReadWrite.All',
+];
+export const READ_PERMISSIONS: readonly string[] = [
+  'DeviceManagementServiceConfig.Read.All',
+  'DeviceManagementServiceConfig.ReadWrite.All',
+  'DeviceManagementConfiguration.Read.All',
+  'DeviceManagementConfiguration.ReadWrite.All',
+];
+
+/** Asymmetric algorithms only: no `none`, and no HS*, which with a public JWKS would let anyone sign. */
+export const ALLOWED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'];
+
+/** How far exp and nbf may be off: clocks drift, and Entra itself allows for a few minutes. */
+export const CLOCK_TOLERANCE_SECONDS = 60;
+
+/**
+ * The key set's fetching policy. An unknown `kid` (a key rollover) refetches at most once per
+ * cooldown, so tokens with made-up kids cannot make the app hammer the key endpoint; keys are
+ * refetched anyway after cacheMaxAge, so a key withdrawn from the JWKS stops being trusted within it.
+ */
+export const JWKS_OPTIONS = { cooldownDuration: 30_000, cacheMaxAge: 60 * 60_000, timeoutDuration: 5_000 };
 
 /** Reads the bearer token as Graph does: a missing, empty or non-Bearer Authorization header is a 401. */
 export function bearerToken(authorization: string | null): string {
@@ -12,19 +65,145 @@ export function bearerToken(authorization: string | null): string {
   return token;
 }
 
-/** Hashing first makes the comparison constant-time whatever the lengths are. */
-function sameSecret(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a).digest();
-  const hb = createHash('sha256').update(b).digest();
-  return timingSafeEqual(ha, hb);
+function sha256(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
 }
 
-/** Throws a Graph-shaped 401 unless the request may go on. */
-export function authenticate(authorization: string | null, auth: AppConfig['auth']): void {
+/** Hashing first makes the comparison constant-time whatever the lengths are. */
+function sameSecret(a: string, b: string): boolean {
+  return timingSafeEqual(sha256(a), sha256(b));
+}
+
+/** Enough of a hash to tell callers apart in logs and per-caller state, never the secret itself. */
+function fingerprint(secret: string): string {
+  return sha256(secret).toString('hex').slice(0, 16);
+}
+
+/** Checks the Authorization header in the configured mode; throws a Graph-shaped 401 (or 503) unless the caller is known. */
+export async function authenticate(authorization: string | null, auth: AuthSettings): Promise<Principal> {
   const token = bearerToken(authorization);
-  if (auth.mode === 'dev') return;
-  // Compare against every key so the time taken does not tell which key, if any, nearly matched.
-  let ok = false;
-  for (const key of auth.apiKeys) ok = sameSecret(token, key) || ok;
-  if (!ok) throw unauthorized('Access token validation failure. Invalid audience.');
+  switch (auth.mode) {
+    case 'dev':
+      return { kind: 'dev', callerId: `dev:${fingerprint(token)}`, permissions: 'all' };
+    case 'apikey': {
+      // Compare against every key so the time taken does not tell which key, if any, nearly matched.
+      let ok = false;
+      for (const key of auth.apiKeys) ok = sameSecret(token, key) || ok;
+      if (!ok) throw unauthorized('Access token validation failure. Invalid audience.');
+      return { kind: 'apikey', callerId: `key:${fingerprint(token)}`, permissions: 'all' };
+    }
+    case 'jwt':
+      return verifyAccessToken(token, auth);
+  }
+}
+
+/** Throws Graph's 403 unless the caller holds one of the permissions the access needs. */
+export function authorize(principal: Principal, access: Access): void {
+  if (principal.permissions === 'all') return;
+  const required = access === 'write' ? WRITE_PERMISSIONS : READ_PERMISSIONS;
+  const held = new Set(principal.permissions.map((p) => p.toLowerCase()));
+  if (required.some((p) => held.has(p.toLowerCase()))) return;
+  const [what, onRequest] = principal.permissionType === 'delegated' ? ['scope', 'Scopes'] : ['role', 'Roles'];
+  throw forbidden(
+    `Missing ${what} permissions on the request. API requires one of '${required.join(', ')}'. ` +
+      `${onRequest} on the request '${principal.permissions.join(', ')}'`,
+  );
+}
+
+/** Authentication then authorization, as graphHandler runs them for a route that needs a token. */
+export async function admit(authorization: string | null, auth: AuthSettings, access: Access): Promise<Principal> {
+  const principal = await authenticate(authorization, auth);
+  authorize(principal, access);
+  return principal;
+}
+
+/** The key endpoint failed (unreachable, timed out, not a JWKS): the server's fault, not the token's. */
+class KeySetUnavailable extends Error {
+  override name = 'KeySetUnavailable';
+}
+
+// One key set per process, created on first use, so its cache and cooldown are shared by every request.
+let keySet: { uri: string; getKey: JWTVerifyGetKey } | undefined;
+
+function signingKeys(uri: string): JWTVerifyGetKey {
+  if (keySet?.uri !== uri) {
+    const remote = createRemoteJWKSet(new URL(uri), JWKS_OPTIONS);
+    const getKey: JWTVerifyGetKey = async (header, token) => {
+      try {
+        return await remote(header, token);
+      } catch (err) {
+        // No usable key for the token's kid and alg (after the refetch jose does on an unknown kid) is the token's problem.
+        if (
+          err instanceof jose.JWKSNoMatchingKey ||
+          err instanceof jose.JWKSMultipleMatchingKeys ||
+          err instanceof jose.JOSENotSupported
+        ) {
+          throw err;
+        }
+        throw new KeySetUnavailable('The signing keys could not be fetched', { cause: err });
+      }
+    };
+    keySet = { uri, getKey };
+  }
+  return keySet.getKey;
+}
+
+async function verifyAccessToken(token: string, auth: Extract<AuthSettings, { mode: 'jwt' }>): Promise<Principal> {
+  let payload: JWTPayload;
+  try {
+    ({ payload } = await jwtVerify(token, signingKeys(auth.jwksUri), {
+      algorithms: ALLOWED_ALGORITHMS,
+      issuer: auth.issuers,
+      audience: auth.audiences,
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      requiredClaims: ['exp'],
+    }));
+  } catch (err) {
+    throw tokenRejected(err);
+  }
+  const scopes = typeof payload.scp === 'string' ? payload.scp.split(' ').filter((s) => s.length > 0) : [];
+  const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : undefined;
+  if (scopes.length === 0 && roles === undefined) {
+    throw unauthorized('Either scp or roles claim need to be present in the token.');
+  }
+  return {
+    kind: 'jwt',
+    callerId: callerIdOf(payload, token),
+    permissionType: scopes.length > 0 ? 'delegated' : 'application',
+    permissions: scopes.length > 0 ? scopes : (roles ?? []),
+  };
+}
+
+function callerIdOf(payload: JWTPayload, token: string): string {
+  const app = [payload.appid, payload.azp].find((v): v is string => typeof v === 'string' && v.length > 0);
+  if (app) return `app:${app}`;
+  if (typeof payload.sub === 'string' && payload.sub.length > 0) return `sub:${payload.sub}`;
+  return `jwt:${fingerprint(token)}`;
+}
+
+/**
+ * jose's reasons, in Graph's words; nothing of jose's own text reaches the caller. Anything that is not
+ * jose's verdict on the token (a bug of ours) comes back unchanged, for the handler's 500 and the log.
+ */
+function tokenRejected(err: unknown): unknown {
+  if (err instanceof KeySetUnavailable) {
+    const unavailable = serviceUnavailable();
+    unavailable.cause = err.cause;
+    return unavailable;
+  }
+  if (err instanceof jose.JWTExpired) return unauthorized('Lifetime validation failed, the token is expired.');
+  if (err instanceof jose.JWTClaimValidationFailed) {
+    if (err.claim === 'aud') return unauthorized('Access token validation failure. Invalid audience.');
+    if (err.claim === 'iss') return unauthorized('Access token validation failure. Invalid issuer.');
+    if (err.claim === 'nbf') return unauthorized('Lifetime validation failed, the token is not yet valid.');
+  }
+  if (err instanceof jose.JOSEError) return unauthorized('Access token validation failure.');
+  return err;
+}
+
+/** Log text with the request's bearer token cut out, should an error message ever carry it. */
+export function redactToken(text: string, authorization: string | null): string {
+  const token = /^Bearer[ \t]+(\S.*)$/i.exec(authorization?.trim() ?? '')?.[1]?.trim();
+  // Very short dev tokens ("t") are no secret, and replacing them would garble the message.
+  return token && token.length >= 6 ? text.split(token).join('[redacted]') : text;
 }

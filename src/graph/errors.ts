@@ -23,6 +23,9 @@ export const badRequest = (message: string): GraphError => new GraphError(400, '
 export const unauthorized = (message: string): GraphError =>
   new GraphError(401, 'InvalidAuthenticationToken', message, { 'WWW-Authenticate': 'Bearer' });
 
+/** The token is good but lacks the permission: Graph's 403 names what the API requires and what the token had. */
+export const forbidden = (message: string): GraphError => new GraphError(403, 'Forbidden', message);
+
 export const notFound = (message: string): GraphError => new GraphError(404, 'ResourceNotFound', message);
 
 export const methodNotAllowed = (method: string, allowed: readonly string[]): GraphError =>

@@ -1,7 +1,8 @@
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { v4 as uuidv4 } from 'uuid';
 import { getConfig, type AppConfig } from '../config';
-import { authenticate, type Access } from './auth';
+import { admit, redactToken, type Access, type Principal } from './auth';
+import { withCors } from './cors';
 import { errorBody, GraphError, unknownError } from './errors';
 
 /** Graph's media type for success bodies; both official clients parse only when it starts with application/json. */
@@ -17,6 +18,8 @@ export interface GraphRequest {
   clientRequestId: string;
   /** The request's own origin plus /beta: the base of every link this app writes. */
   serviceRoot: string;
+  /** The authenticated caller; undefined on routes without auth (health, the fallback). */
+  principal?: Principal;
 }
 
 export interface GraphResult {
@@ -56,12 +59,12 @@ export function errorResponse(err: GraphError, requestId: string, clientRequestI
  * internal messages and stacks go to the log, never to the caller.
  */
 export function graphHandler(logic: (g: GraphRequest) => Promise<GraphResult>, options: HandlerOptions = {}): HttpHandler {
-  return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+  const handle = async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const requestId = uuidv4();
     const clientRequestId = request.headers.get('client-request-id')?.trim() || requestId;
     try {
       const config = getConfig();
-      if (options.access) authenticate(request.headers.get('authorization'), config.auth);
+      const principal = options.access ? await admit(request.headers.get('authorization'), config.auth, options.access) : undefined;
       const g: GraphRequest = {
         request,
         context,
@@ -69,6 +72,7 @@ export function graphHandler(logic: (g: GraphRequest) => Promise<GraphResult>, o
         requestId,
         clientRequestId,
         serviceRoot: serviceRootOf(request.url),
+        principal,
       };
       const result = await logic(g);
       const headers: Record<string, string> = { ...commonHeaders(g), ...result.headers };
@@ -78,11 +82,20 @@ export function graphHandler(logic: (g: GraphRequest) => Promise<GraphResult>, o
       return { status: result.status, headers, body: JSON.stringify(result.body) };
     } catch (err) {
       if (err instanceof GraphError) {
-        if (err.status >= 500) context.warn(`${request.method} ${new URL(request.url).pathname}: ${err.status} ${err.code} (${err.message})`);
+        if (err.status >= 500) context.warn(`${request.method} ${new URL(request.url).pathname}: ${err.status} ${err.code} (${err.message})${causeOf(err)}`);
         return errorResponse(err, requestId, clientRequestId);
       }
-      context.error(`Unhandled error for request-id ${requestId}:`, err);
+      const detail = err instanceof Error ? (err.stack ?? String(err)) : String(err);
+      context.error(`Unhandled error for request-id ${requestId}: ${redactToken(detail, request.headers.get('authorization'))}`);
       return errorResponse(unknownError(), requestId, clientRequestId);
     }
   };
+  return withCors(handle);
+}
+
+/** Why a 5xx happened, for the log only (e.g. the key endpoint's connection error); never sent to the caller. */
+function causeOf(err: GraphError): string {
+  const cause = err.cause;
+  if (cause === undefined) return '';
+  return `; cause: ${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}`;
 }

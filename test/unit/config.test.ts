@@ -9,6 +9,7 @@ describe('settings', () => {
       tableName: 'EnrollmentConfigurationAssignments',
       storageTimeoutMs: 4000,
       auth: { mode: 'dev' },
+      cors: { allowedOrigins: [] },
     });
   });
 
@@ -32,6 +33,44 @@ describe('settings', () => {
     expect(config.tableName).toBe('EnrollmentConfigurationAssignments');
   });
 
+  const jwt = {
+    ...azurite,
+    AUTH_MODE: 'jwt',
+    AUTH_JWKS_URI: 'https://login.microsoftonline.com/tid/discovery/v2.0/keys',
+    AUTH_ISSUER: 'https://login.microsoftonline.com/tid/v2.0',
+    AUTH_AUDIENCE: 'api://app-id',
+  };
+
+  it('reads jwt mode, with comma-separated issuers and audiences', () => {
+    const config = parseConfig({ ...jwt, AUTH_ISSUER: `${jwt.AUTH_ISSUER}, https://sts.windows.net/tid/`, AUTH_AUDIENCE: 'api://app-id,app-id' });
+    expect(config.auth).toEqual({
+      mode: 'jwt',
+      jwksUri: 'https://login.microsoftonline.com/tid/discovery/v2.0/keys',
+      issuers: ['https://login.microsoftonline.com/tid/v2.0', 'https://sts.windows.net/tid/'],
+      audiences: ['api://app-id', 'app-id'],
+    });
+  });
+
+  it.each(['http://127.0.0.1:8080/keys', 'http://127.9.9.9/keys', 'http://localhost:1/keys', 'http://[::1]:9/keys'])(
+    'accepts a plain-http JWKS on a loopback host: %s',
+    (uri) => {
+      expect(parseConfig({ ...jwt, AUTH_JWKS_URI: uri }).auth).toMatchObject({ mode: 'jwt', jwksUri: uri });
+    },
+  );
+
+  it('ignores the jwt settings in the other modes (the Bicep always passes them)', () => {
+    expect(parseConfig({ ...azurite, AUTH_JWKS_URI: 'http://example.com/keys' }).auth).toEqual({ mode: 'dev' });
+  });
+
+  it('reads CORS origins in the form browsers send them, or * alone', () => {
+    const config = parseConfig({ ...azurite, CORS_ALLOWED_ORIGINS: 'https://Portal.Example.com/, http://localhost:3000, https://a.example:443' });
+    expect(config.cors).toEqual({
+      allowedOrigins: ['https://portal.example.com', 'http://localhost:3000', 'https://a.example'],
+    });
+    expect(parseConfig({ ...azurite, CORS_ALLOWED_ORIGINS: ' * ' }).cors).toEqual({ allowedOrigins: ['*'] });
+    expect(parseConfig({ ...azurite, CORS_ALLOWED_ORIGINS: ' ' }).cors).toEqual({ allowedOrigins: [] });
+  });
+
   it.each([
     [{}, 'ASSIGNMENTS_STORAGE'],
     [{ ...azurite, ASSIGNMENTS_TABLE: 'bad-name!' }, 'ASSIGNMENTS_TABLE'],
@@ -39,6 +78,18 @@ describe('settings', () => {
     [{ ...azurite, AUTH_MODE: 'open' }, 'AUTH_MODE'],
     [{ ...azurite, AUTH_MODE: 'apikey' }, 'AUTH_API_KEYS'],
     [{ ASSIGNMENTS_STORAGE__tableServiceUri: 'not a url' }, 'ASSIGNMENTS_STORAGE__tableServiceUri'],
+    [{ ...jwt, AUTH_JWKS_URI: '' }, 'AUTH_JWKS_URI'],
+    [{ ...jwt, AUTH_JWKS_URI: 'keys.json' }, 'AUTH_JWKS_URI'],
+    [{ ...jwt, AUTH_JWKS_URI: 'http://login.example.com/keys' }, 'AUTH_JWKS_URI'],
+    [{ ...jwt, AUTH_JWKS_URI: 'http://128.0.0.1/keys' }, 'AUTH_JWKS_URI'],
+    [{ ...jwt, AUTH_JWKS_URI: 'http://localhost.example.com/keys' }, 'AUTH_JWKS_URI'],
+    [{ ...jwt, AUTH_JWKS_URI: 'file:///etc/keys.json' }, 'AUTH_JWKS_URI'],
+    [{ ...jwt, AUTH_ISSUER: ' , ' }, 'AUTH_ISSUER'],
+    [{ ...jwt, AUTH_AUDIENCE: undefined }, 'AUTH_AUDIENCE'],
+    [{ ...azurite, CORS_ALLOWED_ORIGINS: 'https://a.example/app' }, 'CORS_ALLOWED_ORIGINS'],
+    [{ ...azurite, CORS_ALLOWED_ORIGINS: 'a.example' }, 'CORS_ALLOWED_ORIGINS'],
+    [{ ...azurite, CORS_ALLOWED_ORIGINS: 'ftp://a.example' }, 'CORS_ALLOWED_ORIGINS'],
+    [{ ...azurite, CORS_ALLOWED_ORIGINS: '*, https://a.example' }, 'CORS_ALLOWED_ORIGINS'],
   ])('a bad setting stops start-up naming it: %j', (env, name) => {
     expect(() => parseConfig(env)).toThrow(ConfigError);
     expect(() => parseConfig(env)).toThrow(new RegExp(`\\b${name}:`));

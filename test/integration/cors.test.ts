@@ -1,0 +1,109 @@
+import { createAssignment } from '../../src/assignments/handlers';
+import { withCors } from '../../src/graph/cors';
+import { fallback } from '../../src/routes';
+import { collectionPath, documentExample, expectGraphError, graphRequest, headerOf, invocationContext } from '../helpers/requests';
+
+// CORS as CORS_ALLOWED_ORIGINS sets it, through the real handlers: the create route for real requests
+// and the catch-all fallback, which is where the host sends a preflight OPTIONS. Read on first call.
+process.env.CORS_ALLOWED_ORIGINS = 'https://portal.example.com, http://localhost:3000';
+
+const PORTAL = 'https://portal.example.com';
+const EXPOSED = 'request-id, client-request-id, Location, ETag, Retry-After, WWW-Authenticate, OData-Version, Preference-Applied';
+
+const preflight = (origin: string, requestHeaders = 'authorization, content-type') =>
+  graphRequest({
+    method: 'OPTIONS',
+    params: { path: collectionPath().slice(1) },
+    headers: {
+      origin,
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': requestHeaders,
+    },
+  });
+
+/** A preflight as a browser sends it: no Authorization header. */
+function withoutToken<T extends { headers: Headers }>(request: T): T {
+  request.headers.delete('authorization');
+  return request;
+}
+
+describe('CORS on, for the listed origins', () => {
+  it('a create from an allowed origin carries Allow-Origin, Expose-Headers and Vary', async () => {
+    const response = await createAssignment(graphRequest({ body: documentExample(), headers: { origin: PORTAL } }), invocationContext());
+    expect(response.status).toBe(201);
+    expect(headerOf(response, 'access-control-allow-origin')).toBe(PORTAL);
+    expect(headerOf(response, 'access-control-expose-headers')).toBe(EXPOSED);
+    expect(headerOf(response, 'vary')).toBe('Origin');
+    expect(headerOf(response, 'access-control-allow-credentials')).toBeUndefined();
+  });
+
+  it('an error (401) from an allowed origin is readable by the script too', async () => {
+    const request = withoutToken(graphRequest({ body: documentExample(), headers: { origin: 'http://localhost:3000' } }));
+    const response = await createAssignment(request, invocationContext());
+    expectGraphError(response, 401, 'InvalidAuthenticationToken');
+    expect(headerOf(response, 'access-control-allow-origin')).toBe('http://localhost:3000');
+    expect(headerOf(response, 'www-authenticate')).toBe('Bearer');
+  });
+
+  it('an origin not on the list gets no CORS headers, only Vary', async () => {
+    for (const origin of ['https://evil.example', 'https://portal.example.com.evil.example', 'null', 'http://portal.example.com']) {
+      const response = await createAssignment(graphRequest({ body: documentExample(), headers: { origin } }), invocationContext());
+      expect(response.status).toBe(201);
+      expect(headerOf(response, 'access-control-allow-origin')).toBeUndefined();
+      expect(headerOf(response, 'access-control-expose-headers')).toBeUndefined();
+      expect(headerOf(response, 'vary')).toBe('Origin');
+    }
+  });
+
+  it('answers a preflight on the fallback route with 204, without a token', async () => {
+    const response = await fallback(withoutToken(preflight(PORTAL, 'Authorization, Content-Type, X-Mock-Latency, x-evil')), invocationContext());
+    expect(response.status).toBe(204);
+    expect(response.body).toBeUndefined();
+    expect(headerOf(response, 'access-control-allow-origin')).toBe(PORTAL);
+    expect(headerOf(response, 'access-control-allow-methods')).toBe('GET, POST, PUT, PATCH, DELETE');
+    const allowed = headerOf(response, 'access-control-allow-headers')!.split(', ');
+    expect(allowed).toEqual(expect.arrayContaining(['authorization', 'content-type', 'client-request-id', 'if-match', 'prefer', 'x-mock-latency']));
+    expect(allowed).not.toContain('x-evil');
+    expect(Number(headerOf(response, 'access-control-max-age'))).toBeGreaterThan(0);
+    expect(headerOf(response, 'vary')).toBe('Origin, Access-Control-Request-Method, Access-Control-Request-Headers');
+    expect(headerOf(response, 'request-id')).toBeDefined();
+  });
+
+  it('a preflight from an origin not on the list gets what it would without CORS: 405, no CORS headers', async () => {
+    const response = await fallback(withoutToken(preflight('https://evil.example')), invocationContext());
+    expectGraphError(response, 405, 'MethodNotAllowed');
+    expect(headerOf(response, 'access-control-allow-origin')).toBeUndefined();
+  });
+
+  it('a plain OPTIONS (no Access-Control-Request-Method) is no preflight: 405 as before', async () => {
+    const request = graphRequest({ method: 'OPTIONS', params: { path: collectionPath().slice(1) }, headers: { origin: PORTAL } });
+    const response = await fallback(request, invocationContext());
+    expectGraphError(response, 405, 'MethodNotAllowed');
+    expect(headerOf(response, 'access-control-allow-origin')).toBe(PORTAL);
+  });
+});
+
+describe('withCors with other settings', () => {
+  const inner = async () => ({ status: 200, headers: { 'request-id': 'r', Vary: 'Accept' }, body: '{}' });
+
+  it('off (no origins): the response is the handler\'s, untouched, and a preflight is not answered', async () => {
+    const off = withCors(inner, () => ({ allowedOrigins: [] }));
+    const response = await off(graphRequest({ method: 'GET', headers: { origin: PORTAL } }), invocationContext());
+    expect(response).toEqual(await inner());
+    expect(await off(preflight(PORTAL), invocationContext())).toEqual(await inner());
+  });
+
+  it('* allows any origin with a literal *, which needs no Vary', async () => {
+    const any = withCors(inner, () => ({ allowedOrigins: ['*'] }));
+    const response = await any(graphRequest({ method: 'GET', headers: { origin: 'https://anyone.example' } }), invocationContext());
+    expect(headerOf(response, 'access-control-allow-origin')).toBe('*');
+    expect(headerOf(response, 'vary')).toBe('Accept');
+    expect(headerOf((await any(preflight('https://anyone.example'), invocationContext())), 'access-control-allow-origin')).toBe('*');
+  });
+
+  it('adds Origin to a Vary the handler already set', async () => {
+    const listed = withCors(inner, () => ({ allowedOrigins: [PORTAL] }));
+    const response = await listed(graphRequest({ method: 'GET', headers: { origin: PORTAL } }), invocationContext());
+    expect(headerOf(response, 'vary')).toBe('Accept, Origin');
+  });
+});

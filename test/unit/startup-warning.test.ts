@@ -1,0 +1,40 @@
+import path from 'node:path';
+
+// The dev-mode warning: once per process, when the host loads the app, and never with a secret in it.
+const registration = path.join(__dirname, '../../src/registration');
+
+function loadTwice(env: Record<string, string>): string[] {
+  const warnings: string[] = [];
+  const spy = jest.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => {
+    warnings.push(args.map(String).join(' '));
+  });
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  try {
+    jest.isolateModules(() => {
+      require(registration); // each function file imports it: assignments, health, fallback
+      require(registration);
+    });
+  } finally {
+    process.env = saved;
+    spy.mockRestore();
+  }
+  return warnings;
+}
+
+it('warns once that dev mode accepts any token', () => {
+  const warnings = loadTwice({ AUTH_MODE: 'dev' });
+  expect(warnings).toHaveLength(1);
+  expect(warnings[0]).toMatch(/AUTH_MODE=dev.*any non-empty Bearer token/);
+});
+
+it('says nothing in apikey mode, and never prints the keys', () => {
+  const warnings = loadTwice({ AUTH_MODE: 'apikey', AUTH_API_KEYS: 'key-that-must-stay-secret' });
+  expect(warnings).toEqual([]);
+});
+
+it('stops loading with a message naming the setting when the settings do not fit together', () => {
+  expect(() => loadTwice({ AUTH_MODE: 'jwt', AUTH_JWKS_URI: 'http://keys.example.com/jwks', AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a' })).toThrow(
+    /AUTH_JWKS_URI: must be an https URL/,
+  );
+});
