@@ -11,7 +11,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import Module from 'node:module';
 import path from 'node:path';
 import { compareRoutes, matchRoute } from '../src/routing';
@@ -217,7 +219,9 @@ export function createRequestListener(app: LoadedApp, log: LogFn = defaultLog): 
     void (async () => {
       const method = (req.method ?? 'GET').toUpperCase();
       const host = req.headers.host ?? '127.0.0.1';
-      const url = new URL(req.url ?? '/', `http://${host}`);
+      // The scheme the client used: the app builds Location, @odata.context and @odata.nextLink from it.
+      const scheme = (req.socket as TLSSocket).encrypted ? 'https' : 'http';
+      const url = new URL(req.url ?? '/', `${scheme}://${host}`);
       let fn: RegisteredFunction | undefined;
       let params: Record<string, string> | undefined;
       for (const candidate of app.functions) {
@@ -259,11 +263,18 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startRunner(options: { appRoot: string; port: number; host?: string }): Promise<RunningServer> {
+/** A PEM certificate and key: the runner then serves https, as `func start --useHttps --cert` does. */
+export interface RunnerTls {
+  cert: string | Buffer;
+  key: string | Buffer;
+}
+
+export async function startRunner(options: { appRoot: string; port: number; host?: string; tls?: RunnerTls }): Promise<RunningServer> {
   loadLocalSettings(options.appRoot);
   const app = loadApp(options.appRoot);
   await app.model.getCapabilities?.({});
-  const server = http.createServer(createRequestListener(app));
+  const listener = createRequestListener(app);
+  const server = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, listener) : http.createServer(listener);
   server.keepAliveTimeout = 65_000;
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
@@ -272,7 +283,7 @@ export async function startRunner(options: { appRoot: string; port: number; host
   });
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://${host}:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://${host}:${port}`,
     server,
     close: () =>
       new Promise<void>((resolve) => {
@@ -282,11 +293,25 @@ export async function startRunner(options: { appRoot: string; port: number; host
   };
 }
 
+/**
+ * RUNNER_TLS_CERT and RUNNER_TLS_KEY (PEM files) make the runner serve https. Microsoft's Graph JS
+ * client only sends its token to https URLs (to a Graph host or one of its customHosts), so it needs
+ * this to talk to a local mock at all.
+ */
+function tlsFromEnvironment(): RunnerTls | undefined {
+  const certFile = process.env.RUNNER_TLS_CERT;
+  const keyFile = process.env.RUNNER_TLS_KEY;
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile || !keyFile) throw new Error('RUNNER_TLS_CERT and RUNNER_TLS_KEY must be set together (PEM files).');
+  return { cert: readFileSync(certFile), key: readFileSync(keyFile) };
+}
+
 if (require.main === module) {
   // RUNNER_APP_ROOT serves another app folder, such as the deployment package in dist/package.
   const appRoot = path.resolve(process.env.RUNNER_APP_ROOT ?? path.join(__dirname, '..', '..'));
   const port = Number(process.env.PORT ?? 7071);
-  startRunner({ appRoot, port })
+  Promise.resolve()
+    .then(() => startRunner({ appRoot, port, tls: tlsFromEnvironment() }))
     .then((running) => {
       console.log(`Local runner listening on ${running.url}`);
       const stop = () => void running.close().then(() => process.exit(0));

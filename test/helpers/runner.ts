@@ -23,6 +23,7 @@ export async function startRunnerProcess(env: Record<string, string | undefined>
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  let url = '';
   const stop = () =>
     new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
@@ -33,7 +34,10 @@ export async function startRunnerProcess(env: Record<string, string | undefined>
     const timer = setTimeout(() => reject(new Error(`runner did not start:\n${output}`)), 20_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes('listening on')) {
+      // The runner prints the URL it serves: http, or https when RUNNER_TLS_CERT and RUNNER_TLS_KEY are set.
+      const listening = /listening on (\S+)\r?\n/.exec(output);
+      if (listening) {
+        url = listening[1]!;
         clearTimeout(timer);
         resolve();
       }
@@ -45,5 +49,5 @@ export async function startRunnerProcess(env: Record<string, string | undefined>
       reject(new Error(`runner exited with ${code}:\n${output}`));
     });
   });
-  return { url: `http://127.0.0.1:${port}`, process: child, output: () => output, stop };
+  return { url, process: child, output: () => output, stop };
 }
