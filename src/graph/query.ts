@@ -111,10 +111,17 @@ export function applySelect(entity: Record<string, unknown>, select: string[] | 
   return out;
 }
 
-/** The same request URL with $skiptoken set: Graph's @odata.nextLink keeps every other option. */
+/**
+ * The same request URL with $skiptoken set. The other options are kept byte for byte as the client sent
+ * them: re-encoding through URLSearchParams would turn `$top` into `%24top`, and a client that adds
+ * `$top` to the link again would then send it twice.
+ */
 export function nextLink(url: string, skipToken: string): string {
-  const next = new URL(url);
-  for (const key of [...next.searchParams.keys()]) if (key.toLowerCase() === '$skiptoken') next.searchParams.delete(key);
-  next.searchParams.set('$skiptoken', skipToken);
-  return next.toString();
+  const parsed = new URL(url);
+  const kept = parsed.search
+    .replace(/^\?/, '')
+    .split('&')
+    .filter((pair) => pair !== '' && decodeURIComponent(pair.split('=')[0]!.replace(/\+/g, ' ')).toLowerCase() !== '$skiptoken');
+  kept.push(`$skiptoken=${encodeURIComponent(skipToken)}`);
+  return `${parsed.origin}${parsed.pathname}?${kept.join('&')}`;
 }

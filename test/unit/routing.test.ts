@@ -1,3 +1,4 @@
+import { nextLink } from '../../src/graph/query';
 import { compareRoutes, matchRoute } from '../../src/routing';
 
 const COLLECTION = 'beta/invitations/{invitationsId}/invitedUser/deviceEnrollmentConfigurations/{cfg}/assignments';
@@ -26,5 +27,15 @@ describe('route templates', () => {
     const sorted = ['{*path}', 'beta/{a}/b', 'health', COLLECTION].sort(compareRoutes);
     expect(sorted[sorted.length - 1]).toBe('{*path}');
     expect(sorted.indexOf(COLLECTION)).toBeLessThan(sorted.indexOf('health'));
+  });
+});
+
+describe('@odata.nextLink', () => {
+  it('keeps the other options as sent, with a literal $, and replaces any $skiptoken', () => {
+    expect(nextLink("http://h/beta/x?$top=2&$filter=source%20eq%20'direct'&%24SkipToken=old", 'abc-_')).toBe(
+      // The URL parser itself escapes the quotes (%27); the $ and everything else stay as sent.
+      'http://h/beta/x?$top=2&$filter=source%20eq%20%27direct%27&$skiptoken=abc-_',
+    );
+    expect(nextLink('http://h/beta/x', 'tok')).toBe('http://h/beta/x?$skiptoken=tok');
   });
 });
