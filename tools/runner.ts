@@ -298,7 +298,7 @@ export async function startRunner(options: { appRoot: string; port: number; host
  * client only sends its token to https URLs (to a Graph host or one of its customHosts), so it needs
  * this to talk to a local mock at all.
  */
-function tlsFromEnvironment(): RunnerTls | undefined {
+export function tlsFromEnvironment(): RunnerTls | undefined {
   const certFile = process.env.RUNNER_TLS_CERT;
   const keyFile = process.env.RUNNER_TLS_KEY;
   if (!certFile && !keyFile) return undefined;

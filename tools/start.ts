@@ -3,13 +3,13 @@
  * Core Tools where `func` is installed, else under the local runner. Ctrl-C stops everything.
  *
  * Environment: PORT (7071), AZURITE_TABLE_PORT (10002), AZURITE_LOCATION (.azurite),
- * START_HOST (auto | func | runner).
+ * START_HOST (auto | func | runner), RUNNER_TLS_CERT and RUNNER_TLS_KEY (serve https).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { z } from 'zod';
 import { AZURITE_ACCOUNT, AZURITE_KEY, portIsFree, startAzurite, type RunningAzurite } from './azurite';
-import { startRunner, type RunningServer } from './runner';
+import { startRunner, tlsFromEnvironment, type RunningServer } from './runner';
 
 const appRoot = path.resolve(__dirname, '..', '..');
 
@@ -85,14 +85,15 @@ async function main(): Promise<void> {
   } else {
     console.log('Azure Functions Core Tools not used (not installed, or START_HOST=runner): starting the local runner.');
     try {
-      runner = await startRunner({ appRoot, port: settings.PORT });
+      // RUNNER_TLS_CERT and RUNNER_TLS_KEY serve https, which Microsoft's Graph JS client needs to send its token.
+      runner = await startRunner({ appRoot, port: settings.PORT, tls: tlsFromEnvironment() });
     } catch (err) {
       await azurite?.stop();
       fail(err instanceof Error ? err.message : String(err));
     }
   }
 
-  const url = `http://127.0.0.1:${settings.PORT}`;
+  const url = runner?.url ?? `http://127.0.0.1:${settings.PORT}`;
   console.log(`
 Graph mock ready on ${url}  (Ctrl-C stops it${azurite ? ' and Azurite' : ''})
 
