@@ -9,6 +9,16 @@ describe('settings', () => {
       tableName: 'EnrollmentConfigurationAssignments',
       storageTimeoutMs: 4000,
       auth: { mode: 'dev' },
+      mock: {
+        headers: false,
+        retryAfterSeconds: 10,
+        maxLatencyMs: 30000,
+        failureRate: 0,
+        failureStatuses: [429, 503],
+        latencyMs: undefined,
+        seed: undefined,
+        rateLimit: { mode: 'off' },
+      },
     });
   });
 
