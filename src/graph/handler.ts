@@ -3,6 +3,7 @@ import { v4 as uuidv4 } from 'uuid';
 import { getConfig, type AppConfig } from '../config';
 import { authenticate, type Access } from './auth';
 import { errorBody, GraphError, unknownError } from './errors';
+import { applyMockControls } from '../mock/controls';
 
 /** Graph's media type for success bodies; both official clients parse only when it starts with application/json. */
 export const SUCCESS_CONTENT_TYPE =
@@ -70,8 +71,10 @@ export function graphHandler(logic: (g: GraphRequest) => Promise<GraphResult>, o
         clientRequestId,
         serviceRoot: serviceRootOf(request.url),
       };
+      // Simulated throttling, failures and latency (docs/mock-controls.md): after auth, before any write.
+      const mockHeaders = options.access ? await applyMockControls(g) : undefined;
       const result = await logic(g);
-      const headers: Record<string, string> = { ...commonHeaders(g), ...result.headers };
+      const headers: Record<string, string> = { ...commonHeaders(g), ...mockHeaders, ...result.headers };
       if (result.body === undefined) return { status: result.status, headers };
       headers['Content-Type'] = SUCCESS_CONTENT_TYPE;
       headers['OData-Version'] = '4.0';
