@@ -127,10 +127,12 @@ param mockControls string = 'off'
 
 @description('Retry-After seconds sent with simulated throttling (MOCK_RETRY_AFTER_SECONDS).')
 @minValue(0)
+@maxValue(3600)
 param mockRetryAfterSeconds int = 10
 
 @description('Ceiling on simulated latency in milliseconds (MOCK_MAX_LATENCY_MS).')
 @minValue(0)
+@maxValue(220000)
 param mockMaxLatencyMs int = 30000
 
 @description('Share of requests that fail on purpose, a decimal between 0 and 1 written as a string because Bicep has no floats (MOCK_FAILURE_RATE).')
@@ -145,7 +147,7 @@ param mockLatencyMs string = ''
 @description('Seed that makes simulated failures and latency repeatable; empty for random (MOCK_SEED).')
 param mockSeed string = ''
 
-@description('Simulated rate limit: off, intune (Intune\'s documented limits), or "<requests>/<seconds>" such as 100/20 (MOCK_RATE_LIMIT).')
+@description('Simulated rate limit: off; intune (Intune\'s documented write limits: 100 writes per 20 s per caller, 200 per 20 s in all); or "<requests>/<seconds>" such as 100/20, every request per caller (MOCK_RATE_LIMIT).')
 param mockRateLimit string = 'off'
 
 @description('Comma-separated browser origins allowed by CORS, e.g. https://portal.example.com; empty allows none (CORS_ALLOWED_ORIGINS).')

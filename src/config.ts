@@ -15,6 +15,18 @@ export const STORAGE_CONNECTION = 'ASSIGNMENTS_STORAGE';
 const onOff = z.enum(['on', 'off']);
 const positiveInt = z.coerce.number().int().positive();
 
+/** Statuses a mock control may answer with, each in Graph's shape (src/mock/controls.ts). */
+export const MOCK_ERROR_STATUSES = [429, 500, 502, 503, 504] as const;
+export type MockErrorStatus = (typeof MOCK_ERROR_STATUSES)[number];
+
+/** Table holding x-mock-error-count attempts, shared by every instance; next to the assignments table. */
+export const MOCK_STATE_TABLE = 'MockControlState';
+
+/** Longer than any client waits; Retry-After beyond it would only stall a test run. */
+export const MAX_RETRY_AFTER_SECONDS = 3600;
+/** Azure's front end drops an HTTP request after 230 s, so no simulated delay may reach it. */
+export const MAX_LATENCY_BOUND_MS = 220_000;
+
 const settingsSchema = z
   .object({
     ASSIGNMENTS_STORAGE: z.string().trim().min(1).optional(),
@@ -32,6 +44,35 @@ const settingsSchema = z
     AUTH_ISSUER: z.string().optional(),
     AUTH_AUDIENCE: z.string().optional(),
     CORS_ALLOWED_ORIGINS: z.string().optional(),
+    // Mock controls (docs/mock-controls.md): off unless asked for, so a deployment behaves like plain Graph.
+    MOCK_CONTROLS: onOff.default('off'),
+    MOCK_RETRY_AFTER_SECONDS: z.coerce.number().int().min(0).max(MAX_RETRY_AFTER_SECONDS).default(10),
+    MOCK_MAX_LATENCY_MS: z.coerce.number().int().min(0).max(MAX_LATENCY_BOUND_MS).default(30_000),
+    MOCK_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0),
+    MOCK_FAILURE_STATUSES: z
+      .string()
+      .default('429,503')
+      .transform((value, ctx) => parseFailureStatuses(value, ctx)),
+    MOCK_LATENCY_MS: z
+      .string()
+      .regex(/^\s*\d+\s*-\s*\d+\s*$/, 'use "min-max" in milliseconds, e.g. 50-200')
+      .transform((value) => {
+        const [min, max] = value.split('-').map((v) => Number(v.trim())) as [number, number];
+        return { min, max };
+      })
+      .refine((range) => range.min <= range.max, 'the minimum is greater than the maximum')
+      .optional(),
+    MOCK_SEED: z
+      .string()
+      .trim()
+      .regex(/^-?\d{1,15}$/, 'an integer, or empty for a random sequence')
+      .transform(Number)
+      .optional(),
+    MOCK_RATE_LIMIT: z
+      .string()
+      .trim()
+      .default('off')
+      .transform((value, ctx) => parseRateLimit(value, ctx)),
   })
   .superRefine((s, ctx) => {
     if (!s.ASSIGNMENTS_STORAGE && !s.ASSIGNMENTS_STORAGE__tableServiceUri) {
@@ -60,6 +101,16 @@ const settingsSchema = z
       const problem = originProblem(origin, origins.length);
       if (problem) ctx.addIssue({ code: 'custom', path: ['CORS_ALLOWED_ORIGINS'], message: problem });
     }
+    if (s.MOCK_LATENCY_MS && s.MOCK_LATENCY_MS.max > s.MOCK_MAX_LATENCY_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MOCK_LATENCY_MS'],
+        message: `the maximum is above MOCK_MAX_LATENCY_MS (${s.MOCK_MAX_LATENCY_MS})`,
+      });
+    }
+    if (s.ASSIGNMENTS_TABLE.toLowerCase() === MOCK_STATE_TABLE.toLowerCase()) {
+      ctx.addIssue({ code: 'custom', path: ['ASSIGNMENTS_TABLE'], message: `${MOCK_STATE_TABLE} is reserved for mock control state` });
+    }
   });
 
 export type StorageSettings =
@@ -72,6 +123,7 @@ export interface AppConfig {
   storageTimeoutMs: number;
   auth: AuthSettings;
   cors: CorsSettings;
+  mock: MockSettings;
 }
 
 export type AuthSettings =
@@ -82,6 +134,28 @@ export type AuthSettings =
 /** Browser origins allowed to call the API; empty means CORS is off, ['*'] means any origin. */
 export interface CorsSettings {
   allowedOrigins: string[];
+}
+
+export type RateLimitSetting =
+  | { mode: 'off' }
+  /** Intune's documented write limits: per caller (app) and for the whole tenant, in one 20 s window. */
+  | { mode: 'intune'; perCaller: number; perTenant: number; windowSeconds: number }
+  /** Every request, reads included, per caller. */
+  | { mode: 'requests'; perCaller: number; windowSeconds: number };
+
+export const INTUNE_RATE_LIMIT = { mode: 'intune', perCaller: 100, perTenant: 200, windowSeconds: 20 } as const;
+
+export interface MockSettings {
+  /** Whether x-mock-* request headers are honoured (MOCK_CONTROLS=on). */
+  headers: boolean;
+  retryAfterSeconds: number;
+  maxLatencyMs: number;
+  failureRate: number;
+  failureStatuses: MockErrorStatus[];
+  latencyMs: { min: number; max: number } | undefined;
+  /** undefined: a random sequence each start. */
+  seed: number | undefined;
+  rateLimit: RateLimitSetting;
 }
 
 export class ConfigError extends Error {
@@ -134,6 +208,44 @@ function normaliseOrigin(value: string): string {
   return value === '*' ? value : new URL(value).origin;
 }
 
+function isMockErrorStatus(n: number): n is MockErrorStatus {
+  return (MOCK_ERROR_STATUSES as readonly number[]).includes(n);
+}
+
+function parseFailureStatuses(value: string, ctx: z.RefinementCtx): MockErrorStatus[] {
+  const statuses: MockErrorStatus[] = [];
+  for (const item of splitList(value)) {
+    const n = /^\d{3}$/.test(item) ? Number(item) : NaN;
+    if (!isMockErrorStatus(n)) {
+      ctx.addIssue({ code: 'custom', message: `'${item}' is not one of ${MOCK_ERROR_STATUSES.join(', ')}` });
+      return z.NEVER;
+    }
+    if (!statuses.includes(n)) statuses.push(n);
+  }
+  if (statuses.length === 0) {
+    ctx.addIssue({ code: 'custom', message: `list at least one of ${MOCK_ERROR_STATUSES.join(', ')}` });
+    return z.NEVER;
+  }
+  return statuses;
+}
+
+function parseRateLimit(value: string, ctx: z.RefinementCtx): RateLimitSetting {
+  const v = value.toLowerCase();
+  if (v === 'off') return { mode: 'off' };
+  if (v === 'intune') return { ...INTUNE_RATE_LIMIT };
+  const match = /^(\d{1,9})\s*\/\s*(\d{1,5})$/.exec(v);
+  const perCaller = Number(match?.[1]);
+  const windowSeconds = Number(match?.[2]);
+  if (!match || perCaller < 1 || windowSeconds < 1 || windowSeconds > MAX_RETRY_AFTER_SECONDS) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `use off, intune, or "<requests>/<seconds>" such as 100/20 (1 to ${MAX_RETRY_AFTER_SECONDS} seconds)`,
+    });
+    return z.NEVER;
+  }
+  return { mode: 'requests', perCaller, windowSeconds };
+}
+
 /** Empty strings mean "not set", as in app settings where a blank value is common. */
 function withoutBlanks(env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = {};
@@ -162,6 +274,16 @@ export function parseConfig(env: NodeJS.ProcessEnv): AppConfig {
     storageTimeoutMs: s.STORAGE_TIMEOUT_MS,
     auth: authSettings(s),
     cors: { allowedOrigins: splitList(s.CORS_ALLOWED_ORIGINS).map(normaliseOrigin) },
+    mock: {
+      headers: s.MOCK_CONTROLS === 'on',
+      retryAfterSeconds: s.MOCK_RETRY_AFTER_SECONDS,
+      maxLatencyMs: s.MOCK_MAX_LATENCY_MS,
+      failureRate: s.MOCK_FAILURE_RATE,
+      failureStatuses: s.MOCK_FAILURE_STATUSES,
+      latencyMs: s.MOCK_LATENCY_MS,
+      seed: s.MOCK_SEED,
+      rateLimit: s.MOCK_RATE_LIMIT,
+    },
   };
 }
 
@@ -188,3 +310,6 @@ export function getConfig(): AppConfig {
   cached ??= parseConfig(process.env);
   return cached;
 }
+
+/** Every setting name the app reads, for the check that the Bicep sets the same names. */
+export const SETTING_NAMES: readonly string[] = Object.keys(settingsSchema.shape);

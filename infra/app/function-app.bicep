@@ -91,10 +91,12 @@ param mockControls string
 
 @description('Retry-After seconds on simulated throttling (MOCK_RETRY_AFTER_SECONDS).')
 @minValue(0)
+@maxValue(3600)
 param mockRetryAfterSeconds int
 
 @description('Ceiling on any simulated latency, in milliseconds (MOCK_MAX_LATENCY_MS).')
 @minValue(0)
+@maxValue(220000)
 param mockMaxLatencyMs int
 
 @description('Share of requests that fail on purpose, as a decimal string between 0 and 1 (MOCK_FAILURE_RATE).')

@@ -26,6 +26,8 @@ export const EXPOSED_HEADERS = [
   'WWW-Authenticate',
   'OData-Version',
   'Preference-Applied',
+  // Which attempt the mock controls counted (docs/mock-controls.md), for browser-based retry tests.
+  'x-mock-attempt',
 ];
 
 export const ALLOWED_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];

@@ -53,6 +53,17 @@ export const serviceUnavailable = (retryAfterSeconds = DEFAULT_RETRY_AFTER_SECON
     'Retry-After': String(retryAfterSeconds),
   });
 
+// Throttling and gateway failures, as Graph answers them (the mock controls produce these on request).
+
+export const tooManyRequests = (retryAfterSeconds: number): GraphError =>
+  new GraphError(429, 'TooManyRequests', 'Too many requests.', { 'Retry-After': String(retryAfterSeconds) });
+
+export const badGateway = (): GraphError =>
+  new GraphError(502, 'BadGateway', 'The server received an invalid response from an upstream service. Retry the request later.');
+
+export const gatewayTimeout = (): GraphError =>
+  new GraphError(504, 'GatewayTimeout', 'The request timed out while waiting for an upstream service. Retry the request later.');
+
 export const unknownError = (): GraphError =>
   new GraphError(500, 'UnknownError', 'An unexpected error occurred while processing the request.');
 

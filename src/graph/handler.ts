@@ -4,6 +4,7 @@ import { getConfig, type AppConfig } from '../config';
 import { admit, redactToken, type Access, type Principal } from './auth';
 import { withCors } from './cors';
 import { errorBody, GraphError, unknownError } from './errors';
+import { applyMockControls } from '../mock/controls';
 
 /** Graph's media type for success bodies; both official clients parse only when it starts with application/json. */
 export const SUCCESS_CONTENT_TYPE =
@@ -74,8 +75,10 @@ export function graphHandler(logic: (g: GraphRequest) => Promise<GraphResult>, o
         serviceRoot: serviceRootOf(request.url),
         principal,
       };
+      // Simulated throttling, failures and latency (docs/mock-controls.md): after auth, before any write.
+      const mockHeaders = options.access ? await applyMockControls(g) : undefined;
       const result = await logic(g);
-      const headers: Record<string, string> = { ...commonHeaders(g), ...result.headers };
+      const headers: Record<string, string> = { ...commonHeaders(g), ...mockHeaders, ...result.headers };
       if (result.body === undefined) return { status: result.status, headers };
       headers['Content-Type'] = SUCCESS_CONTENT_TYPE;
       headers['OData-Version'] = '4.0';

@@ -3,8 +3,8 @@ import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential
 import type { AppConfig } from '../config';
 
 /**
- * Builds the one TableClient of the process from the settings: a connection string (Azurite, local)
- * or a table service URI with a managed identity (Azure, no keys).
+ * Builds the process's TableClients (one per table, each created once) from the settings: a
+ * connection string (Azurite, local) or a table service URI with a managed identity (Azure, no keys).
  *
  * Retries are few and short on purpose: a caller waiting on a dead storage account should get a 503
  * with Retry-After in a few seconds, and retry on its own schedule, rather than hang.
@@ -24,8 +24,9 @@ function endpointOf(connectionString: string): string | undefined {
   return /TableEndpoint=([^;]+)/i.exec(connectionString)?.[1];
 }
 
-export function createTableClient(config: AppConfig): TableClient {
-  const { storage, tableName } = config;
+/** A client for `tableName` (the assignments table unless another is named) with the process's credentials. */
+export function createTableClient(config: AppConfig, tableName: string = config.tableName): TableClient {
+  const { storage } = config;
   if (storage.kind === 'identity') {
     return new TableClient(storage.tableServiceUri, tableName, credentialFor(storage), clientOptions);
   }

@@ -10,6 +10,16 @@ describe('settings', () => {
       storageTimeoutMs: 4000,
       auth: { mode: 'dev' },
       cors: { allowedOrigins: [] },
+      mock: {
+        headers: false,
+        retryAfterSeconds: 10,
+        maxLatencyMs: 30000,
+        failureRate: 0,
+        failureStatuses: [429, 503],
+        latencyMs: undefined,
+        seed: undefined,
+        rateLimit: { mode: 'off' },
+      },
     });
   });
 

@@ -1,0 +1,127 @@
+import { createHash } from 'node:crypto';
+import type { TableClient } from '@azure/data-tables';
+import { MOCK_STATE_TABLE, type AppConfig } from '../config';
+import { GraphError, serviceUnavailable } from '../graph/errors';
+import { createTableClient, storageErrorCode, storageStatus } from '../storage/tables';
+
+/**
+ * x-mock-error-count needs to know how many times a request was tried. The count lives in Table
+ * Storage (table MockControlState), so every instance of a scaled-out app sees the same count:
+ * PartitionKey = sha256 of the client-request-id (a header may hold characters a key may not),
+ * RowKey = 'attempts'. A count expires ATTEMPT_STATE_TTL_MS after the first attempt; after that the
+ * same client-request-id starts again from 1.
+ */
+
+export const ATTEMPT_ROW_KEY = 'attempts';
+export const ATTEMPT_STATE_TTL_MS = 10 * 60_000;
+/** Read-then-write races only happen between concurrent attempts of the same request id. */
+const MAX_CONFLICT_RETRIES = 5;
+/** Kept next to the count so a person reading the table can tell which request it was. */
+const MAX_STORED_ID_LENGTH = 1024;
+
+export function attemptPartitionKey(clientRequestId: string): string {
+  return createHash('sha256').update(clientRequestId, 'utf8').digest('hex');
+}
+
+interface AttemptEntity {
+  partitionKey: string;
+  rowKey: string;
+  attempts: number;
+  expiresOn: Date;
+  clientRequestId: string;
+}
+
+function isConflict(err: unknown): boolean {
+  const code = storageErrorCode(err);
+  const status = storageStatus(err);
+  return code === 'EntityAlreadyExists' || code === 'UpdateConditionNotSatisfied' || status === 409 || status === 412;
+}
+
+/** Storage that is not there right now: the caller gets Graph's 503 and retries later, as for assignments. */
+function isTransient(err: unknown): boolean {
+  const status = storageStatus(err);
+  return status === undefined || status === 408 || status === 429 || status >= 500;
+}
+
+export class AttemptCounter {
+  #tableReady: Promise<void> | undefined;
+
+  constructor(
+    private readonly client: TableClient,
+    private readonly timeoutMs: number,
+    private readonly ttlMs = ATTEMPT_STATE_TTL_MS,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Created once per process; a failed attempt is forgotten so the next request tries again. */
+  #ensureTable(): Promise<void> {
+    this.#tableReady ??= this.client.createTable({ abortSignal: AbortSignal.timeout(this.timeoutMs) }).catch((err: unknown) => {
+      this.#tableReady = undefined;
+      throw err;
+    });
+    return this.#tableReady;
+  }
+
+  /** Records one attempt of the request and returns its number: 1 for the first. */
+  async record(clientRequestId: string): Promise<number> {
+    try {
+      await this.#ensureTable();
+      for (let i = 0; i < MAX_CONFLICT_RETRIES; i++) {
+        const counted = await this.#tryRecord(clientRequestId);
+        if (counted !== undefined) return counted;
+      }
+      throw serviceUnavailable(1);
+    } catch (err) {
+      if (err instanceof GraphError) throw err;
+      if (storageErrorCode(err) === 'TableNotFound') {
+        this.#tableReady = undefined;
+        throw serviceUnavailable(1);
+      }
+      if (isTransient(err)) throw serviceUnavailable();
+      throw err;
+    }
+  }
+
+  /** One read-then-conditional-write; undefined when another attempt got there first. */
+  async #tryRecord(clientRequestId: string): Promise<number | undefined> {
+    const partitionKey = attemptPartitionKey(clientRequestId);
+    const existing = await this.#read(partitionKey);
+    const now = this.now();
+    const live = existing && new Date(existing.expiresOn).getTime() > now;
+    const next: AttemptEntity = {
+      partitionKey,
+      rowKey: ATTEMPT_ROW_KEY,
+      attempts: live ? existing.attempts + 1 : 1,
+      expiresOn: live ? new Date(existing.expiresOn) : new Date(now + this.ttlMs),
+      clientRequestId: clientRequestId.slice(0, MAX_STORED_ID_LENGTH),
+    };
+    try {
+      const abortSignal = AbortSignal.timeout(this.timeoutMs);
+      if (existing) await this.client.updateEntity(next, 'Replace', { etag: existing.etag, abortSignal });
+      else await this.client.createEntity(next, { abortSignal });
+      return next.attempts;
+    } catch (err) {
+      if (isConflict(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async #read(partitionKey: string): Promise<(AttemptEntity & { etag: string }) | undefined> {
+    try {
+      return await this.client.getEntity<AttemptEntity>(partitionKey, ATTEMPT_ROW_KEY, {
+        abortSignal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (err) {
+      if (storageStatus(err) === 404 && storageErrorCode(err) !== 'TableNotFound') return undefined;
+      throw err;
+    }
+  }
+}
+
+let counter: AttemptCounter | undefined;
+
+/** The process's one counter and its TableClient, created on first use. */
+export function getAttemptCounter(config: AppConfig): AttemptCounter {
+  counter ??= new AttemptCounter(createTableClient(config, MOCK_STATE_TABLE), config.storageTimeoutMs);
+  return counter;
+}

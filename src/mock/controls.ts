@@ -1,0 +1,173 @@
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { HttpRequest } from '@azure/functions';
+import { MAX_RETRY_AFTER_SECONDS, MOCK_ERROR_STATUSES, type MockErrorStatus, type MockSettings } from '../config';
+import {
+  badGateway,
+  badRequest,
+  gatewayTimeout,
+  GraphError,
+  serviceUnavailable,
+  tooManyRequests,
+  unknownError,
+} from '../graph/errors';
+import type { GraphRequest } from '../graph/handler';
+import { getAttemptCounter } from './attempts';
+import { getRandom, randomInt } from './random';
+import { getRateLimiter } from './rateLimit';
+
+/**
+ * Mock controls: Graph-shaped throttling, transient errors and latency, on request (x-mock-* headers,
+ * honoured only with MOCK_CONTROLS=on) and by configuration (MOCK_FAILURE_RATE, MOCK_LATENCY_MS,
+ * MOCK_RATE_LIMIT). They run after authentication, so a 401 stays a 401, and before the route's
+ * logic, so an injected failure never stores anything.
+ *
+ * In order: the delay (every answer is delayed, errors included), the rate limit, a forced error,
+ * then a random failure. A request that carries x-mock-error is decided by its headers alone.
+ */
+
+export const MOCK_HEADERS = {
+  error: 'x-mock-error',
+  errorCount: 'x-mock-error-count',
+  retryAfter: 'x-mock-retry-after',
+  latency: 'x-mock-latency',
+} as const;
+
+/** More than any retry policy tries; the bound keeps a typo from failing a request for good. */
+export const MAX_ERROR_COUNT = 100;
+
+interface HeaderControls {
+  error?: MockErrorStatus;
+  errorCount?: number;
+  retryAfterSeconds?: number;
+  latencyMs?: number;
+}
+
+/** A header as a whole number, or a 400 naming the header; undefined when the header is absent. */
+function wholeNumber(request: HttpRequest, name: string, min: number, max: number, bound: string): number | undefined {
+  const raw = request.headers.get(name);
+  if (raw === null) return undefined;
+  const value = raw.trim();
+  const n = /^\d{1,9}$/.test(value) ? Number(value) : NaN;
+  if (!(n >= min && n <= max)) {
+    throw badRequest(`The header '${name}' must be a whole number from ${min} to ${max}${bound}; got '${value.slice(0, 100)}'.`);
+  }
+  return n;
+}
+
+function readHeaderControls(request: HttpRequest, settings: MockSettings): HeaderControls {
+  const controls: HeaderControls = {};
+  const error = request.headers.get(MOCK_HEADERS.error);
+  if (error !== null) {
+    const status = Number(error.trim());
+    if (!/^\d{3}$/.test(error.trim()) || !(MOCK_ERROR_STATUSES as readonly number[]).includes(status)) {
+      throw badRequest(
+        `The header '${MOCK_HEADERS.error}' must be one of ${MOCK_ERROR_STATUSES.join(', ')}; got '${error.trim().slice(0, 100)}'.`,
+      );
+    }
+    controls.error = status as MockErrorStatus;
+  }
+  controls.errorCount = wholeNumber(request, MOCK_HEADERS.errorCount, 1, MAX_ERROR_COUNT, '');
+  controls.retryAfterSeconds = wholeNumber(request, MOCK_HEADERS.retryAfter, 0, MAX_RETRY_AFTER_SECONDS, '');
+  controls.latencyMs = wholeNumber(
+    request,
+    MOCK_HEADERS.latency,
+    0,
+    settings.maxLatencyMs,
+    ` (the bound is the setting MOCK_MAX_LATENCY_MS)`,
+  );
+  if (controls.errorCount !== undefined) {
+    if (controls.error === undefined) {
+      throw badRequest(`The header '${MOCK_HEADERS.errorCount}' needs '${MOCK_HEADERS.error}' to say which error to answer with.`);
+    }
+    // Attempts are counted per client-request-id; without one, retries cannot be told from new requests.
+    if (!request.headers.get('client-request-id')?.trim()) {
+      throw badRequest(
+        `The header '${MOCK_HEADERS.errorCount}' needs a 'client-request-id' header: attempts are counted per client-request-id, which every retry must repeat.`,
+      );
+    }
+  }
+  return controls;
+}
+
+/** The error Graph answers with for `status`, with Retry-After where Graph sends one. */
+export function mockError(status: MockErrorStatus, retryAfterSeconds: number): GraphError {
+  switch (status) {
+    case 429:
+      return tooManyRequests(retryAfterSeconds);
+    case 503:
+      return serviceUnavailable(retryAfterSeconds);
+    case 500:
+      return unknownError();
+    case 502:
+      return badGateway();
+    case 504:
+      return gatewayTimeout();
+  }
+}
+
+const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/**
+ * Who a request counts against for MOCK_RATE_LIMIT: the authenticated principal when auth provides
+ * one (the token's app id or subject, or a hash of the API key), else a hash of the bearer token
+ * (never the token itself: this key lives in memory and may reach a log), else the client address.
+ */
+export function callerIdOf(g: GraphRequest & { principal?: { callerId?: string } }): string {
+  const principal = g.principal?.callerId;
+  if (principal) return `principal:${principal}`;
+  const token = /^Bearer[ \t]+(\S.*)$/i.exec(g.request.headers.get('authorization')?.trim() ?? '')?.[1]?.trim();
+  if (token) return `token:${sha256(token)}`;
+  const address = g.request.headers.get('x-forwarded-for')?.split(',')[0]?.trim();
+  return `address:${address || 'unknown'}`;
+}
+
+/** Says in the log that a failure was made on purpose, so it is not mistaken for a real one. */
+function injected(g: GraphRequest, err: GraphError, cause: string): GraphError {
+  g.context.info(`Mock control: answering ${err.status} ${err.code} (${cause}).`);
+  return err;
+}
+
+/** Response header that tells the caller which counted attempt of its client-request-id this was. */
+export const ATTEMPT_HEADER = 'x-mock-attempt';
+
+/**
+ * Throws the Graph error the controls call for, after any delay they ask for. Returns when the request
+ * may go on, with headers for its response (the attempt number, for a counted request).
+ */
+export async function applyMockControls(g: GraphRequest): Promise<Record<string, string> | undefined> {
+  const settings = g.config.mock;
+  const headers = settings.headers ? readHeaderControls(g.request, settings) : {};
+
+  let latencyMs = headers.latencyMs;
+  if (latencyMs === undefined && settings.latencyMs) {
+    latencyMs = randomInt(getRandom(settings.seed), settings.latencyMs.min, settings.latencyMs.max);
+  }
+  if (latencyMs) await sleep(latencyMs);
+
+  const retryAfter = getRateLimiter(settings.rateLimit)?.admit(callerIdOf(g), g.request.method);
+  if (retryAfter !== undefined) throw injected(g, tooManyRequests(retryAfter), 'MOCK_RATE_LIMIT');
+
+  if (headers.error !== undefined) {
+    const error = mockError(headers.error, headers.retryAfterSeconds ?? settings.retryAfterSeconds);
+    if (headers.errorCount === undefined) throw injected(g, error, MOCK_HEADERS.error);
+    // readHeaderControls made sure a counted request carries its own client-request-id.
+    const attempt = await getAttemptCounter(g.config).record(g.clientRequestId);
+    const attemptHeader = { [ATTEMPT_HEADER]: String(attempt) };
+    if (attempt <= headers.errorCount) {
+      const counted = new GraphError(error.status, error.code, error.message, { ...error.headers, ...attemptHeader });
+      throw injected(g, counted, `${MOCK_HEADERS.error}, attempt ${attempt} of ${headers.errorCount} to fail`);
+    }
+    return attemptHeader;
+  }
+
+  if (settings.failureRate > 0) {
+    const random = getRandom(settings.seed);
+    if (random() < settings.failureRate) {
+      const statuses = settings.failureStatuses;
+      const status = statuses[randomInt(random, 0, statuses.length - 1)]!;
+      throw injected(g, mockError(status, settings.retryAfterSeconds), 'MOCK_FAILURE_RATE');
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,203 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { odata, TableClient } from '@azure/data-tables';
+import { createAssignment } from '../../src/assignments/handlers';
+import { health } from '../../src/health';
+import { fallback } from '../../src/routes';
+import {
+  collectionPath,
+  documentExample,
+  expectGraphError,
+  graphRequest,
+  headerOf,
+  invocationContext,
+  jsonOf,
+  type CapturedLog,
+} from '../helpers/requests';
+
+// Header controls (MOCK_CONTROLS=on) on the real handlers, with Azurite behind the store and the mock state.
+process.env.MOCK_CONTROLS = 'on';
+
+const post = (headers: Record<string, string>, configuration = 'cfg-mock', logs: CapturedLog[] = []) =>
+  createAssignment(
+    graphRequest({
+      body: documentExample(),
+      path: collectionPath(configuration),
+      params: { invitationsId: 'inv-1', deviceEnrollmentConfigurationId: configuration },
+      headers: { authorization: 'Bearer mock-test', ...headers },
+    }),
+    invocationContext(logs),
+  );
+
+const connection = () => process.env.ASSIGNMENTS_STORAGE!;
+const assignments = () => TableClient.fromConnectionString(connection(), process.env.ASSIGNMENTS_TABLE!, { allowInsecureConnection: true });
+const mockState = () => TableClient.fromConnectionString(connection(), 'MockControlState', { allowInsecureConnection: true });
+const stateKey = (clientRequestId: string) => createHash('sha256').update(clientRequestId).digest('hex');
+
+async function storedIn(configuration: string): Promise<number> {
+  let n = 0;
+  for await (const _ of assignments().listEntities({ queryOptions: { filter: odata`PartitionKey eq ${configuration}` } })) n++;
+  return n;
+}
+
+describe('x-mock-error: a Graph-shaped error on demand', () => {
+  it.each([
+    [429, 'TooManyRequests', '10'],
+    [500, 'UnknownError', undefined],
+    [502, 'BadGateway', undefined],
+    [503, 'ServiceUnavailable', '10'],
+    [504, 'GatewayTimeout', undefined],
+  ])('%i answers %s in Graph envelope, Retry-After %s (MOCK_RETRY_AFTER_SECONDS default)', async (status, code, retryAfter) => {
+    const logs: CapturedLog[] = [];
+    const response = await post({ 'x-mock-error': String(status), 'client-request-id': 'forced-1' }, 'cfg-mock', logs);
+    const error = expectGraphError(response, status, code);
+    expect(headerOf(response, 'retry-after')).toBe(retryAfter);
+    expect(headerOf(response, 'client-request-id')).toBe('forced-1');
+    if (status === 429) expect(error.message).toBe('Too many requests.');
+    // The log says the failure was made on purpose, so it is not mistaken for a real one.
+    expect(logs.some((l) => l.message.includes(`Mock control: answering ${status} ${code} (x-mock-error)`))).toBe(true);
+  });
+
+  it('takes Retry-After from x-mock-retry-after for 429 and 503', async () => {
+    expect(headerOf(await post({ 'x-mock-error': '429', 'x-mock-retry-after': '1' }), 'retry-after')).toBe('1');
+    expect(headerOf(await post({ 'x-mock-error': '503', 'x-mock-retry-after': '0' }), 'retry-after')).toBe('0');
+  });
+
+  it('stores nothing: a forced failure happens before any write', async () => {
+    for (const status of ['429', '500', '502', '503', '504']) {
+      await post({ 'x-mock-error': status }, 'cfg-never-stored');
+    }
+    expect((await post({}, 'cfg-stored-once')).status).toBe(201); // the table exists, so an empty partition means nothing was written
+    expect(await storedIn('cfg-stored-once')).toBe(1);
+    expect(await storedIn('cfg-never-stored')).toBe(0);
+  });
+
+  it('leaves a 401 a 401: controls apply after authentication', async () => {
+    const request = graphRequest({ body: documentExample(), headers: { 'x-mock-error': '429' } });
+    request.headers.delete('authorization');
+    expectGraphError(await createAssignment(request, invocationContext()), 401, 'InvalidAuthenticationToken');
+  });
+
+  it('leaves /health and unknown paths alone', async () => {
+    const healthRequest = graphRequest({ method: 'GET', path: '/health', params: {}, headers: { 'x-mock-error': '503' } });
+    expect((await health(healthRequest, invocationContext())).status).toBe(200);
+    const unknown = graphRequest({ method: 'GET', path: '/beta/nowhere', params: {}, headers: { 'x-mock-error': '503' } });
+    expectGraphError(await fallback(unknown, invocationContext()), 404, 'ResourceNotFound');
+  });
+});
+
+describe('x-mock-error-count: fail the first n attempts of one client-request-id', () => {
+  it('fails twice, then stores and answers 201; the state table counted 3 attempts', async () => {
+    const id = randomUUID();
+    const headers = { 'x-mock-error': '503', 'x-mock-error-count': '2', 'x-mock-retry-after': '1', 'client-request-id': id };
+    const configuration = `cfg-count-${id}`;
+    const first = await post(headers, configuration);
+    expectGraphError(first, 503, 'ServiceUnavailable');
+    expect(headerOf(first, 'retry-after')).toBe('1');
+    expect(await storedIn(configuration)).toBe(0);
+    const second = await post(headers, configuration);
+    expectGraphError(second, 503, 'ServiceUnavailable');
+    const third = await post(headers, configuration);
+    expect(third.status).toBe(201);
+    // Each answer says which attempt of the client-request-id it was.
+    expect([first, second, third].map((r) => headerOf(r, 'x-mock-attempt'))).toEqual(['1', '2', '3']);
+    expect(jsonOf(third).id).toBeDefined();
+    expect(await storedIn(configuration)).toBe(1);
+    const state = await mockState().getEntity<{ attempts: number; clientRequestId: string; expiresOn: Date }>(stateKey(id), 'attempts');
+    expect(state.attempts).toBe(3);
+    expect(state.clientRequestId).toBe(id);
+    // A later attempt with the same id is past the count: it succeeds too.
+    expect((await post(headers, configuration)).status).toBe(201);
+  });
+
+  it('counts each client-request-id on its own', async () => {
+    const a = randomUUID();
+    const b = randomUUID();
+    const headers = (id: string) => ({ 'x-mock-error': '429', 'x-mock-error-count': '1', 'client-request-id': id });
+    expect((await post(headers(a))).status).toBe(429);
+    expect((await post(headers(b))).status).toBe(429);
+    expect((await post(headers(a))).status).toBe(201);
+    expect((await post(headers(b))).status).toBe(201);
+  });
+
+  it('accepts client-request-ids that could not be table keys', async () => {
+    const id = `odd/id#with?chars\\${randomUUID()}`;
+    const headers = { 'x-mock-error': '429', 'x-mock-error-count': '1', 'client-request-id': id };
+    expect((await post(headers)).status).toBe(429);
+    expect((await post(headers)).status).toBe(201);
+  });
+
+  it('starts again once the state has expired', async () => {
+    const id = randomUUID();
+    // What an attempt count looks like 10 minutes after its first attempt.
+    await mockState().createTable().catch(() => undefined);
+    await mockState().createEntity({
+      partitionKey: stateKey(id),
+      rowKey: 'attempts',
+      attempts: 5,
+      expiresOn: new Date(Date.now() - 1000),
+      clientRequestId: id,
+    });
+    const headers = { 'x-mock-error': '429', 'x-mock-error-count': '1', 'client-request-id': id };
+    expect((await post(headers)).status).toBe(429);
+    const state = await mockState().getEntity<{ attempts: number; expiresOn: Date }>(stateKey(id), 'attempts');
+    expect(state.attempts).toBe(1);
+    const expiresIn = new Date(state.expiresOn).getTime() - Date.now();
+    expect(expiresIn).toBeGreaterThan(9 * 60_000);
+    expect(expiresIn).toBeLessThanOrEqual(10 * 60_000);
+    expect((await post(headers)).status).toBe(201);
+  });
+
+  it('counts concurrent attempts of one id exactly (ETag-conditional updates)', async () => {
+    const id = randomUUID();
+    const headers = { 'x-mock-error': '429', 'x-mock-error-count': '3', 'client-request-id': id };
+    const statuses = (await Promise.all(Array.from({ length: 5 }, () => post(headers)))).map((r) => r.status).sort();
+    expect(statuses).toEqual([201, 201, 429, 429, 429]);
+    expect((await mockState().getEntity<{ attempts: number }>(stateKey(id), 'attempts')).attempts).toBe(5);
+  });
+
+  it('answers 400 without a client-request-id: retries could not be told from new requests', async () => {
+    const error = expectGraphError(await post({ 'x-mock-error': '429', 'x-mock-error-count': '2' }), 400, 'BadRequest');
+    expect(error.message).toContain("'client-request-id'");
+    expect(error.message).toContain("'x-mock-error-count'");
+  });
+});
+
+describe('x-mock-latency: a slow answer on demand', () => {
+  it('delays the answer by at least the asked milliseconds, errors included', async () => {
+    let started = Date.now();
+    expect((await post({ 'x-mock-latency': '400' })).status).toBe(201);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(390);
+    started = Date.now();
+    expect((await post({ 'x-mock-latency': '300', 'x-mock-error': '504' })).status).toBe(504);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+  });
+});
+
+describe('bad x-mock-* values: 400 naming the header', () => {
+  it.each([
+    [{ 'x-mock-error': '418' }, 'x-mock-error'],
+    [{ 'x-mock-error': 'throttle' }, 'x-mock-error'],
+    [{ 'x-mock-error': '' }, 'x-mock-error'],
+    [{ 'x-mock-error': '429.0' }, 'x-mock-error'],
+    [{ 'x-mock-error': '429', 'x-mock-error-count': '0', 'client-request-id': 'x' }, 'x-mock-error-count'],
+    [{ 'x-mock-error': '429', 'x-mock-error-count': 'two', 'client-request-id': 'x' }, 'x-mock-error-count'],
+    [{ 'x-mock-error': '429', 'x-mock-error-count': '101', 'client-request-id': 'x' }, 'x-mock-error-count'],
+    [{ 'x-mock-error-count': '2', 'client-request-id': 'x' }, 'x-mock-error-count'],
+    [{ 'x-mock-error': '429', 'x-mock-retry-after': '-1' }, 'x-mock-retry-after'],
+    [{ 'x-mock-error': '429', 'x-mock-retry-after': '1.5' }, 'x-mock-retry-after'],
+    [{ 'x-mock-error': '429', 'x-mock-retry-after': '3601' }, 'x-mock-retry-after'],
+    [{ 'x-mock-latency': 'slow' }, 'x-mock-latency'],
+    [{ 'x-mock-latency': '30001' }, 'x-mock-latency'],
+  ])('%j', async (headers, name) => {
+    const configuration = `cfg-bad-${randomUUID()}`;
+    const error = expectGraphError(await post(headers, configuration), 400, 'BadRequest');
+    expect(error.message).toContain(`'${name}'`);
+    expect(await storedIn(configuration)).toBe(0);
+  });
+
+  it('names the setting that bounds x-mock-latency', async () => {
+    const error = expectGraphError(await post({ 'x-mock-latency': '30001' }), 400, 'BadRequest');
+    expect(error.message).toContain('MOCK_MAX_LATENCY_MS');
+    expect(error.message).toContain('30000');
+  });
+});
