@@ -8,7 +8,7 @@ import { collectionPath, documentExample, expectGraphError, graphRequest, header
 process.env.CORS_ALLOWED_ORIGINS = 'https://portal.example.com, http://localhost:3000';
 
 const PORTAL = 'https://portal.example.com';
-const EXPOSED = 'request-id, client-request-id, Location, ETag, Retry-After, WWW-Authenticate, OData-Version, Preference-Applied';
+const EXPOSED = 'request-id, client-request-id, Location, ETag, Retry-After, WWW-Authenticate, OData-Version, Preference-Applied, x-mock-attempt';
 
 const preflight = (origin: string, requestHeaders = 'authorization, content-type') =>
   graphRequest({
