@@ -219,6 +219,16 @@ describe('get, update, delete', () => {
     const error = expectGraphError(await item('GET', 'cfg-item', 'a#b'), 400, 'BadRequest');
     expect(error.message).toContain("'enrollmentConfigurationAssignmentId'");
   });
+
+  // These were 503 + Retry-After (the SDK's encodeURIComponent threw URIError, taken for an outage), so a
+  // retrying client would have retried a request that can never succeed.
+  it.each(['GET', 'PATCH', 'DELETE'])('400, not 503, for %s with an unpaired surrogate in an id', async (method) => {
+    const body = method === 'PATCH' ? { sourceId: 'x' } : undefined;
+    const byItem = expectGraphError(await item(method, 'cfg-item', 'x\ud800', { body }), 400, 'BadRequest');
+    expect(byItem.message).toContain("'enrollmentConfigurationAssignmentId'");
+    const byConfiguration = expectGraphError(await item(method, '\udfff', 'x', { body }), 400, 'BadRequest');
+    expect(byConfiguration.message).toContain("'deviceEnrollmentConfigurationId'");
+  });
 });
 
 describe('the assign action', () => {
