@@ -4,7 +4,7 @@ import { readJsonObject } from '../graph/body';
 import { badRequest, notFound } from '../graph/errors';
 import { graphHandler, type GraphRequest } from '../graph/handler';
 import { applySelect, nextLink, parseQuery, type QueryRules } from '../graph/query';
-import { keyLiteral, keySegment } from './paths';
+import { isWellFormedText, keyLiteral, keySegment } from './paths';
 import {
   ASSIGNMENT_TYPE,
   assignActionSchema,
@@ -86,10 +86,15 @@ function newAssignment(address: CollectionAddress, input: CreateAssignmentInput)
 
 // ---- $skiptoken: the table's opaque continuation token, wrapped and checked ----
 
-/** The SDK's token is base64 of JSON with the next partition and row keys, in the service's own encoding. */
+/**
+ * The SDK's token is base64 of JSON with the next partition and row keys, in the service's own encoding.
+ * The keys go into the storage URL, so they must be encodable: a "\ud800" escape used to reach the SDK's
+ * encodeURIComponent and come back as a 503.
+ */
+const continuationKey = z.string().min(1).max(2048).refine(isWellFormedText);
 const continuationSchema = z.strictObject({
-  nextPartitionKey: z.string().min(1).max(2048),
-  nextRowKey: z.string().min(1).max(2048).optional(),
+  nextPartitionKey: continuationKey,
+  nextRowKey: continuationKey.optional(),
 });
 
 function encodeSkipToken(continuation: string): string {

@@ -15,6 +15,11 @@ const FORBIDDEN_IN_KEY = /[/\\#?\u0000-\u001f\u007f-\u009f]/;
  */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
+/** Whether a string can be encoded as UTF-8 (and so be put in a storage URL) at all. */
+export function isWellFormedText(value: string): boolean {
+  return !LONE_SURROGATE.test(value);
+}
+
 export function keySegment(params: Record<string, string | undefined>, name: string): string {
   const value = params[name];
   if (value === undefined || value.length === 0) throw badRequest(`The segment '${name}' of the request path is empty.`);
@@ -26,7 +31,7 @@ export function keySegment(params: Record<string, string | undefined>, name: str
       `The segment '${name}' of the request path contains a character that is not allowed in an id: / \\ # ? or a control character.`,
     );
   }
-  if (LONE_SURROGATE.test(value)) {
+  if (!isWellFormedText(value)) {
     throw badRequest(`The segment '${name}' of the request path is not valid Unicode: it holds an unpaired surrogate.`);
   }
   return value;
