@@ -8,6 +8,7 @@ import { isWellFormedText, keyLiteral, keySegment } from './paths';
 import {
   ASSIGNMENT_TYPE,
   assignActionSchema,
+  MAX_STRING_LENGTH,
   createAssignmentSchema,
   normaliseTarget,
   parseWith,
@@ -138,6 +139,12 @@ export const listAssignments = graphHandler(
   async (g) => {
     const address = collectionAddress(g);
     const query = parseQuery(g.request.url, QUERY_RULES, ASSIGNMENT_TYPE);
+    // No stored value is longer, and an overlong one would only make the storage query's URL too long.
+    for (const [property, value] of Object.entries(query.filter)) {
+      if (value.length > MAX_STRING_LENGTH) {
+        throw badRequest(`The value compared with '${property}' in $filter is longer than the maximum of ${MAX_STRING_LENGTH} characters.`);
+      }
+    }
     const filter: AssignmentFilter = {
       source: query.filter.source,
       sourceId: query.filter.sourceId,

@@ -87,6 +87,10 @@ function filterExpression(configurationId: string, filter: AssignmentFilter): st
 export const invalidContinuation = (): GraphError =>
   badRequest('The $skiptoken value is not valid. Use the @odata.nextLink of the previous page as it is.');
 
+/** Storage refused the request line itself (414, or 431 from Azurite's 16 KiB header limit): the caller's ids and values, once URL-encoded. */
+const tooLongForStorage = (): GraphError =>
+  badRequest('The request is too long for storage once encoded: shorten the ids in the path or the values in $filter.');
+
 /** Errors that mean "storage is not there right now": the caller should retry later. */
 function isTransient(err: unknown): boolean {
   const status = storageStatus(err);
@@ -125,6 +129,7 @@ export class AssignmentStore {
         throw serviceUnavailable(1);
       }
       if (code === 'UpdateConditionNotSatisfied' || storageStatus(err) === 412) throw preconditionFailed();
+      if (storageStatus(err) === 414 || storageStatus(err) === 431) throw tooLongForStorage();
       if (isTransient(err)) throw serviceUnavailable();
       throw err;
     }

@@ -146,6 +146,24 @@ describe('list', () => {
     expect([200, 400]).toContain(response.status);
   });
 
+  // Both were 500 UnknownError: the storage query's URL passed Azurite's 16 KiB limit and its 431 was
+  // neither a known storage error nor transient.
+  it('a $filter value longer than any stored value is a 400 naming the property', async () => {
+    for (const query of [`?$filter=sourceId eq '${'中'.repeat(2000)}'`, `?$count=true&$filter=target/groupId eq '${'x'.repeat(1025)}'`]) {
+      const error = expectGraphError(await list('cfg-long', `?${new URLSearchParams(query.slice(1))}`), 400, 'BadRequest');
+      expect(error.message).toMatch(/'(sourceId|target\/groupId)' in \$filter is longer than the maximum of 1024 characters/);
+    }
+  });
+
+  it('a query that is too long for storage once URL-encoded is a 400, not a 500', async () => {
+    const long = '中'.repeat(1000); // 9 URL characters each: three of them pass Azurite's 16 KiB request line
+    const filter = `sourceId eq '${long}' and source eq '${long}' and target/groupId eq '${long}'`;
+    for (const query of [`?$filter=${encodeURIComponent(filter)}`, `?$count=true&$filter=${encodeURIComponent(filter)}`]) {
+      const error = expectGraphError(await list('cfg-long', query), 400, 'BadRequest');
+      expect(error.message).toContain('too long for storage');
+    }
+  });
+
   it('ignores query parameters that are not OData options, and reads option names case-insensitively', async () => {
     await create('cfg-case', { target: group('g') });
     const body = jsonOf(await list('cfg-case', '?foo=bar&$TOP=1'));
