@@ -47,6 +47,12 @@ export interface ListPage {
 /** Table Storage's limit on one entity group transaction. */
 export const MAX_BATCH_OPERATIONS = 100;
 
+/** Bounds on re-applying an unconditional update that lost a race (besides the storage deadline). */
+const MAX_UPDATE_ATTEMPTS = 50;
+const MAX_UPDATE_BACKOFF_MS = 100;
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 function toEntity(a: Omit<StoredAssignment, 'etag'>): AssignmentEntity {
   const entity: AssignmentEntity = {
     partitionKey: a.configurationId,
@@ -193,8 +199,10 @@ export class AssignmentStore {
 
   /**
    * Read-modify-write under the entity's ETag, so concurrent updates never lose each other's changes.
-   * With If-Match the client's ETag is the condition (a mismatch is 412); without it the update is
-   * unconditional for the caller, and a conflicting concurrent write is retried on the fresh entity.
+   * With If-Match the client's ETag is the condition (a mismatch is 412). Without it, or with `*`, the
+   * caller set no condition on the version, so a concurrent write is not its failure: the change is
+   * re-read and reapplied, with random backoff so contenders spread out, until the storage deadline;
+   * if contention outlasts that, the answer is a 503 to retry, never a 412.
    */
   async update(
     configurationId: string,
@@ -202,19 +210,23 @@ export class AssignmentStore {
     change: (current: StoredAssignment) => StoredAssignment,
     ifMatch?: string,
   ): Promise<StoredAssignment> {
-    for (let attempt = 0; ; attempt++) {
+    const conditional = ifMatch !== undefined && ifMatch !== '*';
+    const deadline = Date.now() + this.timeoutMs;
+    for (let attempt = 1; ; attempt++) {
       const current = await this.get(configurationId, id);
       if (!current) throw notFound(`No assignment with id '${id}' exists in this configuration.`);
-      if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== current.etag) throw preconditionFailed();
+      if (conditional && ifMatch !== current.etag) throw preconditionFailed();
       const next = change(current);
       try {
         const response = await this.#run((abortSignal) =>
-          this.client.updateEntity(toEntity(next), 'Replace', { etag: ifMatch === undefined || ifMatch === '*' ? current.etag : ifMatch, abortSignal }),
+          this.client.updateEntity(toEntity(next), 'Replace', { etag: conditional ? ifMatch : current.etag, abortSignal }),
         );
         return { ...next, etag: response.etag ?? '' };
       } catch (err) {
         const conflict = err instanceof GraphError && err.status === 412;
-        if (!conflict || ifMatch !== undefined || attempt >= 5) throw err;
+        if (!conflict || conditional) throw err;
+        if (attempt >= MAX_UPDATE_ATTEMPTS || Date.now() >= deadline) throw serviceUnavailable(1);
+        await delay(Math.random() * Math.min(MAX_UPDATE_BACKOFF_MS, 5 * 2 ** attempt));
       }
     }
   }

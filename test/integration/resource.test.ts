@@ -227,6 +227,26 @@ describe('get, update, delete', () => {
     expectGraphError(await item('DELETE', 'cfg-etag', a.id, { headers: { 'if-match': a['@odata.etag'] } }), 412, 'PreconditionFailed');
   });
 
+  // Was: after 6 lost races an unconditional PATCH answered 412 PreconditionFailed, a precondition the
+  // client never set (about a third of 20 parallel PATCHes did).
+  it.each([
+    ['without If-Match', {}],
+    ['with If-Match: *', { 'if-match': '*' }],
+  ])('20 parallel PATCHes %s all succeed, each as its own version', async (_name, headers) => {
+    const a = await create('cfg-race', { target: group('g') });
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => item('PATCH', 'cfg-race', a.id, { body: { sourceId: `writer-${i}` }, headers })),
+    );
+    expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
+    const written = responses.map((r) => jsonOf(r));
+    // Every write replaced a distinct version: none was applied on top of a version another had replaced.
+    expect(new Set(written.map((w) => w['@odata.etag'])).size).toBe(20);
+    const final = jsonOf(await item('GET', 'cfg-race', a.id));
+    const last = written.find((w) => w['@odata.etag'] === final['@odata.etag']);
+    expect(last).toBeDefined();
+    expect(final.sourceId).toBe(last.sourceId);
+  });
+
   it('DELETE answers 204, then the assignment is gone (404), and a second DELETE is 404', async () => {
     const a = await create('cfg-delete', { target: group('g1') });
     const response = await item('DELETE', 'cfg-delete', a.id);
