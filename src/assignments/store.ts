@@ -68,6 +68,13 @@ function toEntity(a: Omit<StoredAssignment, 'etag'>): AssignmentEntity {
   return entity;
 }
 
+const ENTITY_PROPERTIES = ['invitationId', 'target', 'targetType', 'targetGroupId', 'source', 'sourceId', 'createdDateTime'] as const;
+
+/** Whether a stored row holds exactly the properties of a write (storage adds etag, timestamp and metadata). */
+function holdsSameWrite(stored: AssignmentEntity, written: AssignmentEntity): boolean {
+  return ENTITY_PROPERTIES.every((k) => stored[k] === written[k]);
+}
+
 function fromEntity(e: AssignmentEntity): StoredAssignment {
   return {
     configurationId: e.partitionKey,
@@ -142,8 +149,21 @@ export class AssignmentStore {
   }
 
   async create(a: Omit<StoredAssignment, 'etag'>): Promise<StoredAssignment> {
-    const response = await this.#run((abortSignal) => this.client.createEntity(toEntity(a), { abortSignal }));
-    return { ...a, etag: response.etag ?? '' };
+    const entity = toEntity(a);
+    const etag = await this.#run(async (abortSignal) => {
+      try {
+        return (await this.client.createEntity(entity, { abortSignal })).etag;
+      } catch (err) {
+        // The SDK retries an insert whose response was lost (a connection reset after storage applied it);
+        // the retry then finds the row. The id is a fresh GUID, so a row holding exactly this write is this
+        // write, stored: answer it as created instead of a 500.
+        if (storageErrorCode(err) !== 'EntityAlreadyExists') throw err;
+        const stored = await this.client.getEntity<AssignmentEntity>(a.configurationId, a.id, { abortSignal });
+        if (!holdsSameWrite(stored, entity)) throw err;
+        return stored.etag;
+      }
+    });
+    return { ...a, etag: etag ?? '' };
   }
 
   async get(configurationId: string, id: string): Promise<StoredAssignment | undefined> {
