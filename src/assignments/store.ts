@@ -259,6 +259,9 @@ export class AssignmentStore {
         return true;
       } catch (err) {
         if (storageStatus(err) === 404 && storageErrorCode(err) !== 'TableNotFound') return false;
+        // Storage refuses an If-Match that is not an ETag at all (400 InvalidInput); such a value cannot
+        // match the entity's ETag, which is what PATCH answers for it too.
+        if (storageStatus(err) === 400 && ifMatch !== undefined) throw preconditionFailed();
         throw err;
       }
     });

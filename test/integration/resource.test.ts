@@ -247,6 +247,15 @@ describe('get, update, delete', () => {
     expect(final.sourceId).toBe(last.sourceId);
   });
 
+  // Was 500 UnknownError: storage answers 400 InvalidInput for an If-Match that is not an ETag, and the
+  // store did not know that answer.
+  it.each(['"', 'abc', 'W/"', '"unquoted'])('DELETE with If-Match %j, which is no ETag, is 412 like PATCH, and deletes nothing', async (ifMatch) => {
+    const a = await create('cfg-etag-garbage', { target: group('g1') });
+    expectGraphError(await item('DELETE', 'cfg-etag-garbage', a.id, { headers: { 'if-match': ifMatch } }), 412, 'PreconditionFailed');
+    expectGraphError(await item('PATCH', 'cfg-etag-garbage', a.id, { body: { sourceId: 'x' }, headers: { 'if-match': ifMatch } }), 412, 'PreconditionFailed');
+    expect((await item('GET', 'cfg-etag-garbage', a.id)).status).toBe(200);
+  });
+
   it('DELETE answers 204, then the assignment is gone (404), and a second DELETE is 404', async () => {
     const a = await create('cfg-delete', { target: group('g1') });
     const response = await item('DELETE', 'cfg-delete', a.id);
