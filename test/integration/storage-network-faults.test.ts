@@ -1,7 +1,7 @@
 import { TableClient } from '@azure/data-tables';
 import { createAssignment } from '../../src/assignments/handlers';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy';
-import { documentExample, graphRequest, headerOf, invocationContext, jsonOf } from '../helpers/requests';
+import { documentExample, expectGraphError, graphRequest, headerOf, invocationContext, jsonOf } from '../helpers/requests';
 
 // Storage reached through a loopback proxy that injects network faults in front of the real Azurite:
 // faults that stopping Azurite (test/e2e/storage-faults.test.ts) cannot cause.
@@ -33,4 +33,19 @@ it('a create whose storage response was lost, and that the SDK retried, answers 
   for await (const e of table().listEntities({ queryOptions: { filter: "sourceId eq 'lost-response'" } })) rows.push(e);
   expect(rows.map((r) => r.rowKey)).toEqual([body.id]);
   expect(rows[0]!.etag).toBe(body['@odata.etag']);
+});
+
+it('storage that accepts connections but never answers gives a 503 with Retry-After within the deadline', async () => {
+  proxy.mode = 'blackhole';
+  try {
+    const started = Date.now();
+    const response = await createAssignment(graphRequest({ body: documentExample() }), invocationContext());
+    const elapsed = Date.now() - started;
+    expectGraphError(response, 503, 'ServiceUnavailable');
+    expect(Number(headerOf(response, 'retry-after'))).toBeGreaterThan(0);
+    // STORAGE_TIMEOUT_MS is 3000 in tests; only a missing deadline (a hang) would pass 3 s + slack.
+    expect(elapsed).toBeLessThan(3000 + 2000);
+  } finally {
+    proxy.mode = 'pass';
+  }
 });
