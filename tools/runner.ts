@@ -217,7 +217,16 @@ export function createRequestListener(app: LoadedApp, log: LogFn = defaultLog): 
     void (async () => {
       const method = (req.method ?? 'GET').toUpperCase();
       const host = req.headers.host ?? '127.0.0.1';
-      const url = new URL(req.url ?? '/', `http://${host}`);
+      const target = req.url ?? '/';
+      let url: URL;
+      try {
+        // An origin-form target ("/path?query") is appended, not resolved: resolving "//x" against a base
+        // reads it as a reference to the host "x". Absolute-form targets (from proxies) stand alone.
+        url = target.startsWith('/') ? new URL(`http://${host}${target}`) : new URL(target);
+      } catch {
+        res.writeHead(400).end(); // a Host header that is no host: what the Functions host answers too
+        return;
+      }
       let fn: RegisteredFunction | undefined;
       let params: Record<string, string> | undefined;
       for (const candidate of app.functions) {

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import net from 'node:net';
 import { answerOfFetch, graphProblems } from '../reliability/graph-checks';
 import { describeRequest, fitsInRequestHead, hostileRequest, judge, sendOverHttp } from '../reliability/hostile';
 import { lyingContentLength, MiB, peakRssMiB, streamBody } from '../reliability/oversized';
@@ -80,6 +81,30 @@ describe('path ids over HTTP', () => {
     expect((await fetch(location, { method: 'PATCH', headers: { ...auth, 'Content-Type': 'application/json' }, body: '{"sourceId":"ü"}' })).status).toBe(200);
     expect((await fetch(location, { method: 'DELETE', headers: auth })).status).toBe(204);
     expect((await fetch(location, { headers: auth })).status).toBe(404);
+  });
+});
+
+describe('request targets the runner must parse as a host would', () => {
+  // Was a bare 500 without Graph's envelope: the runner resolved "//x" against a base URL, which reads it
+  // as a network-path reference to the host "x" (an invalid one, here), and threw.
+  it.each(['//%3C%5DLS31%2BP?t{H,=1', '//x/y', '//', '///beta//deviceManagement'])('%s reaches the app: a Graph answer, never a 5xx', async (target) => {
+    for (const method of ['GET', 'POST']) {
+      const answer = await answerOfFetch(await fetch(`${runner.url}${target}`, { method, headers: { ...auth, 'Content-Type': 'application/json' }, body: method === 'POST' ? '{}' : undefined }));
+      expect(graphProblems(answer)).toEqual([]);
+      expect(answer.status).toBe(404);
+    }
+  });
+
+  it('a Host header that is no host is a 400, not a 500', async () => {
+    const url = new URL(runner.url);
+    const reply = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(url.port), url.hostname, () => socket.end('GET /health HTTP/1.1\r\nHost: [::bad\r\nConnection: close\r\n\r\n'));
+      let text = '';
+      socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(reply).toMatch(/^HTTP\/1\.1 400 /);
   });
 });
 
