@@ -221,7 +221,16 @@ export function createRequestListener(app: LoadedApp, log: LogFn = defaultLog): 
       const host = req.headers.host ?? '127.0.0.1';
       // The scheme the client used: the app builds Location, @odata.context and @odata.nextLink from it.
       const scheme = (req.socket as TLSSocket).encrypted ? 'https' : 'http';
-      const url = new URL(req.url ?? '/', `${scheme}://${host}`);
+      const target = req.url ?? '/';
+      let url: URL;
+      try {
+        // An origin-form target ("/path?query") is appended, not resolved: resolving "//x" against a base
+        // reads it as a reference to the host "x". Absolute-form targets (from proxies) stand alone.
+        url = target.startsWith('/') ? new URL(`${scheme}://${host}${target}`) : new URL(target);
+      } catch {
+        res.writeHead(400).end(); // a Host header that is no host: what the Functions host answers too
+        return;
+      }
       let fn: RegisteredFunction | undefined;
       let params: Record<string, string> | undefined;
       for (const candidate of app.functions) {

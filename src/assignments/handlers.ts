@@ -4,10 +4,11 @@ import { readJsonObject } from '../graph/body';
 import { badRequest, notFound } from '../graph/errors';
 import { graphHandler, type GraphRequest } from '../graph/handler';
 import { applySelect, nextLink, parseQuery, type QueryRules } from '../graph/query';
-import { keyLiteral, keySegment } from './paths';
+import { isWellFormedText, keyLiteral, keySegment } from './paths';
 import {
   ASSIGNMENT_TYPE,
   assignActionSchema,
+  MAX_STRING_LENGTH,
   createAssignmentSchema,
   normaliseTarget,
   parseWith,
@@ -86,10 +87,15 @@ function newAssignment(address: CollectionAddress, input: CreateAssignmentInput)
 
 // ---- $skiptoken: the table's opaque continuation token, wrapped and checked ----
 
-/** The SDK's token is base64 of JSON with the next partition and row keys, in the service's own encoding. */
+/**
+ * The SDK's token is base64 of JSON with the next partition and row keys, in the service's own encoding.
+ * The keys go into the storage URL, so they must be encodable: a "\ud800" escape used to reach the SDK's
+ * encodeURIComponent and come back as a 503.
+ */
+const continuationKey = z.string().min(1).max(2048).refine(isWellFormedText);
 const continuationSchema = z.strictObject({
-  nextPartitionKey: z.string().min(1).max(2048),
-  nextRowKey: z.string().min(1).max(2048).optional(),
+  nextPartitionKey: continuationKey,
+  nextRowKey: continuationKey.optional(),
 });
 
 function encodeSkipToken(continuation: string): string {
@@ -133,6 +139,12 @@ export const listAssignments = graphHandler(
   async (g) => {
     const address = collectionAddress(g);
     const query = parseQuery(g.request.url, QUERY_RULES, ASSIGNMENT_TYPE);
+    // No stored value is longer, and an overlong one would only make the storage query's URL too long.
+    for (const [property, value] of Object.entries(query.filter)) {
+      if (value.length > MAX_STRING_LENGTH) {
+        throw badRequest(`The value compared with '${property}' in $filter is longer than the maximum of ${MAX_STRING_LENGTH} characters.`);
+      }
+    }
     const filter: AssignmentFilter = {
       source: query.filter.source,
       sourceId: query.filter.sourceId,

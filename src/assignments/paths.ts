@@ -3,11 +3,22 @@ import { badRequest } from '../graph/errors';
 /**
  * Path ids become Table Storage keys (or properties next to them), so they must be keys the service
  * accepts: no / \ # ?, no control characters, at most 512 characters (Azurite's limit; the service
- * allows 1 KiB). Anything else is the caller's mistake: a 400 naming the segment, never a storage error.
+ * allows 1 KiB), and well-formed UTF-16. Anything else is the caller's mistake: a 400 naming the
+ * segment, never a storage error.
  */
 export const MAX_KEY_LENGTH = 512;
 // eslint-disable-next-line no-control-regex
 const FORBIDDEN_IN_KEY = /[/\\#?\u0000-\u001f\u007f-\u009f]/;
+/**
+ * A surrogate without its pair cannot be encoded as UTF-8: encodeURIComponent (the SDK's key URLs and
+ * our @odata.context) throws URIError on it, which surfaced as a 500 or a 503.
+ */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Whether a string can be encoded as UTF-8 (and so be put in a storage URL) at all. */
+export function isWellFormedText(value: string): boolean {
+  return !LONE_SURROGATE.test(value);
+}
 
 export function keySegment(params: Record<string, string | undefined>, name: string): string {
   const value = params[name];
@@ -19,6 +30,9 @@ export function keySegment(params: Record<string, string | undefined>, name: str
     throw badRequest(
       `The segment '${name}' of the request path contains a character that is not allowed in an id: / \\ # ? or a control character.`,
     );
+  }
+  if (!isWellFormedText(value)) {
+    throw badRequest(`The segment '${name}' of the request path is not valid Unicode: it holds an unpaired surrogate.`);
   }
   return value;
 }

@@ -47,6 +47,17 @@ export interface ListPage {
 /** Table Storage's limit on one entity group transaction. */
 export const MAX_BATCH_OPERATIONS = 100;
 
+/**
+ * Bounds on re-applying an unconditional update that lost a race. Losing means storage answers and others
+ * make progress, so the time budget is a few storage deadlines, not one: with 20 writers on one entity,
+ * a loaded emulator and a 3 s deadline, 5 of the 20 ran out of time in a full test run.
+ */
+const MAX_UPDATE_ATTEMPTS = 50;
+const UPDATE_BUDGET_IN_DEADLINES = 3;
+const MAX_UPDATE_BACKOFF_MS = 100;
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 function toEntity(a: Omit<StoredAssignment, 'etag'>): AssignmentEntity {
   const entity: AssignmentEntity = {
     partitionKey: a.configurationId,
@@ -60,6 +71,13 @@ function toEntity(a: Omit<StoredAssignment, 'etag'>): AssignmentEntity {
   if (a.sourceId !== null) entity.sourceId = a.sourceId;
   if (a.target.groupId !== undefined) entity.targetGroupId = a.target.groupId;
   return entity;
+}
+
+const ENTITY_PROPERTIES = ['invitationId', 'target', 'targetType', 'targetGroupId', 'source', 'sourceId', 'createdDateTime'] as const;
+
+/** Whether a stored row holds exactly the properties of a write (storage adds etag, timestamp and metadata). */
+function holdsSameWrite(stored: AssignmentEntity, written: AssignmentEntity): boolean {
+  return ENTITY_PROPERTIES.every((k) => stored[k] === written[k]);
 }
 
 function fromEntity(e: AssignmentEntity): StoredAssignment {
@@ -86,6 +104,10 @@ function filterExpression(configurationId: string, filter: AssignmentFilter): st
 
 export const invalidContinuation = (): GraphError =>
   badRequest('The $skiptoken value is not valid. Use the @odata.nextLink of the previous page as it is.');
+
+/** Storage refused the request line itself (414, or 431 from Azurite's 16 KiB header limit): the caller's ids and values, once URL-encoded. */
+const tooLongForStorage = (): GraphError =>
+  badRequest('The request is too long for storage once encoded: shorten the ids in the path or the values in $filter.');
 
 /** Errors that mean "storage is not there right now": the caller should retry later. */
 function isTransient(err: unknown): boolean {
@@ -125,14 +147,28 @@ export class AssignmentStore {
         throw serviceUnavailable(1);
       }
       if (code === 'UpdateConditionNotSatisfied' || storageStatus(err) === 412) throw preconditionFailed();
+      if (storageStatus(err) === 414 || storageStatus(err) === 431) throw tooLongForStorage();
       if (isTransient(err)) throw serviceUnavailable();
       throw err;
     }
   }
 
   async create(a: Omit<StoredAssignment, 'etag'>): Promise<StoredAssignment> {
-    const response = await this.#run((abortSignal) => this.client.createEntity(toEntity(a), { abortSignal }));
-    return { ...a, etag: response.etag ?? '' };
+    const entity = toEntity(a);
+    const etag = await this.#run(async (abortSignal) => {
+      try {
+        return (await this.client.createEntity(entity, { abortSignal })).etag;
+      } catch (err) {
+        // The SDK retries an insert whose response was lost (a connection reset after storage applied it);
+        // the retry then finds the row. The id is a fresh GUID, so a row holding exactly this write is this
+        // write, stored: answer it as created instead of a 500.
+        if (storageErrorCode(err) !== 'EntityAlreadyExists') throw err;
+        const stored = await this.client.getEntity<AssignmentEntity>(a.configurationId, a.id, { abortSignal });
+        if (!holdsSameWrite(stored, entity)) throw err;
+        return stored.etag;
+      }
+    });
+    return { ...a, etag: etag ?? '' };
   }
 
   async get(configurationId: string, id: string): Promise<StoredAssignment | undefined> {
@@ -188,8 +224,10 @@ export class AssignmentStore {
 
   /**
    * Read-modify-write under the entity's ETag, so concurrent updates never lose each other's changes.
-   * With If-Match the client's ETag is the condition (a mismatch is 412); without it the update is
-   * unconditional for the caller, and a conflicting concurrent write is retried on the fresh entity.
+   * With If-Match the client's ETag is the condition (a mismatch is 412). Without it, or with `*`, the
+   * caller set no condition on the version, so a concurrent write is not its failure: the change is
+   * re-read and reapplied, with random backoff so contenders spread out, for up to 50 attempts within
+   * three storage deadlines; if contention outlasts that, the answer is a 503 to retry, never a 412.
    */
   async update(
     configurationId: string,
@@ -197,19 +235,23 @@ export class AssignmentStore {
     change: (current: StoredAssignment) => StoredAssignment,
     ifMatch?: string,
   ): Promise<StoredAssignment> {
-    for (let attempt = 0; ; attempt++) {
+    const conditional = ifMatch !== undefined && ifMatch !== '*';
+    const deadline = Date.now() + UPDATE_BUDGET_IN_DEADLINES * this.timeoutMs;
+    for (let attempt = 1; ; attempt++) {
       const current = await this.get(configurationId, id);
       if (!current) throw notFound(`No assignment with id '${id}' exists in this configuration.`);
-      if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== current.etag) throw preconditionFailed();
+      if (conditional && ifMatch !== current.etag) throw preconditionFailed();
       const next = change(current);
       try {
         const response = await this.#run((abortSignal) =>
-          this.client.updateEntity(toEntity(next), 'Replace', { etag: ifMatch === undefined || ifMatch === '*' ? current.etag : ifMatch, abortSignal }),
+          this.client.updateEntity(toEntity(next), 'Replace', { etag: conditional ? ifMatch : current.etag, abortSignal }),
         );
         return { ...next, etag: response.etag ?? '' };
       } catch (err) {
         const conflict = err instanceof GraphError && err.status === 412;
-        if (!conflict || ifMatch !== undefined || attempt >= 5) throw err;
+        if (!conflict || conditional) throw err;
+        if (attempt >= MAX_UPDATE_ATTEMPTS || Date.now() >= deadline) throw serviceUnavailable(1);
+        await delay(Math.random() * Math.min(MAX_UPDATE_BACKOFF_MS, 5 * 2 ** attempt));
       }
     }
   }
@@ -222,6 +264,9 @@ export class AssignmentStore {
         return true;
       } catch (err) {
         if (storageStatus(err) === 404 && storageErrorCode(err) !== 'TableNotFound') return false;
+        // Storage refuses an If-Match that is not an ETag at all (400 InvalidInput); such a value cannot
+        // match the entity's ETag, which is what PATCH answers for it too.
+        if (storageStatus(err) === 400 && ifMatch !== undefined) throw preconditionFailed();
         throw err;
       }
     });

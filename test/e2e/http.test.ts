@@ -141,7 +141,7 @@ describe('persistence in an Azurite data folder (what npm start uses)', () => {
     } finally {
       rmSync(location, { recursive: true, force: true });
     }
-  });
+  }, 90_000); // two Azurite starts and a runner start: slow on a loaded 2-core machine, not a hang
 });
 
 describe('the deployment package (dist/package, what azd deploys)', () => {

@@ -226,6 +226,9 @@ describe('POST assignments: auth and path ids', () => {
     ['a control character', 'a\u0001b'],
     ['a C1 control character', 'a\u0085b'],
     ['more than 512 characters', 'c'.repeat(513)],
+    // Unpaired surrogates were a 500: encodeURIComponent threw URIError building @odata.context.
+    ['an unpaired high surrogate', 'a\ud800b'],
+    ['an unpaired low surrogate', '\udc00'],
   ])('400 naming the segment for a configuration id with %s', async (_name, id) => {
     const response = await post({ params: { invitationsId: INVITATION, deviceEnrollmentConfigurationId: id } });
     expect(expectGraphError(response, 400, 'BadRequest').message).toContain("'deviceEnrollmentConfigurationId'");

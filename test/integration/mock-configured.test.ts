@@ -123,10 +123,12 @@ describe('MOCK_RATE_LIMIT', () => {
   });
 
   it('intune: 100 writes per caller in 20 s', async () => {
-    const handler = freshApp({ MOCK_RATE_LIMIT: 'intune' });
+    // The limiter decides before storage; a long storage deadline keeps a loaded machine from turning
+    // the 100 admitted writes into 503s, which would say nothing about the limit.
+    const handler = freshApp({ MOCK_RATE_LIMIT: 'intune', STORAGE_TIMEOUT_MS: '30000' });
     const results = await Promise.all(Array.from({ length: 101 }, () => post(handler, 'cfg-intune')));
     const counts: Record<number, number> = {};
     for (const { status = 200 } of results) counts[status] = (counts[status] ?? 0) + 1;
     expect(counts).toEqual({ 201: 100, 429: 1 });
-  });
+  }, 60_000);
 });

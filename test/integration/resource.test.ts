@@ -131,6 +131,9 @@ describe('list', () => {
     [`?$skiptoken=${Buffer.from('{"nextPartitionKey":1}').toString('base64url')}`, '$skiptoken'],
     [`?$skiptoken=${Buffer.from('{"nextPartitionKey":"1!8!Yw--","nextRowKey":"1!8!Yw--","x":1}').toString('base64url')}`, '$skiptoken'],
     ['?$skiptoken=a+b/c=', '$skiptoken'],
+    // Unpaired surrogates in the keys were a 503: the SDK's encodeURIComponent threw URIError.
+    [`?$skiptoken=${Buffer.from('{"nextPartitionKey":"\\ud800"}').toString('base64url')}`, '$skiptoken'],
+    [`?$skiptoken=${Buffer.from('{"nextPartitionKey":"p","nextRowKey":"a\\udc00"}').toString('base64url')}`, '$skiptoken'],
   ])('400 for %s', async (query, message) => {
     const error = expectGraphError(await list('cfg-bad', query), 400, 'BadRequest');
     expect(error.message).toContain(message);
@@ -141,6 +144,24 @@ describe('list', () => {
     const forged = Buffer.from('{"nextPartitionKey":"1!12!Zm9yZ2Vk","nextRowKey":"1!4!eA--"}').toString('base64url');
     const response = await list('cfg-forged', `?$skiptoken=${forged}`);
     expect([200, 400]).toContain(response.status);
+  });
+
+  // Both were 500 UnknownError: the storage query's URL passed Azurite's 16 KiB limit and its 431 was
+  // neither a known storage error nor transient.
+  it('a $filter value longer than any stored value is a 400 naming the property', async () => {
+    for (const query of [`?$filter=sourceId eq '${'中'.repeat(2000)}'`, `?$count=true&$filter=target/groupId eq '${'x'.repeat(1025)}'`]) {
+      const error = expectGraphError(await list('cfg-long', `?${new URLSearchParams(query.slice(1))}`), 400, 'BadRequest');
+      expect(error.message).toMatch(/'(sourceId|target\/groupId)' in \$filter is longer than the maximum of 1024 characters/);
+    }
+  });
+
+  it('a query that is too long for storage once URL-encoded is a 400, not a 500', async () => {
+    const long = '中'.repeat(1000); // 9 URL characters each: three of them pass Azurite's 16 KiB request line
+    const filter = `sourceId eq '${long}' and source eq '${long}' and target/groupId eq '${long}'`;
+    for (const query of [`?$filter=${encodeURIComponent(filter)}`, `?$count=true&$filter=${encodeURIComponent(filter)}`]) {
+      const error = expectGraphError(await list('cfg-long', query), 400, 'BadRequest');
+      expect(error.message).toContain('too long for storage');
+    }
   });
 
   it('ignores query parameters that are not OData options, and reads option names case-insensitively', async () => {
@@ -206,6 +227,35 @@ describe('get, update, delete', () => {
     expectGraphError(await item('DELETE', 'cfg-etag', a.id, { headers: { 'if-match': a['@odata.etag'] } }), 412, 'PreconditionFailed');
   });
 
+  // Was: after 6 lost races an unconditional PATCH answered 412 PreconditionFailed, a precondition the
+  // client never set (about a third of 20 parallel PATCHes did).
+  it.each([
+    ['without If-Match', {}],
+    ['with If-Match: *', { 'if-match': '*' }],
+  ])('20 parallel PATCHes %s all succeed, each as its own version', async (_name, headers) => {
+    const a = await create('cfg-race', { target: group('g') });
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => item('PATCH', 'cfg-race', a.id, { body: { sourceId: `writer-${i}` }, headers })),
+    );
+    expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
+    const written = responses.map((r) => jsonOf(r));
+    // Every write replaced a distinct version: none was applied on top of a version another had replaced.
+    expect(new Set(written.map((w) => w['@odata.etag'])).size).toBe(20);
+    const final = jsonOf(await item('GET', 'cfg-race', a.id));
+    const last = written.find((w) => w['@odata.etag'] === final['@odata.etag']);
+    expect(last).toBeDefined();
+    expect(final.sourceId).toBe(last.sourceId);
+  });
+
+  // Was 500 UnknownError: storage answers 400 InvalidInput for an If-Match that is not an ETag, and the
+  // store did not know that answer.
+  it.each(['"', 'abc', 'W/"', '"unquoted'])('DELETE with If-Match %j, which is no ETag, is 412 like PATCH, and deletes nothing', async (ifMatch) => {
+    const a = await create('cfg-etag-garbage', { target: group('g1') });
+    expectGraphError(await item('DELETE', 'cfg-etag-garbage', a.id, { headers: { 'if-match': ifMatch } }), 412, 'PreconditionFailed');
+    expectGraphError(await item('PATCH', 'cfg-etag-garbage', a.id, { body: { sourceId: 'x' }, headers: { 'if-match': ifMatch } }), 412, 'PreconditionFailed');
+    expect((await item('GET', 'cfg-etag-garbage', a.id)).status).toBe(200);
+  });
+
   it('DELETE answers 204, then the assignment is gone (404), and a second DELETE is 404', async () => {
     const a = await create('cfg-delete', { target: group('g1') });
     const response = await item('DELETE', 'cfg-delete', a.id);
@@ -218,6 +268,16 @@ describe('get, update, delete', () => {
   it('400 for an item id that cannot be a key', async () => {
     const error = expectGraphError(await item('GET', 'cfg-item', 'a#b'), 400, 'BadRequest');
     expect(error.message).toContain("'enrollmentConfigurationAssignmentId'");
+  });
+
+  // These were 503 + Retry-After (the SDK's encodeURIComponent threw URIError, taken for an outage), so a
+  // retrying client would have retried a request that can never succeed.
+  it.each(['GET', 'PATCH', 'DELETE'])('400, not 503, for %s with an unpaired surrogate in an id', async (method) => {
+    const body = method === 'PATCH' ? { sourceId: 'x' } : undefined;
+    const byItem = expectGraphError(await item(method, 'cfg-item', 'x\ud800', { body }), 400, 'BadRequest');
+    expect(byItem.message).toContain("'enrollmentConfigurationAssignmentId'");
+    const byConfiguration = expectGraphError(await item(method, '\udfff', 'x', { body }), 400, 'BadRequest');
+    expect(byConfiguration.message).toContain("'deviceEnrollmentConfigurationId'");
   });
 });
 

@@ -1,0 +1,51 @@
+import { TableClient } from '@azure/data-tables';
+import { createAssignment } from '../../src/assignments/handlers';
+import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy';
+import { documentExample, expectGraphError, graphRequest, headerOf, invocationContext, jsonOf } from '../helpers/requests';
+
+// Storage reached through a loopback proxy that injects network faults in front of the real Azurite:
+// faults that stopping Azurite (test/e2e/storage-faults.test.ts) cannot cause.
+
+let proxy: FaultProxy;
+const port = () => Number(/:(\d+)\//.exec(process.env.TEST_AZURITE_CONNECTION!)![1]);
+
+beforeAll(async () => {
+  proxy = await startFaultProxy(port());
+  process.env.ASSIGNMENTS_STORAGE = proxy.connectionString;
+  // Creates the table: what follows is about one storage operation each.
+  expect((await createAssignment(graphRequest({ body: documentExample() }), invocationContext())).status).toBe(201);
+});
+afterAll(async () => {
+  await proxy?.stop();
+});
+
+const table = () =>
+  TableClient.fromConnectionString(process.env.TEST_AZURITE_CONNECTION!, process.env.ASSIGNMENTS_TABLE!, { allowInsecureConnection: true });
+
+it('a create whose storage response was lost, and that the SDK retried, answers 201 and is stored once', async () => {
+  proxy.loseNextResponse((method, path) => method === 'POST' && !path.includes('Tables'));
+  const response = await createAssignment(graphRequest({ body: { ...documentExample(), sourceId: 'lost-response' } }), invocationContext());
+  expect(proxy.counts.lostResponses).toBe(1);
+  expect(response.status).toBe(201);
+  const body = jsonOf(response);
+  expect(headerOf(response, 'etag')).toBe(body['@odata.etag']);
+  const rows = [];
+  for await (const e of table().listEntities({ queryOptions: { filter: "sourceId eq 'lost-response'" } })) rows.push(e);
+  expect(rows.map((r) => r.rowKey)).toEqual([body.id]);
+  expect(rows[0]!.etag).toBe(body['@odata.etag']);
+});
+
+it('storage that accepts connections but never answers gives a 503 with Retry-After within the deadline', async () => {
+  proxy.mode = 'blackhole';
+  try {
+    const started = Date.now();
+    const response = await createAssignment(graphRequest({ body: documentExample() }), invocationContext());
+    const elapsed = Date.now() - started;
+    expectGraphError(response, 503, 'ServiceUnavailable');
+    expect(Number(headerOf(response, 'retry-after'))).toBeGreaterThan(0);
+    // STORAGE_TIMEOUT_MS is 3000 in tests; only a missing deadline (a hang) would pass 3 s + slack.
+    expect(elapsed).toBeLessThan(3000 + 2000);
+  } finally {
+    proxy.mode = 'pass';
+  }
+});
