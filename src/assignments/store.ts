@@ -1,7 +1,7 @@
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import { getConfig, type AppConfig } from '../config';
 import { badRequest, GraphError, notFound, preconditionFailed, serviceUnavailable } from '../graph/errors';
-import { createTableClient, storageErrorCode, storageStatus } from '../storage/tables';
+import { createTableClient, StorageTable, storageErrorCode, storageStatus } from '../storage/tables';
 import type { AssignmentFields, AssignmentTarget } from './schema';
 
 /**
@@ -109,48 +109,23 @@ export const invalidContinuation = (): GraphError =>
 const tooLongForStorage = (): GraphError =>
   badRequest('The request is too long for storage once encoded: shorten the ids in the path or the values in $filter.');
 
-/** Errors that mean "storage is not there right now": the caller should retry later. */
-function isTransient(err: unknown): boolean {
-  const status = storageStatus(err);
-  if (status === undefined) return true; // connection refused, reset, DNS, aborted by our timeout
-  return status === 408 || status === 429 || status >= 500;
-}
-
 export class AssignmentStore {
-  #tableReady: Promise<void> | undefined;
+  readonly #table: StorageTable;
 
   constructor(
     private readonly client: TableClient,
-    private readonly timeoutMs: number,
-  ) {}
-
-  /** Created once per process; a failed attempt is forgotten so the next request tries again. */
-  #ensureTable(): Promise<void> {
-    this.#tableReady ??= this.client.createTable({ abortSignal: AbortSignal.timeout(this.timeoutMs) }).catch((err: unknown) => {
-      this.#tableReady = undefined;
-      throw err;
-    });
-    return this.#tableReady;
+    timeoutMs: number,
+  ) {
+    this.#table = new StorageTable(client, timeoutMs);
   }
 
-  /** Runs one storage operation with a deadline, turning storage failures into Graph errors. */
-  async #run<T>(operation: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
-    try {
-      await this.#ensureTable();
-      return await operation(AbortSignal.timeout(this.timeoutMs));
-    } catch (err) {
-      if (err instanceof GraphError) throw err;
-      const code = storageErrorCode(err);
-      if (code === 'TableNotFound') {
-        // Someone deleted the table under us: create it again on the next request.
-        this.#tableReady = undefined;
-        throw serviceUnavailable(1);
-      }
-      if (code === 'UpdateConditionNotSatisfied' || storageStatus(err) === 412) throw preconditionFailed();
-      if (storageStatus(err) === 414 || storageStatus(err) === 431) throw tooLongForStorage();
-      if (isTransient(err)) throw serviceUnavailable();
-      throw err;
-    }
+  /** One storage operation under the deadline; storage's own refusals in Graph's words. */
+  #run<T>(operation: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+    return this.#table.run(operation, (err) => {
+      if (storageErrorCode(err) === 'UpdateConditionNotSatisfied' || storageStatus(err) === 412) return preconditionFailed();
+      if (storageStatus(err) === 414 || storageStatus(err) === 431) return tooLongForStorage();
+      return undefined;
+    });
   }
 
   async create(a: Omit<StoredAssignment, 'etag'>): Promise<StoredAssignment> {
@@ -173,12 +148,8 @@ export class AssignmentStore {
 
   async get(configurationId: string, id: string): Promise<StoredAssignment | undefined> {
     return this.#run(async (abortSignal) => {
-      try {
-        return fromEntity(await this.client.getEntity<AssignmentEntity>(configurationId, id, { abortSignal }));
-      } catch (err) {
-        if (storageStatus(err) === 404 && storageErrorCode(err) !== 'TableNotFound') return undefined;
-        throw err;
-      }
+      const entity = await this.#table.find<AssignmentEntity>(configurationId, id, abortSignal);
+      return entity && fromEntity(entity);
     });
   }
 
@@ -236,7 +207,7 @@ export class AssignmentStore {
     ifMatch?: string,
   ): Promise<StoredAssignment> {
     const conditional = ifMatch !== undefined && ifMatch !== '*';
-    const deadline = Date.now() + UPDATE_BUDGET_IN_DEADLINES * this.timeoutMs;
+    const deadline = Date.now() + UPDATE_BUDGET_IN_DEADLINES * this.#table.timeoutMs;
     for (let attempt = 1; ; attempt++) {
       const current = await this.get(configurationId, id);
       if (!current) throw notFound(`No assignment with id '${id}' exists in this configuration.`);

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { TableClient } from '@azure/data-tables';
 import { MOCK_STATE_TABLE, type AppConfig } from '../config';
-import { GraphError, serviceUnavailable } from '../graph/errors';
-import { createTableClient, storageErrorCode, storageStatus } from '../storage/tables';
+import { serviceUnavailable } from '../graph/errors';
+import { createTableClient, StorageTable, storageErrorCode, storageStatus } from '../storage/tables';
 
 /**
  * x-mock-error-count needs to know how many times a request was tried. The count lives in Table
@@ -37,55 +37,33 @@ function isConflict(err: unknown): boolean {
   return code === 'EntityAlreadyExists' || code === 'UpdateConditionNotSatisfied' || status === 409 || status === 412;
 }
 
-/** Storage that is not there right now: the caller gets Graph's 503 and retries later, as for assignments. */
-function isTransient(err: unknown): boolean {
-  const status = storageStatus(err);
-  return status === undefined || status === 408 || status === 429 || status >= 500;
-}
-
 export class AttemptCounter {
-  #tableReady: Promise<void> | undefined;
+  readonly #table: StorageTable;
 
   constructor(
-    private readonly client: TableClient,
-    private readonly timeoutMs: number,
+    client: TableClient,
+    timeoutMs: number,
     private readonly ttlMs = ATTEMPT_STATE_TTL_MS,
     private readonly now: () => number = Date.now,
-  ) {}
-
-  /** Created once per process; a failed attempt is forgotten so the next request tries again. */
-  #ensureTable(): Promise<void> {
-    this.#tableReady ??= this.client.createTable({ abortSignal: AbortSignal.timeout(this.timeoutMs) }).catch((err: unknown) => {
-      this.#tableReady = undefined;
-      throw err;
-    });
-    return this.#tableReady;
+  ) {
+    this.#table = new StorageTable(client, timeoutMs);
   }
 
   /** Records one attempt of the request and returns its number: 1 for the first. */
   async record(clientRequestId: string): Promise<number> {
-    try {
-      await this.#ensureTable();
+    return this.#table.run(async (abortSignal) => {
       for (let i = 0; i < MAX_CONFLICT_RETRIES; i++) {
-        const counted = await this.#tryRecord(clientRequestId);
+        const counted = await this.#tryRecord(clientRequestId, abortSignal);
         if (counted !== undefined) return counted;
       }
       throw serviceUnavailable(1);
-    } catch (err) {
-      if (err instanceof GraphError) throw err;
-      if (storageErrorCode(err) === 'TableNotFound') {
-        this.#tableReady = undefined;
-        throw serviceUnavailable(1);
-      }
-      if (isTransient(err)) throw serviceUnavailable();
-      throw err;
-    }
+    });
   }
 
   /** One read-then-conditional-write; undefined when another attempt got there first. */
-  async #tryRecord(clientRequestId: string): Promise<number | undefined> {
+  async #tryRecord(clientRequestId: string, abortSignal: AbortSignal): Promise<number | undefined> {
     const partitionKey = attemptPartitionKey(clientRequestId);
-    const existing = await this.#read(partitionKey);
+    const existing = await this.#table.find<AttemptEntity>(partitionKey, ATTEMPT_ROW_KEY, abortSignal);
     const now = this.now();
     const live = existing && new Date(existing.expiresOn).getTime() > now;
     const next: AttemptEntity = {
@@ -95,24 +73,13 @@ export class AttemptCounter {
       expiresOn: live ? new Date(existing.expiresOn) : new Date(now + this.ttlMs),
       clientRequestId: clientRequestId.slice(0, MAX_STORED_ID_LENGTH),
     };
+    const client = this.#table.client;
     try {
-      const abortSignal = AbortSignal.timeout(this.timeoutMs);
-      if (existing) await this.client.updateEntity(next, 'Replace', { etag: existing.etag, abortSignal });
-      else await this.client.createEntity(next, { abortSignal });
+      if (existing) await client.updateEntity(next, 'Replace', { etag: existing.etag, abortSignal });
+      else await client.createEntity(next, { abortSignal });
       return next.attempts;
     } catch (err) {
       if (isConflict(err)) return undefined;
-      throw err;
-    }
-  }
-
-  async #read(partitionKey: string): Promise<(AttemptEntity & { etag: string }) | undefined> {
-    try {
-      return await this.client.getEntity<AttemptEntity>(partitionKey, ATTEMPT_ROW_KEY, {
-        abortSignal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (err) {
-      if (storageStatus(err) === 404 && storageErrorCode(err) !== 'TableNotFound') return undefined;
       throw err;
     }
   }

@@ -1,6 +1,7 @@
 import { TableClient, type TableServiceClientOptions } from '@azure/data-tables';
 import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
 import type { AppConfig } from '../config';
+import { GraphError, serviceUnavailable } from '../graph/errors';
 
 /**
  * Builds the process's TableClients (one per table, each created once) from the settings: a
@@ -52,4 +53,62 @@ export function storageErrorCode(err: unknown): string | undefined {
 export function storageStatus(err: unknown): number | undefined {
   const status = (err as { statusCode?: unknown })?.statusCode;
   return typeof status === 'number' ? status : undefined;
+}
+
+/** Errors that mean "storage is not there right now": the caller should retry later. */
+export function isTransientStorageError(err: unknown): boolean {
+  const status = storageStatus(err);
+  if (status === undefined) return true; // connection refused, reset, DNS, aborted by our deadline
+  return status === 408 || status === 429 || status >= 500;
+}
+
+/**
+ * One table of the process: created once (a failed creation is forgotten, so the next request tries
+ * again), every operation under a deadline, and storage failures turned into Graph's 503 with
+ * Retry-After. Errors that mean something else (a 404, a 412) are the caller's to map, through
+ * `mapError`, before the generic rules apply.
+ */
+export class StorageTable {
+  #ready: Promise<void> | undefined;
+
+  constructor(
+    readonly client: TableClient,
+    readonly timeoutMs: number,
+  ) {}
+
+  #ensureCreated(): Promise<void> {
+    this.#ready ??= this.client.createTable({ abortSignal: AbortSignal.timeout(this.timeoutMs) }).catch((err: unknown) => {
+      this.#ready = undefined;
+      throw err;
+    });
+    return this.#ready;
+  }
+
+  async run<T>(operation: (abortSignal: AbortSignal) => Promise<T>, mapError?: (err: unknown) => GraphError | undefined): Promise<T> {
+    try {
+      await this.#ensureCreated();
+      return await operation(AbortSignal.timeout(this.timeoutMs));
+    } catch (err) {
+      if (err instanceof GraphError) throw err;
+      if (storageErrorCode(err) === 'TableNotFound') {
+        // Someone deleted the table under us: create it again on the next request.
+        this.#ready = undefined;
+        throw serviceUnavailable(1);
+      }
+      const mapped = mapError?.(err);
+      if (mapped) throw mapped;
+      if (isTransientStorageError(err)) throw serviceUnavailable();
+      throw err;
+    }
+  }
+
+  /** An entity, or undefined when there is none (a missing table is still an error). */
+  async find<T extends object>(partitionKey: string, rowKey: string, abortSignal: AbortSignal): Promise<(T & { etag: string }) | undefined> {
+    try {
+      return (await this.client.getEntity<T>(partitionKey, rowKey, { abortSignal })) as T & { etag: string };
+    } catch (err) {
+      if (storageStatus(err) === 404 && storageErrorCode(err) !== 'TableNotFound') return undefined;
+      throw err;
+    }
+  }
 }
