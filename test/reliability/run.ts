@@ -11,6 +11,7 @@
  * report as Markdown. Sizes can be changed with RELIABILITY_* variables (see `settings` below).
  */
 import { TableClient } from '@azure/data-tables';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { freePort, startAzurite, type RunningAzurite } from '../../tools/azurite';
@@ -188,7 +189,19 @@ function faultChecks(label: string, f: StorageFaultFigures): void {
   );
 }
 
+/** Which code was measured: the commit, and whether the working tree differed from it. */
+function revision(): string {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() !== '';
+    return `commit ${commit}${dirty ? ' with local changes' : ''}`;
+  } catch {
+    return 'commit unknown';
+  }
+}
+
 async function main(): Promise<void> {
+  const loadAtStart = os.loadavg()[0]!;
   const outIndex = process.argv.indexOf('--out');
   const out = outIndex > 0 ? process.argv[outIndex + 1] : undefined;
   const started = Date.now();
@@ -267,8 +280,10 @@ async function main(): Promise<void> {
     `Fault detection: ${ms(withData.outage.detectionMs)} / ${ms(empty.outage.detectionMs)}; recovery: ${ms(withData.recovery.recoveryMs)} / ${ms(empty.recovery.recoveryMs)} (back with data / back empty).`,
     failed.length === 0 ? `All ${checks.length} checks passed.` : `${failed.length} of ${checks.length} checks FAILED: ${failed.map((c) => c.name).join('; ')}.`,
   ];
-  const environment = `Node ${process.version}, ${os.cpus().length} CPUs, seed ${settings.seed}, STORAGE_TIMEOUT_MS ${settings.storageTimeoutMs} for the fault scenarios, ${Math.round((Date.now() - started) / 1000)} s in all.`;
-  const report = [`Reliability figures (${new Date().toISOString().slice(0, 19)}Z, ${environment})`, '', ...headline, '', ...table, '', 'Details:', ...details.map((d) => `- ${d}`)].join('\n');
+  const environment =
+    `${revision()}, Node ${process.version}, ${os.cpus().length} CPUs, load average ${loadAtStart.toFixed(1)} at start and ${os.loadavg()[0]!.toFixed(1)} at the end, ` +
+    `seed ${settings.seed}, STORAGE_TIMEOUT_MS ${settings.storageTimeoutMs} for the fault scenarios, ${Math.round((Date.now() - started) / 1000)} s in all`;
+  const report = [`Reliability figures, ${new Date().toISOString().slice(0, 19)}Z (${environment}).`, '', ...headline, '', ...table, '', 'Details:', ...details.map((d) => `- ${d}`)].join('\n');
   process.stdout.write(`\n${report}\n`);
   if (out) {
     writeFileSync(out, `# Reliability figures\n\nOutput of \`npm run test:reliability\`, one run:\n\n\`\`\`\n${report}\n\`\`\`\n`);
