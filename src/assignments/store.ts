@@ -293,7 +293,7 @@ export class AssignmentStore {
     ];
     for (let i = 0; i < actions.length; i += MAX_BATCH_OPERATIONS) {
       const batch = actions.slice(i, i + MAX_BATCH_OPERATIONS);
-      await this.#run(() => this.client.submitTransaction(batch));
+      await this.#run((abortSignal) => this.client.submitTransaction(batch, { abortSignal }));
     }
   }
 

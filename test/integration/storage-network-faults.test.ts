@@ -1,5 +1,5 @@
 import { TableClient } from '@azure/data-tables';
-import { createAssignment } from '../../src/assignments/handlers';
+import { assignConfiguration, createAssignment } from '../../src/assignments/handlers';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy';
 import { documentExample, expectGraphError, graphRequest, headerOf, invocationContext, jsonOf } from '../helpers/requests';
 
@@ -47,5 +47,29 @@ it('storage that accepts connections but never answers gives a 503 with Retry-Af
     expect(elapsed).toBeLessThan(3000 + 2000);
   } finally {
     proxy.mode = 'pass';
+  }
+});
+
+const assign = (configuration: string, items: unknown[]) =>
+  assignConfiguration(
+    graphRequest({
+      path: `/beta/deviceManagement/deviceEnrollmentConfigurations/${configuration}/assign`,
+      params: { deviceEnrollmentConfigurationId: configuration },
+      body: { enrollmentConfigurationAssignments: items },
+    }),
+    invocationContext(),
+  );
+
+// Was unbounded: the assign action's entity group transactions were sent without the storage deadline,
+// so a storage account that stopped answering mid-action held the request until the socket gave up.
+it('an assign whose transaction storage never answers gives a 503 within the deadline', async () => {
+  proxy.hangWhen((method, path) => method === 'POST' && path.includes('$batch'));
+  try {
+    const started = Date.now();
+    const response = await assign('cfg-assign-hang', [documentExample()]);
+    expectGraphError(response, 503, 'ServiceUnavailable');
+    expect(Date.now() - started).toBeLessThan(3000 + 2000);
+  } finally {
+    proxy.hangWhen(undefined);
   }
 });
