@@ -73,3 +73,17 @@ it('an assign whose transaction storage never answers gives a 503 within the dea
     proxy.hangWhen(undefined);
   }
 });
+
+// Was 500 UnknownError: the SDK retried the transaction whose response was lost, and the retry failed on
+// the rows the first attempt had written.
+it('an assign whose transaction response was lost, and that the SDK retried, answers 204 with the new set stored once', async () => {
+  expect((await assign('cfg-assign-lost', [documentExample(), documentExample()])).status).toBe(204);
+  const lostBefore = proxy.counts.lostResponses;
+  proxy.loseNextResponse((method, path) => method === 'POST' && path.includes('$batch'));
+  const response = await assign('cfg-assign-lost', [{ ...documentExample(), sourceId: 'after-lost-response' }]);
+  expect(proxy.counts.lostResponses).toBe(lostBefore + 1);
+  expect(response.status).toBe(204);
+  const rows = [];
+  for await (const e of table().listEntities({ queryOptions: { filter: "PartitionKey eq 'cfg-assign-lost'" } })) rows.push(e);
+  expect(rows.map((r) => r.sourceId)).toEqual(['after-lost-response']);
+});
