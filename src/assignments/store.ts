@@ -264,8 +264,28 @@ export class AssignmentStore {
     ];
     for (let i = 0; i < actions.length; i += MAX_BATCH_OPERATIONS) {
       const batch = actions.slice(i, i + MAX_BATCH_OPERATIONS);
-      await this.#run(() => this.client.submitTransaction(batch));
+      await this.#run(async (abortSignal) => {
+        try {
+          await this.client.submitTransaction(batch, { abortSignal });
+        } catch (err) {
+          // A transaction is atomic, and the SDK retries one whose response was lost; that retry then fails
+          // on what the first attempt did (its rows exist, its deletes are gone). If storage holds exactly
+          // the transaction's outcome, it was applied.
+          if (!(await this.#holdsOutcome(configurationId, batch, abortSignal).catch(() => false))) throw err;
+        }
+      });
     }
+  }
+
+  /** Whether a configuration's rows show a transaction's outcome: each create stored as written, each delete gone. */
+  async #holdsOutcome(configurationId: string, batch: TransactionAction[], abortSignal: AbortSignal): Promise<boolean> {
+    const rows = new Map<string, AssignmentEntity>();
+    const entities = this.client.listEntities<AssignmentEntity>({ queryOptions: { filter: odata`PartitionKey eq ${configurationId}` }, abortSignal });
+    for await (const page of entities.byPage({ maxPageSize: 1000 })) for (const e of page) rows.set(e.rowKey, e);
+    return batch.every(([kind, entity]) => {
+      const row = rows.get(entity.rowKey);
+      return kind === 'create' ? row !== undefined && holdsSameWrite(row, entity as AssignmentEntity) : row === undefined;
+    });
   }
 
   /** Answers when the table can be reached: for /health. */

@@ -23,6 +23,8 @@ export interface FaultProxy {
    * dropped before the response is passed on, as when a connection dies on the way back.
    */
   loseNextResponse(match: (method: string, path: string) => boolean): void;
+  /** Requests matching `match` are read and never answered (storage hanging on one kind of request); undefined stops it. */
+  hangWhen(match: ((method: string, path: string) => boolean) | undefined): void;
   /** Requests seen, and responses lost on purpose. */
   counts: { requests: number; lostResponses: number };
   stop(): Promise<void>;
@@ -30,11 +32,12 @@ export interface FaultProxy {
 
 export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
   let loseNext: ((method: string, path: string) => boolean) | undefined;
+  let hang: ((method: string, path: string) => boolean) | undefined;
   const counts = { requests: 0, lostResponses: 0 };
   const proxy: Partial<FaultProxy> = { mode: 'pass', counts };
   const server = http.createServer((req, res) => {
     counts.requests++;
-    if (proxy.mode === 'blackhole') {
+    if (proxy.mode === 'blackhole' || hang?.(req.method ?? 'GET', req.url ?? '/')) {
       req.resume(); // read and ignore; the connection stays open until the client gives up
       return;
     }
@@ -73,6 +76,9 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
     connectionString: azuriteConnectionString(port),
     loseNextResponse(match: (method: string, path: string) => boolean) {
       loseNext = match;
+    },
+    hangWhen(match: ((method: string, path: string) => boolean) | undefined) {
+      hang = match;
     },
     stop: () =>
       new Promise<void>((resolve) => {

@@ -11,10 +11,12 @@ export async function scenario(comesBackEmpty: boolean): Promise<StorageFaultFig
   return runStorageFaultScenario({
     comesBackEmpty,
     storageTimeoutMs: STORAGE_TIMEOUT_MS,
-    writers: 4,
-    healthyMs: 1000,
-    outageMs: 2000,
-    afterMs: 1000,
+    // Light load (the figures command runs it heavy): this shares two cores with the rest of the suite.
+    writers: 3,
+    pauseMs: 20,
+    healthyMs: 800,
+    outageMs: 1500,
+    afterMs: 800,
     maxRequests: 3000,
     maxDurationMs: 60_000,
     tableName: process.env.ASSIGNMENTS_TABLE!,

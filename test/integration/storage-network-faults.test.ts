@@ -1,5 +1,5 @@
 import { TableClient } from '@azure/data-tables';
-import { createAssignment } from '../../src/assignments/handlers';
+import { assignConfiguration, createAssignment } from '../../src/assignments/handlers';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy';
 import { documentExample, expectGraphError, graphRequest, headerOf, invocationContext, jsonOf } from '../helpers/requests';
 
@@ -48,4 +48,42 @@ it('storage that accepts connections but never answers gives a 503 with Retry-Af
   } finally {
     proxy.mode = 'pass';
   }
+});
+
+const assign = (configuration: string, items: unknown[]) =>
+  assignConfiguration(
+    graphRequest({
+      path: `/beta/deviceManagement/deviceEnrollmentConfigurations/${configuration}/assign`,
+      params: { deviceEnrollmentConfigurationId: configuration },
+      body: { enrollmentConfigurationAssignments: items },
+    }),
+    invocationContext(),
+  );
+
+// Was unbounded: the assign action's entity group transactions were sent without the storage deadline,
+// so a storage account that stopped answering mid-action held the request until the socket gave up.
+it('an assign whose transaction storage never answers gives a 503 within the deadline', async () => {
+  proxy.hangWhen((method, path) => method === 'POST' && path.includes('$batch'));
+  try {
+    const started = Date.now();
+    const response = await assign('cfg-assign-hang', [documentExample()]);
+    expectGraphError(response, 503, 'ServiceUnavailable');
+    expect(Date.now() - started).toBeLessThan(3000 + 2000);
+  } finally {
+    proxy.hangWhen(undefined);
+  }
+});
+
+// Was 500 UnknownError: the SDK retried the transaction whose response was lost, and the retry failed on
+// the rows the first attempt had written.
+it('an assign whose transaction response was lost, and that the SDK retried, answers 204 with the new set stored once', async () => {
+  expect((await assign('cfg-assign-lost', [documentExample(), documentExample()])).status).toBe(204);
+  const lostBefore = proxy.counts.lostResponses;
+  proxy.loseNextResponse((method, path) => method === 'POST' && path.includes('$batch'));
+  const response = await assign('cfg-assign-lost', [{ ...documentExample(), sourceId: 'after-lost-response' }]);
+  expect(proxy.counts.lostResponses).toBe(lostBefore + 1);
+  expect(response.status).toBe(204);
+  const rows = [];
+  for await (const e of table().listEntities({ queryOptions: { filter: "PartitionKey eq 'cfg-assign-lost'" } })) rows.push(e);
+  expect(rows.map((r) => r.sourceId)).toEqual(['after-lost-response']);
 });

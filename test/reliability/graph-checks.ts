@@ -83,3 +83,14 @@ export function prototypeProblems(): string[] {
   if (({} as Record<string, unknown>).polluted !== undefined) problems.push('({}).polluted is set');
   return problems;
 }
+
+/** Maps with at most `limit` calls in flight: for read-backs, so the check does not overload what it checks. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) results[i] = await fn(items[i]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

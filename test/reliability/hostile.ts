@@ -453,19 +453,22 @@ export interface CampaignResult {
   fiveXX: number;
   byStatus: Record<number, number>;
   failures: Array<{ request: string; problems: string[] }>;
-  created: Array<{ configurationId: string; id: string }>;
+  /** Creates answered 201, and how many of them `readBack` found right after the answer. */
+  acknowledged: number;
+  found: number;
 }
 
 /**
  * Sends `numRuns` generated requests and records every answer: unlike fc.assert it does not stop at the
- * first problem, so the counts are the whole campaign's.
+ * first problem, so the counts are the whole campaign's. Each create answered 201 is read back at once
+ * with `readBack` (at once, because a later generated assign action may rightly replace the set).
  */
 export async function runCampaign(
   arbitrary: fc.Arbitrary<HostileRequest>,
   send: (r: HostileRequest) => Promise<Answer>,
-  options: { seed: number; numRuns: number; inProcess: boolean },
+  options: { seed: number; numRuns: number; inProcess: boolean; readBack: (configurationId: string, id: string) => Promise<boolean> },
 ): Promise<CampaignResult> {
-  const result: CampaignResult = { inputs: 0, fiveXX: 0, byStatus: {}, failures: [], created: [] };
+  const result: CampaignResult = { inputs: 0, fiveXX: 0, byStatus: {}, failures: [], acknowledged: 0, found: 0 };
   await fc.check(
     fc.asyncProperty(arbitrary, async (r) => {
       result.inputs++;
@@ -480,7 +483,11 @@ export async function runCampaign(
       result.byStatus[status] = (result.byStatus[status] ?? 0) + 1;
       if (status >= 500) result.fiveXX++;
       if (verdict.problems.length > 0) result.failures.push({ request: describeRequest(r), problems: verdict.problems });
-      if (verdict.created) result.created.push(verdict.created);
+      if (verdict.created) {
+        result.acknowledged++;
+        if (await options.readBack(verdict.created.configurationId, verdict.created.id)) result.found++;
+        else result.failures.push({ request: describeRequest(r), problems: [`201 for ${verdict.created.id}, not found in storage`] });
+      }
       return true;
     }),
     { seed: options.seed, numRuns: options.numRuns, endOnFailure: true },

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort, startAzurite, type RunningAzurite } from '../../tools/azurite';
 import { startRunnerProcess, type RunnerProcess } from '../helpers/runner';
-import { answerOfFetch, graphProblems, type Answer } from './graph-checks';
+import { answerOfFetch, graphProblems, mapLimit, type Answer } from './graph-checks';
 
 /**
  * Storage going away under load, over real HTTP: the app runs as the local runner process against its
@@ -30,6 +30,8 @@ export interface StorageFaultOptions {
   comesBackEmpty: boolean;
   storageTimeoutMs: number;
   writers: number;
+  /** A pause between one writer's requests, to set the load (0: as fast as answers come). */
+  pauseMs?: number;
   healthyMs: number;
   outageMs: number;
   afterMs: number;
@@ -80,6 +82,8 @@ export interface StorageFaultFigures {
     statusesBeforeFirstSuccess: Record<number, number>;
     healthStatus: number;
   };
+  /** 503 answers to writes, and those of them answered outside the outage (before the SIGINT, or after the first 2xx once storage was back). */
+  fiveOhThrees: { total: number; outsideOutage: number };
   /** 5xx answers other than 503 (must be none). */
   otherFiveXX: number;
   problems: string[];
@@ -139,7 +143,9 @@ export async function runStorageFaultScenario(o: StorageFaultOptions): Promise<S
         if (answer?.headers['retry-after']) write.retryAfter = answer.headers['retry-after'];
         if (answer && answer.status !== 201 && answer.status !== 503) problems.push(`a write answered ${answer.status}: ${answer.body?.slice(0, 200)}`);
         writes.push(write);
-        if (answer?.status === 503) await sleep(50); // a polite client; keeps the outage from being a busy loop
+        // A polite client waits after a 503, which also keeps the outage from being a busy loop.
+        if (answer?.status === 503) await sleep(Math.max(50, o.pauseMs ?? 0));
+        else if (o.pauseMs) await sleep(o.pauseMs);
       }
     };
     const writing = Promise.all(Array.from({ length: o.writers }, (_, n) => writer(n)));
@@ -167,7 +173,7 @@ export async function runStorageFaultScenario(o: StorageFaultOptions): Promise<S
     const acknowledged = writes.filter((w) => w.status === 201 && w.id !== undefined);
     // Back empty, storage holds what was acknowledged after the old Azurite exited (only the new one can have taken it).
     const expected = o.comesBackEmpty ? acknowledged.filter((w) => w.answeredAt >= downAt) : acknowledged;
-    const gets = await Promise.all(expected.map((w) => call(`${collection}/${w.id}`)));
+    const gets = await mapLimit(expected, 16, (w) => call(`${collection}/${w.id}`));
     const foundByGet = gets.filter((g) => g?.status === 200).length;
     const table = TableClient.fromConnectionString(azurite.connectionString, o.tableName, { allowInsecureConnection: true });
     const rows = new Set<string>();
@@ -208,6 +214,10 @@ export async function runStorageFaultScenario(o: StorageFaultOptions): Promise<S
         recoveryMs: firstSuccess ? Math.max(0, firstSuccess.answeredAt - upAt) : undefined,
         statusesBeforeFirstSuccess: tally(beforeFirstSuccess.map((w) => w.status)),
         healthStatus: healthUp?.status ?? 0,
+      },
+      fiveOhThrees: {
+        total: writes.filter((w) => w.status === 503).length,
+        outsideOutage: writes.filter((w) => w.status === 503 && (w.answeredAt < sigintAt || (firstSuccess !== undefined && w.answeredAt > firstSuccess.answeredAt))).length,
       },
       otherFiveXX,
       problems,
