@@ -1,0 +1,81 @@
+/**
+ * The end-to-end load generator: autocannon in a process of its own, so its CPU is not charged to
+ * the function process. Latency percentiles come from autocannon's per-response timings (float ms;
+ * its own histogram truncates to whole milliseconds, too coarse for sub-millisecond p99s at C = 1).
+ */
+import autocannon from 'autocannon';
+import { serveCommands, type Command } from './ipc';
+import { summarise, type LatencySummary } from './stats';
+
+export interface HttpRound {
+  op: string;
+  concurrency: number;
+  durationMs: number;
+  inWindow: number;
+  completed: number;
+  errors: number;
+  statusCounts: Record<string, number>;
+  throughput: number;
+  latency: LatencySummary;
+  cpuMsPerOp: number;
+}
+
+const HEADERS = { Authorization: 'Bearer bench-token', 'Content-Type': 'application/json' };
+
+async function run(command: Command): Promise<HttpRound> {
+  const concurrency = Number(command.concurrency);
+  const durationMs = command.durationMs === undefined ? undefined : Number(command.durationMs);
+  const amount = command.amount === undefined ? undefined : Number(command.amount);
+  const expect = Number(command.expect);
+  const paths = command.paths as string[];
+  const method = String(command.method);
+  const body = command.body === undefined ? undefined : String(command.body);
+  const latencies: number[] = [];
+  const statusCounts: Record<string, number> = {};
+  let inWindow = 0;
+  let next = 0;
+  const cpu0 = process.cpuUsage();
+  const start = performance.now();
+  const deadline = durationMs === undefined ? Infinity : start + durationMs;
+  const instance = autocannon({
+    url: String(command.url),
+    connections: concurrency,
+    ...(amount !== undefined ? { amount } : { duration: durationMs! / 1000 }),
+    timeout: 30,
+    requests: [
+      {
+        method,
+        headers: HEADERS,
+        body,
+        path: paths[0],
+        setupRequest: (request) => ({ ...request, path: paths[next++ % paths.length] }),
+      },
+    ],
+  });
+  instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+    statusCounts[statusCode] = (statusCounts[statusCode] ?? 0) + 1;
+    if (statusCode !== expect) return;
+    latencies.push(responseTime);
+    if (performance.now() <= deadline) inWindow++;
+  });
+  const result = await new Promise<{ errors: number; timeouts: number }>((resolve, reject) =>
+    instance.once('done', resolve).once('error', reject),
+  );
+  const elapsed = amount !== undefined ? performance.now() - start : durationMs!;
+  const cpu = process.cpuUsage(cpu0);
+  const unexpected = Object.entries(statusCounts).reduce((n, [s, c]) => (Number(s) === expect ? n : n + c), 0);
+  return {
+    op: String(command.op),
+    concurrency,
+    durationMs: elapsed,
+    inWindow: amount !== undefined ? latencies.length : inWindow,
+    completed: latencies.length,
+    errors: unexpected + result.errors + result.timeouts,
+    statusCounts,
+    throughput: (amount !== undefined ? latencies.length : inWindow) / (elapsed / 1000),
+    latency: summarise(latencies),
+    cpuMsPerOp: (cpu.user + cpu.system) / 1000 / Math.max(1, latencies.length),
+  };
+}
+
+serveCommands(run, { pid: process.pid });

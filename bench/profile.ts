@@ -1,0 +1,117 @@
+/**
+ * `npm run bench:profile`: the function process under POST load with --cpu-prof, then where its CPU
+ * went: self time by package and the top functions. Serves the tsc output (not the bundle) so every
+ * frame keeps its file and package name. The .cpuprofile goes to bench/results/tmp/ (not committed;
+ * open it in Chrome DevTools or VS Code for the call tree).
+ *
+ * Env: PROFILE_SECONDS (15), PROFILE_CONCURRENCY (16), PROFILE_APP (tsc | bundle),
+ * PROFILE_TARGET (function | raw: profile the raw createEntity client instead, for comparison).
+ */
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { freePort, startAzurite } from '../tools/azurite';
+import { collectionPath, POST_BODY } from './entity';
+import { forkChild } from './ipc';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const OUT = path.join(ROOT, 'bench', 'results', 'tmp', 'profile');
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+function category(url: string): string {
+  if (!url) return '(native / V8)';
+  if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[0]}`;
+  const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (nm) return nm[1]!;
+  const own = /\/dist\/((?:src|tools)\/.*)$/.exec(url);
+  if (own) return own[1]!.replace(/\.js$/, '.ts');
+  return url.replace(/^file:\/\//, '');
+}
+
+export function summariseProfile(file: string, top = 40): string {
+  const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const self = new Map<number, number>();
+  p.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0)));
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  const idle = [...self].filter(([id]) => byId.get(id)!.callFrame.functionName === '(idle)').reduce((a, [, t]) => a + t, 0);
+  const busy = total - idle;
+  const byCategory = new Map<string, number>();
+  const byFunction = new Map<string, number>();
+  for (const [id, t] of self) {
+    const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
+    if (functionName === '(idle)') continue;
+    const cat = category(url);
+    byCategory.set(cat, (byCategory.get(cat) ?? 0) + t);
+    const key = `${functionName || '(anonymous)'}  ${cat}${url ? `:${lineNumber + 1}` : ''}`;
+    byFunction.set(key, (byFunction.get(key) ?? 0) + t);
+  }
+  const pct = (t: number) => `${((100 * t) / busy).toFixed(1).padStart(5)} %`;
+  const lines = [`busy ${(busy / 1000).toFixed(0)} ms of ${(total / 1000).toFixed(0)} ms sampled`, '', 'self time by package / file:'];
+  for (const [k, t] of [...byCategory].sort((a, b) => b[1] - a[1]).slice(0, 30)) lines.push(`  ${pct(t)}  ${k}`);
+  lines.push('', 'top functions by self time:');
+  for (const [k, t] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`  ${pct(t)}  ${k}`);
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const seconds = Number(process.env.PROFILE_SECONDS ?? 15);
+  const concurrency = Number(process.env.PROFILE_CONCURRENCY ?? 16);
+  const app = process.env.PROFILE_APP === 'bundle' ? path.join(ROOT, 'dist', 'package') : ROOT;
+  rmSync(OUT, { recursive: true, force: true });
+  mkdirSync(OUT, { recursive: true });
+  const azurite = await startAzurite({ tablePort: await freePort() });
+  try {
+    if (process.env.PROFILE_TARGET === 'raw') {
+      const { worker: raw } = await forkChild(path.join(__dirname, 'raw-client.js'), {
+        env: { ...process.env, BENCH_STORAGE: azurite.connectionString, BENCH_TABLE: 'Profile' },
+        execArgv: ['--cpu-prof', '--cpu-prof-dir', OUT],
+      });
+      await raw.call({ op: 'init' });
+      const r = await raw.call<{ throughput: number; errors: number; cpuMsPerOp: number }>({ op: 'insert', concurrency, durationMs: seconds * 1000, partition: 'profile' });
+      console.log(`${r.throughput.toFixed(0)} inserts/s at C = ${concurrency}, ${r.errors} errors, ${r.cpuMsPerOp.toFixed(3)} ms CPU per insert`);
+      // Disconnecting makes the child exit normally, which is when --cpu-prof writes the profile.
+      raw.child.disconnect();
+      await new Promise((r) => raw.child.once('exit', r));
+    } else {
+    const port = await freePort();
+    const { worker: host, ready } = await forkChild(path.join(__dirname, 'function-host.js'), {
+      env: { ...process.env, PORT: String(port), ASSIGNMENTS_STORAGE: azurite.connectionString, ASSIGNMENTS_TABLE: 'Profile', RUNNER_APP_ROOT: app },
+      execArgv: ['--cpu-prof', '--cpu-prof-dir', OUT],
+    });
+    const { worker: load } = await forkChild(path.join(__dirname, 'http-load.js'));
+    const round = (durationMs: number) =>
+      load.call<{ throughput: number; errors: number }>({ op: 'profile', url: String(ready.url), concurrency, durationMs, method: 'POST', paths: [collectionPath('profile')], expect: 201, body: POST_BODY });
+    const r = await round(seconds * 1000);
+    console.log(`${r.throughput.toFixed(0)} POST/s at C = ${concurrency}, ${r.errors} errors`);
+    const usage = await host.call<{ cpuMs: number; served: number }>({ op: 'usage' });
+    console.log(`function process: ${(usage.cpuMs / usage.served).toFixed(3)} ms CPU per request over its life (start-up included)`);
+    await load.stop();
+    await host.call({ op: 'stop' }).catch(() => undefined);
+    await new Promise((r) => host.child.once('exit', r));
+    }
+  } finally {
+    await azurite.stop();
+  }
+  const file = readdirSync(OUT).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) throw new Error('no .cpuprofile written');
+  console.log(`\n${path.relative(ROOT, path.join(OUT, file))}\n`);
+  console.log(summariseProfile(path.join(OUT, file)));
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

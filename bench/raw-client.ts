@@ -1,0 +1,114 @@
+/**
+ * The raw baseline: @azure/data-tables calls straight to Azurite from a process of its own, with
+ * the SDK's defaults (what anyone writing to Table Storage from Node gets), at concurrency C.
+ * Each round reports throughput, latency percentiles and this process's own CPU time.
+ *
+ * Env: BENCH_STORAGE (connection string), BENCH_TABLE.
+ */
+import { odata, TableClient } from '@azure/data-tables';
+import { benchEntity } from './entity';
+import { serveCommands, type Command } from './ipc';
+import { summarise, type LatencySummary } from './stats';
+
+const connectionString = process.env.BENCH_STORAGE!;
+const tableName = process.env.BENCH_TABLE!;
+const client = TableClient.fromConnectionString(connectionString, tableName, { allowInsecureConnection: true });
+
+export interface RawRound {
+  op: string;
+  concurrency: number;
+  durationMs: number;
+  /** Operations that finished inside the window: the throughput numerator. */
+  inWindow: number;
+  /** All operations started inside the window, including those that finished just after it. */
+  completed: number;
+  errors: number;
+  firstError?: string;
+  throughput: number;
+  latency: LatencySummary;
+  cpuMs: number;
+  cpuMsPerOp: number;
+}
+
+type Operation = (worker: number, i: number) => Promise<unknown>;
+
+/** C loops, each issuing its next call as soon as the last one returns, until the window closes. */
+async function closedLoop(op: string, concurrency: number, durationMs: number, operation: Operation): Promise<RawRound> {
+  const latencies: number[] = [];
+  let inWindow = 0;
+  let errors = 0;
+  let firstError: string | undefined;
+  const cpu0 = process.cpuUsage();
+  const start = performance.now();
+  const deadline = start + durationMs;
+  const loop = async (worker: number) => {
+    for (let i = 0; performance.now() < deadline; i++) {
+      const t = performance.now();
+      try {
+        await operation(worker, i);
+      } catch (err) {
+        errors++;
+        firstError ??= err instanceof Error ? err.message : String(err);
+        continue;
+      }
+      const done = performance.now();
+      latencies.push(done - t);
+      if (done <= deadline) inWindow++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, (_, w) => loop(w)));
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  return {
+    op,
+    concurrency,
+    durationMs,
+    inWindow,
+    completed: latencies.length,
+    errors,
+    firstError,
+    throughput: inWindow / (durationMs / 1000),
+    latency: summarise(latencies),
+    cpuMs,
+    cpuMsPerOp: cpuMs / Math.max(1, latencies.length + errors),
+  };
+}
+
+async function handle(command: Command): Promise<unknown> {
+  const concurrency = Number(command.concurrency ?? 1);
+  const durationMs = Number(command.durationMs ?? 1000);
+  const partition = String(command.partition ?? 'p');
+  switch (command.op) {
+    case 'init':
+      await client.createTable();
+      return {};
+    case 'insert':
+      return closedLoop('insert', concurrency, durationMs, () => client.createEntity(benchEntity(partition)));
+    case 'seed': {
+      const ids: string[] = [];
+      const count = Number(command.count);
+      for (let i = 0; i < count; i += 50) {
+        const batch = Array.from({ length: Math.min(50, count - i) }, () => benchEntity(partition));
+        await Promise.all(batch.map((e) => client.createEntity(e)));
+        ids.push(...batch.map((e) => e.rowKey));
+      }
+      return { ids };
+    }
+    case 'get': {
+      const ids = command.ids as string[];
+      return closedLoop('get', concurrency, durationMs, (w, i) => client.getEntity(partition, ids[(w * 7919 + i) % ids.length]!));
+    }
+    case 'list': {
+      const pageSize = Number(command.pageSize ?? 100);
+      return closedLoop('list', concurrency, durationMs, async () => {
+        const pages = client.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${partition}` } }).byPage({ maxPageSize: pageSize });
+        const page = await pages.next();
+        if (page.done || page.value.length !== pageSize) throw new Error(`expected a page of ${pageSize}`);
+      });
+    }
+    default:
+      throw new Error(`unknown op ${command.op}`);
+  }
+}
+
+serveCommands(handle, { pid: process.pid });

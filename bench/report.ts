@@ -1,0 +1,244 @@
+/** The bench's outputs: the results' shape, the markdown table and the SVG chart (drawn by hand). */
+import type { Spread } from './stats';
+
+export interface ModeFigures {
+  throughput: Spread;
+  p50: Spread;
+  p99: Spread;
+  cpuMsPerOp: Spread;
+  azuriteCpuMsPerOp?: Spread;
+  errors: number;
+  ops: number;
+  rounds: unknown[];
+}
+
+export interface PairFigures {
+  raw: ModeFigures;
+  e2e: ModeFigures;
+  ratio: { throughput: Spread; p99: Spread };
+}
+
+export interface Target {
+  name: string;
+  measured: string;
+  met: boolean;
+}
+
+export interface ReadFigures {
+  available: boolean;
+  probeStatus?: number;
+  pageSize?: number;
+  hasNextLink?: boolean;
+  figures?: PairFigures;
+}
+
+export interface BenchResults {
+  meta: {
+    date: string;
+    commit: string;
+    node: string;
+    azurite: string;
+    dataTables: string;
+    functions: string;
+    autocannon: string;
+    cpu: string;
+    cores: number;
+    memoryGiB: number;
+    loadavgStart: number[];
+    loadavgEnd: number[];
+    durationS: number;
+    quietWaitS: number;
+    contendedRetries: number;
+    settings: Record<string, unknown>;
+  };
+  post: Record<string, PairFigures>;
+  reads: { item: ReadFigures; list: ReadFigures };
+  coldStart: Record<'bundle' | 'tsc', { first201Ms: Spread; listeningMs: Spread; samples: unknown[] }>;
+  importMs: Record<'bundle' | 'tsc', { wallMs: Spread; cpuMs: Spread }>;
+  memory: {
+    series: Array<{ requests: number; rssMB: number; heapUsedMB: number; heapTotalMB: number }>;
+    rssAt10kMB: number;
+    rssAt20kMB: number;
+    slopeMBPer10k: number;
+    heapSlopeMBPer10k: number;
+  };
+  targets: Target[];
+}
+
+function digits(v: number): number {
+  const a = Math.abs(v);
+  return a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3;
+}
+
+function num(v: number, d = digits(v)): string {
+  return Number.isFinite(v) ? v.toFixed(d) : 'n/a';
+}
+
+/** median (min–max) */
+function fmt(s: Spread | undefined, d?: number): string {
+  if (!s) return 'n/a';
+  const dd = d ?? digits(s.median);
+  return `${num(s.median, dd)} (${num(s.min, dd)}–${num(s.max, dd)})`;
+}
+
+function cores(f: ModeFigures, key: string): string {
+  const values = (f.rounds as Array<{ cores: Record<string, number> }>).map((r) => r.cores[key]).filter((v): v is number => v !== undefined);
+  if (values.length === 0) return 'n/a';
+  return (values.reduce((a, b) => a + b, 0) / values.length).toFixed(2);
+}
+
+export function renderMarkdown(r: BenchResults): string {
+  const m = r.meta;
+  const lines: string[] = [];
+  lines.push('# Benchmark results');
+  lines.push('');
+  lines.push(
+    `${m.date.slice(0, 16).replace('T', ' ')} UTC, commit ${m.commit}; Node ${m.node}, Azurite ${m.azurite} (in memory), @azure/data-tables ${m.dataTables}, ` +
+      `@azure/functions ${m.functions}, autocannon ${m.autocannon}; ${m.cores} × ${m.cpu}, ${m.memoryGiB} GiB. ` +
+      `Load average ${m.loadavgStart.map((v) => v.toFixed(1)).join('/')} at the start, ${m.loadavgEnd.map((v) => v.toFixed(1)).join('/')} at the end; run took ${m.durationS.toFixed(0)} s, ` +
+      `of which ${m.quietWaitS.toFixed(0)} s waiting for other processes to quiet down; ${m.contendedRetries} pairs re-run because other processes used > ${String(m.settings.contendedCores)} cores during them.`,
+  );
+  lines.push('');
+  lines.push(
+    `Each cell: median (min–max) over ${String(m.settings.rounds)} rounds of ${Number(m.settings.durationMs) / 1000} s; raw and end-to-end rounds interleaved, a fresh partition each. ` +
+      `End-to-end = ${String(m.settings.appUnderLoad)} behind the local runner. Ratios are per round pair (end-to-end ÷ the raw round beside it). ` +
+      'CPU is ms of process CPU (user + system) per request: the function process for end-to-end, the raw client process for raw.',
+  );
+  lines.push('');
+  lines.push('## POST (create) against raw `createEntity`');
+  lines.push('');
+  lines.push('| C | raw req/s | e2e req/s | e2e/raw | raw p99 ms | e2e p99 ms | e2e/raw p99 | raw CPU ms/op | function CPU ms/op | Azurite CPU ms/op raw / e2e |');
+  lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const [c, f] of Object.entries(r.post)) {
+    lines.push(
+      `| ${c} | ${fmt(f.raw.throughput, 0)} | ${fmt(f.e2e.throughput, 0)} | ${fmt(f.ratio.throughput, 2)} | ${fmt(f.raw.p99, 2)} | ${fmt(f.e2e.p99, 2)} | ${fmt(f.ratio.p99, 2)} | ` +
+        `${fmt(f.raw.cpuMsPerOp, 3)} | ${fmt(f.e2e.cpuMsPerOp, 3)} | ${num(f.raw.azuriteCpuMsPerOp?.median ?? NaN, 3)} / ${num(f.e2e.azuriteCpuMsPerOp?.median ?? NaN, 3)} |`,
+    );
+  }
+  lines.push('');
+  lines.push('Where the CPU went (mean cores busy during the rounds; 2.00 = both cores saturated):');
+  lines.push('');
+  lines.push('| C | mode | machine | Azurite | function | raw client | load generator | others |');
+  lines.push('|---:|---|---:|---:|---:|---:|---:|---:|');
+  for (const [c, f] of Object.entries(r.post)) {
+    lines.push(`| ${c} | raw | ${cores(f.raw, 'machine')} | ${cores(f.raw, 'azurite')} | ${cores(f.raw, 'function')} | ${cores(f.raw, 'raw')} | ${cores(f.raw, 'loadgen')} | ${cores(f.raw, 'others')} |`);
+    lines.push(`| ${c} | e2e | ${cores(f.e2e, 'machine')} | ${cores(f.e2e, 'azurite')} | ${cores(f.e2e, 'function')} | ${cores(f.e2e, 'raw')} | ${cores(f.e2e, 'loadgen')} | ${cores(f.e2e, 'others')} |`);
+  }
+  lines.push('');
+  lines.push('## Reads at C = 16');
+  lines.push('');
+  const readRow = (name: string, rf: ReadFigures, rawName: string) => {
+    if (!rf.available || !rf.figures) return `| ${name} | not available: the app answered ${rf.probeStatus ?? 'nothing'} | | | | | | |`;
+    const f = rf.figures;
+    return (
+      `| ${name} (raw: ${rawName}) | ${fmt(f.raw.throughput, 0)} | ${fmt(f.e2e.throughput, 0)} | ${fmt(f.ratio.throughput, 2)} | ${fmt(f.raw.p99, 2)} | ${fmt(f.e2e.p99, 2)} | ` +
+      `${fmt(f.raw.cpuMsPerOp, 3)} | ${fmt(f.e2e.cpuMsPerOp, 3)} |`
+    );
+  };
+  lines.push('| request | raw req/s | e2e req/s | e2e/raw | raw p99 ms | e2e p99 ms | raw CPU ms/op | function CPU ms/op |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push(readRow('GET item', r.reads.item, '`getEntity`'));
+  lines.push(readRow(`GET list, $top=100${r.reads.list.pageSize !== undefined ? ` (page of ${r.reads.list.pageSize}${r.reads.list.hasNextLink ? ', with @odata.nextLink' : ''})` : ''}`, r.reads.list, '`listEntities` page of 100'));
+  lines.push('');
+  lines.push('## Start-up and memory');
+  lines.push('');
+  lines.push('| figure | esbuild bundle (dist/package) | tsc output (dist/src) |');
+  lines.push('|---|---:|---:|');
+  lines.push(`| entry-module import, ms | ${fmt(r.importMs.bundle.wallMs, 0)} | ${fmt(r.importMs.tsc.wallMs, 0)} |`);
+  lines.push(`| CPU time of that import (all threads), ms | ${fmt(r.importMs.bundle.cpuMs, 0)} | ${fmt(r.importMs.tsc.cpuMs, 0)} |`);
+  lines.push(`| process start → listening, ms | ${fmt(r.coldStart.bundle.listeningMs, 0)} | ${fmt(r.coldStart.tsc.listeningMs, 0)} |`);
+  lines.push(`| process start → first 201, ms | ${fmt(r.coldStart.bundle.first201Ms, 0)} | ${fmt(r.coldStart.tsc.first201Ms, 0)} |`);
+  lines.push('');
+  const mem = r.memory;
+  lines.push(
+    `RSS of a fresh function process (bundle) under POSTs at C = 16: ${mem.series.map((s) => `${s.requests / 1000}k: ${s.rssMB.toFixed(0)} MB`).join(', ')}. ` +
+      `Slope over 10k–20k: ${mem.slopeMBPer10k.toFixed(2)} MB RSS and ${mem.heapSlopeMBPer10k.toFixed(2)} MB heap per 10k requests.`,
+  );
+  lines.push('');
+  lines.push('## Targets');
+  lines.push('');
+  lines.push('| target | measured | met |');
+  lines.push('|---|---|---|');
+  for (const t of r.targets) lines.push(`| ${t.name} | ${t.measured} | ${t.met ? 'yes' : '**no**'} |`);
+  lines.push('');
+  return lines.join('\n');
+}
+
+// ---- chart: two panels, throughput and p99 against C, raw and end-to-end ----
+
+const COLORS = { raw: '#1f6feb', e2e: '#d1242f' };
+
+function niceMax(v: number): number {
+  const p = 10 ** Math.floor(Math.log10(v));
+  for (const m of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * p >= v) return m * p;
+  return 10 * p;
+}
+
+function panel(
+  x0: number,
+  title: string,
+  yLabel: string,
+  cs: string[],
+  series: Array<{ name: string; color: string; points: Spread[] }>,
+): string {
+  const w = 420;
+  const h = 300;
+  const left = x0 + 60;
+  const right = x0 + w - 15;
+  const top = 50;
+  const bottom = top + h - 80;
+  const yMax = niceMax(Math.max(...series.flatMap((s) => s.points.map((p) => p.max))) * 1.05);
+  const xAt = (i: number) => left + ((right - left) * (i + 0.5)) / cs.length;
+  const yAt = (v: number) => bottom - ((bottom - top) * v) / yMax;
+  const out: string[] = [];
+  out.push(`<text x="${(left + right) / 2}" y="${top - 18}" text-anchor="middle" font-size="14" font-weight="bold">${title}</text>`);
+  for (let k = 0; k <= 5; k++) {
+    const v = (yMax * k) / 5;
+    const y = yAt(v);
+    out.push(`<line x1="${left}" x2="${right}" y1="${y}" y2="${y}" stroke="#e5e5e5"/>`);
+    out.push(`<text x="${left - 6}" y="${y + 4}" text-anchor="end" font-size="11">${v >= 100 ? v.toFixed(0) : v.toFixed(v >= 10 ? 0 : 1)}</text>`);
+  }
+  out.push(`<line x1="${left}" x2="${left}" y1="${top}" y2="${bottom}" stroke="#333"/>`);
+  out.push(`<line x1="${left}" x2="${right}" y1="${bottom}" y2="${bottom}" stroke="#333"/>`);
+  cs.forEach((c, i) => out.push(`<text x="${xAt(i)}" y="${bottom + 16}" text-anchor="middle" font-size="11">${c}</text>`));
+  out.push(`<text x="${(left + right) / 2}" y="${bottom + 36}" text-anchor="middle" font-size="12">concurrent clients C</text>`);
+  out.push(`<text transform="translate(${x0 + 16} ${(top + bottom) / 2}) rotate(-90)" text-anchor="middle" font-size="12">${yLabel}</text>`);
+  for (const s of series) {
+    const pts = s.points.map((p, i) => `${xAt(i).toFixed(1)},${yAt(p.median).toFixed(1)}`);
+    out.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${pts.join(' ')}"/>`);
+    s.points.forEach((p, i) => {
+      const x = xAt(i);
+      out.push(`<line x1="${x}" x2="${x}" y1="${yAt(p.min).toFixed(1)}" y2="${yAt(p.max).toFixed(1)}" stroke="${s.color}" stroke-width="1"/>`);
+      out.push(`<circle cx="${x}" cy="${yAt(p.median).toFixed(1)}" r="3.5" fill="${s.color}"><title>${s.name} C=${cs[i]}: ${p.median.toFixed(2)} (${p.min.toFixed(2)}–${p.max.toFixed(2)})</title></circle>`);
+    });
+  }
+  return out.join('\n');
+}
+
+export function renderChart(r: BenchResults): string {
+  const cs = Object.keys(r.post);
+  const raw = cs.map((c) => r.post[c]!.raw);
+  const e2e = cs.map((c) => r.post[c]!.e2e);
+  const width = 860;
+  const height = 330;
+  const body = [
+    panel(0, 'POST throughput', 'requests per second', cs, [
+      { name: 'raw createEntity', color: COLORS.raw, points: raw.map((f) => f.throughput) },
+      { name: 'end-to-end POST', color: COLORS.e2e, points: e2e.map((f) => f.throughput) },
+    ]),
+    panel(430, 'POST p99 latency', 'p99 latency (ms)', cs, [
+      { name: 'raw createEntity', color: COLORS.raw, points: raw.map((f) => f.p99) },
+      { name: 'end-to-end POST', color: COLORS.e2e, points: e2e.map((f) => f.p99) },
+    ]),
+  ];
+  const legendY = height - 22;
+  const legend = [
+    `<rect x="250" y="${legendY - 9}" width="14" height="3" fill="${COLORS.raw}"/><text x="270" y="${legendY - 4}" font-size="12">raw @azure/data-tables createEntity (separate process)</text>`,
+    `<rect x="250" y="${legendY + 7}" width="14" height="3" fill="${COLORS.e2e}"/><text x="270" y="${legendY + 12}" font-size="12">end-to-end POST over HTTP (autocannon → runner → app → Azurite)</text>`,
+  ];
+  const note = `<text x="${width / 2}" y="16" text-anchor="middle" font-size="11" fill="#555">median, bar = min–max over ${String(r.meta.settings.rounds)} rounds; ${r.meta.cores} cores, Azurite ${r.meta.azurite}, Node ${r.meta.node}, ${r.meta.date.slice(0, 10)}</text>`;
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">\n` +
+    `<rect width="100%" height="100%" fill="white"/>\n${note}\n${body.join('\n')}\n${legend.join('\n')}\n</svg>\n`
+  );
+}
