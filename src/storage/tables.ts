@@ -1,5 +1,5 @@
 import { TableClient, type TableServiceClientOptions } from '@azure/data-tables';
-import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
 import type { AppConfig } from '../config';
 import { GraphError, serviceUnavailable } from '../graph/errors';
 
@@ -14,7 +14,17 @@ const clientOptions: TableServiceClientOptions = {
   retryOptions: { maxRetries: 2, retryDelayInMs: 100, maxRetryDelayInMs: 500 },
 };
 
+/**
+ * @azure/identity (with MSAL) is most of the code the app would load at start-up, and only managed
+ * identity storage needs it: it is required here, on first use, and the deployment bundle keeps it in a
+ * file of its own (scripts/bundle.js), so a cold start with a connection string never reads it.
+ */
+function identity(): typeof import('@azure/identity') {
+  return require('@azure/identity') as typeof import('@azure/identity');
+}
+
 function credentialFor(storage: Extract<AppConfig['storage'], { kind: 'identity' }>): TokenCredential {
+  const { DefaultAzureCredential, ManagedIdentityCredential } = identity();
   if (storage.clientId) return new ManagedIdentityCredential({ clientId: storage.clientId });
   if (storage.managedIdentity) return new ManagedIdentityCredential();
   return new DefaultAzureCredential();
