@@ -28,7 +28,7 @@ async function main(): Promise<void> {
       case 'usage': {
         const cpu = process.cpuUsage();
         const mem = process.memoryUsage();
-        return { cpuMs: (cpu.user + cpu.system) / 1000, rss: mem.rss, heapUsed: mem.heapUsed, heapTotal: mem.heapTotal, external: mem.external, served, inFlight };
+        return { cpuMs: (cpu.user + cpu.system) / 1000, systemMs: cpu.system / 1000, rss: mem.rss, heapUsed: mem.heapUsed, heapTotal: mem.heapTotal, external: mem.external, served, inFlight };
       }
       case 'stop':
         await running.close();

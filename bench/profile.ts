@@ -14,7 +14,7 @@ import { collectionPath, POST_BODY } from './entity';
 import { forkChild } from './ipc';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const OUT = path.join(ROOT, 'bench', 'results', 'tmp', 'profile');
+const OUT = path.join(ROOT, 'bench', 'results', 'tmp', `profile-${process.env.PROFILE_TARGET === 'raw' ? 'raw' : 'function'}`);
 
 interface ProfileNode {
   id: number;
@@ -38,11 +38,17 @@ function category(url: string): string {
   return url.replace(/^file:\/\//, '');
 }
 
-export function summariseProfile(file: string, top = 40): string {
+/**
+ * Counts samples rather than summing their time deltas: when other processes hold the cores, the
+ * sample taken after this thread was descheduled carries the whole wait as its delta, so deltas
+ * measure wall time. A sample is only taken while the thread runs, so counts track CPU time.
+ * `requests` (optional) turns the figures into microseconds per request.
+ */
+export function summariseProfile(file: string, top = 40, requests?: number, intervalUs = 1000): string {
   const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
-  p.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0)));
+  p.samples.forEach((id) => self.set(id, (self.get(id) ?? 0) + intervalUs));
   const total = [...self.values()].reduce((a, b) => a + b, 0);
   const idle = [...self].filter(([id]) => byId.get(id)!.callFrame.functionName === '(idle)').reduce((a, [, t]) => a + t, 0);
   const busy = total - idle;
@@ -56,8 +62,12 @@ export function summariseProfile(file: string, top = 40): string {
     const key = `${functionName || '(anonymous)'}  ${cat}${url ? `:${lineNumber + 1}` : ''}`;
     byFunction.set(key, (byFunction.get(key) ?? 0) + t);
   }
-  const pct = (t: number) => `${((100 * t) / busy).toFixed(1).padStart(5)} %`;
-  const lines = [`busy ${(busy / 1000).toFixed(0)} ms of ${(total / 1000).toFixed(0)} ms sampled`, '', 'self time by package / file:'];
+  const pct = (t: number) => `${((100 * t) / busy).toFixed(1).padStart(5)} %${requests ? ` ${(t / requests).toFixed(1).padStart(7)} µs/req` : ''}`;
+  const lines = [
+    `busy ${(busy / 1000).toFixed(0)} ms of ${(total / 1000).toFixed(0)} ms sampled${requests ? `, ${requests} requests: ${(busy / requests / 1000).toFixed(3)} ms per request` : ''}`,
+    '',
+    'self time by package / file:',
+  ];
   for (const [k, t] of [...byCategory].sort((a, b) => b[1] - a[1]).slice(0, 30)) lines.push(`  ${pct(t)}  ${k}`);
   lines.push('', 'top functions by self time:');
   for (const [k, t] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`  ${pct(t)}  ${k}`);
@@ -68,6 +78,7 @@ async function main(): Promise<void> {
   const seconds = Number(process.env.PROFILE_SECONDS ?? 15);
   const concurrency = Number(process.env.PROFILE_CONCURRENCY ?? 16);
   const app = process.env.PROFILE_APP === 'bundle' ? path.join(ROOT, 'dist', 'package') : ROOT;
+  let requests: number | undefined;
   rmSync(OUT, { recursive: true, force: true });
   mkdirSync(OUT, { recursive: true });
   const azurite = await startAzurite({ tablePort: await freePort() });
@@ -78,8 +89,9 @@ async function main(): Promise<void> {
         execArgv: ['--cpu-prof', '--cpu-prof-dir', OUT],
       });
       await raw.call({ op: 'init' });
-      const r = await raw.call<{ throughput: number; errors: number; cpuMsPerOp: number }>({ op: 'insert', concurrency, durationMs: seconds * 1000, partition: 'profile' });
+      const r = await raw.call<{ throughput: number; errors: number; cpuMsPerOp: number; completed: number }>({ op: 'insert', concurrency, durationMs: seconds * 1000, partition: 'profile' });
       console.log(`${r.throughput.toFixed(0)} inserts/s at C = ${concurrency}, ${r.errors} errors, ${r.cpuMsPerOp.toFixed(3)} ms CPU per insert`);
+      requests = r.completed;
       // Disconnecting makes the child exit normally, which is when --cpu-prof writes the profile.
       raw.child.disconnect();
       await new Promise((r) => raw.child.once('exit', r));
@@ -96,6 +108,7 @@ async function main(): Promise<void> {
     console.log(`${r.throughput.toFixed(0)} POST/s at C = ${concurrency}, ${r.errors} errors`);
     const usage = await host.call<{ cpuMs: number; served: number }>({ op: 'usage' });
     console.log(`function process: ${(usage.cpuMs / usage.served).toFixed(3)} ms CPU per request over its life (start-up included)`);
+    requests = usage.served;
     await load.stop();
     await host.call({ op: 'stop' }).catch(() => undefined);
     await new Promise((r) => host.child.once('exit', r));
@@ -106,7 +119,7 @@ async function main(): Promise<void> {
   const file = readdirSync(OUT).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error('no .cpuprofile written');
   console.log(`\n${path.relative(ROOT, path.join(OUT, file))}\n`);
-  console.log(summariseProfile(path.join(OUT, file)));
+  console.log(summariseProfile(path.join(OUT, file), 40, requests));
 }
 
 if (require.main === module) {

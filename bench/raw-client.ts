@@ -28,6 +28,8 @@ export interface RawRound {
   latency: LatencySummary;
   cpuMs: number;
   cpuMsPerOp: number;
+  /** The kernel's share of cpuMsPerOp (system time: sockets, syscalls). */
+  systemMsPerOp: number;
 }
 
 type Operation = (worker: number, i: number) => Promise<unknown>;
@@ -71,6 +73,7 @@ async function closedLoop(op: string, concurrency: number, durationMs: number, o
     latency: summarise(latencies),
     cpuMs,
     cpuMsPerOp: cpuMs / Math.max(1, latencies.length + errors),
+    systemMsPerOp: cpu.system / 1000 / Math.max(1, latencies.length + errors),
   };
 }
 

@@ -8,19 +8,17 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, startAzurite, type RunningAzurite } from '../tools/azurite';
 import { collectionPath, POST_BODY } from './entity';
+import { childEnv, cpuCores, cpuSnapshot, QuietGate, request, ROOT, startFunctionHost } from './harness';
 import type { HttpRound } from './http-load';
 import { forkChild, type BenchChild } from './ipc';
-import { machineBusyMs, processCpuMs } from './procstat';
 import type { RawRound } from './raw-client';
 import { renderChart, renderMarkdown, type BenchResults, type ModeFigures, type PairFigures, type Target } from './report';
 import { slope, spread } from './stats';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const BUNDLE_ROOT = path.join(ROOT, 'dist', 'package');
 const env = process.env;
 
@@ -56,95 +54,6 @@ function versionOf(pkg: string): string {
   } catch {
     return 'unknown';
   }
-}
-
-/** The environment a child gets: ours, minus any app setting, plus the ones given. */
-function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const base: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (!/^(ASSIGNMENTS_|AUTH_|STORAGE_TIMEOUT|RUNNER_APP_ROOT$|PORT$)/.test(k)) base[k] = v;
-  }
-  return { ...base, ...extra };
-}
-
-/** A plain request with its own connection (no agent state carried between calls). */
-function request(url: string, method: string, body?: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      url,
-      { method, agent: false, headers: { Authorization: 'Bearer bench-token', ...(body ? { 'Content-Type': 'application/json' } : {}) } },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-interface HostUsage {
-  cpuMs: number;
-  rss: number;
-  heapUsed: number;
-  heapTotal: number;
-  served: number;
-  inFlight: number;
-}
-
-interface FunctionHost {
-  worker: BenchChild;
-  url: string;
-  pid: number;
-  usage(): Promise<HostUsage>;
-  /** Usage once every request the load generator started has been answered. */
-  drained(): Promise<HostUsage>;
-}
-
-async function startFunctionHost(connectionString: string, table: string, app: 'bundle' | 'tsc', execArgv: string[] = []): Promise<FunctionHost> {
-  const port = await freePort();
-  const { worker, ready } = await forkChild(path.join(__dirname, 'function-host.js'), {
-    env: childEnv({ PORT: String(port), ASSIGNMENTS_STORAGE: connectionString, ASSIGNMENTS_TABLE: table, RUNNER_APP_ROOT: appRoots[app] }),
-    execArgv,
-  });
-  const usage = () => worker.call<HostUsage>({ op: 'usage' });
-  return {
-    worker,
-    url: String(ready.url),
-    pid: Number(ready.pid),
-    usage,
-    async drained() {
-      for (let i = 0; i < 200; i++) {
-        const u = await usage();
-        if (u.inFlight === 0) return u;
-        await new Promise((r) => setTimeout(r, 25));
-      }
-      throw new Error('the function host did not drain');
-    },
-  };
-}
-
-/** CPU of every process in the run, to say what bounds a figure on a shared 2-core machine. */
-function cpuSnapshot(pids: Record<string, number | undefined>): Record<string, number | undefined> {
-  const snap: Record<string, number | undefined> = { machine: machineBusyMs() };
-  for (const [name, pid] of Object.entries(pids)) snap[name] = processCpuMs(pid);
-  return snap;
-}
-
-function cpuCores(before: Record<string, number | undefined>, after: Record<string, number | undefined>, wallMs: number): Record<string, number> {
-  const out: Record<string, number> = {};
-  let ours = 0;
-  for (const key of Object.keys(after)) {
-    const a = after[key];
-    const b = before[key];
-    if (a === undefined || b === undefined) continue;
-    out[key] = (a - b) / wallMs;
-    if (key !== 'machine') ours += out[key]!;
-  }
-  if (out.machine !== undefined) out.others = Math.max(0, out.machine - ours);
-  return out;
 }
 
 interface RoundRecord {
@@ -186,41 +95,6 @@ function pairFigures(raw: RoundRecord[], e2e: RoundRecord[]): PairFigures {
   };
 }
 
-/**
- * Other engineers' builds and tests share these 2 cores. Before each pair the bench waits (within a
- * budget for the whole run) until the machine has been nearly idle for a moment, and a pair that other
- * processes disturbed anyway is run again (a bounded number of times). Both are recorded in the results.
- */
-class QuietGate {
-  waitedMs = 0;
-  retries = 0;
-  constructor(
-    private readonly budgetMs: number,
-    private readonly maxRetries: number,
-  ) {}
-
-  async wait(): Promise<void> {
-    const start = performance.now();
-    for (;;) {
-      const before = machineBusyMs();
-      const t0 = performance.now();
-      await new Promise((r) => setTimeout(r, 400));
-      const after = machineBusyMs();
-      if (before === undefined || after === undefined) return;
-      const busyCores = (after - before) / (performance.now() - t0);
-      if (busyCores < 0.25 || this.waitedMs + (performance.now() - start) > this.budgetMs) break;
-      await new Promise((r) => setTimeout(r, 600));
-    }
-    this.waitedMs += performance.now() - start;
-  }
-
-  retry(): boolean {
-    if (this.retries >= this.maxRetries) return false;
-    this.retries++;
-    return true;
-  }
-}
-
 async function main(): Promise<void> {
   const started = Date.now();
   const runId = Date.now().toString(36);
@@ -239,7 +113,7 @@ async function main(): Promise<void> {
     const { worker: load, ready: loadReady } = await forkChild(path.join(__dirname, 'http-load.js'));
     children.push(load);
     await raw.call({ op: 'init' });
-    const host = await startFunctionHost(azurite.connectionString, table, settings.app);
+    const host = await startFunctionHost(azurite.connectionString, table, appRoots[settings.app]);
     children.push(host.worker);
     const pids = { azurite: azurite.process.pid, function: host.pid, raw: Number(rawReady.pid), loadgen: Number(loadReady.pid), bench: process.pid };
 
@@ -378,7 +252,7 @@ async function main(): Promise<void> {
 
     // ---- memory: a fresh function process, RSS every 2k POSTs up to 20k ----
     log('memory');
-    const memHost = await startFunctionHost(azurite.connectionString, table, settings.app);
+    const memHost = await startFunctionHost(azurite.connectionString, table, appRoots[settings.app]);
     children.push(memHost.worker);
     const series: BenchResults['memory']['series'] = [];
     const sample = async (requests: number) => {

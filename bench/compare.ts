@@ -1,0 +1,88 @@
+/**
+ * `npm run bench:compare -- <app folder> <app folder> ...`: CPU per POST of two or more builds of the
+ * app, each in its own function process against the same Azurite, in interleaved rounds, with the raw
+ * createEntity client as a reference row. This is how the figure in each src change's commit message
+ * was measured: copy dist/package aside before the change, build, compare the two folders.
+ *
+ * CPU per request (process.cpuUsage over the round ÷ requests served) moves much less than throughput
+ * when other processes compete for the cores, so it is the figure to compare on a shared machine.
+ *
+ * Env: COMPARE_ROUNDS (8), COMPARE_DURATION_MS (3000), COMPARE_CONCURRENCY (16).
+ */
+import path from 'node:path';
+import { freePort, startAzurite } from '../tools/azurite';
+import { collectionPath, POST_BODY } from './entity';
+import { childEnv, QuietGate, startBareServer, startFunctionHost, type FunctionHost } from './harness';
+import type { HttpRound } from './http-load';
+import { forkChild, type BenchChild } from './ipc';
+import type { RawRound } from './raw-client';
+import { spread, type Spread } from './stats';
+
+async function main(): Promise<void> {
+  // "bare" stands for the bare node:http stand-in (bench/bare-server.ts) instead of an app folder.
+  const folders = process.argv.slice(2).map((f) => (f === 'bare' ? f : path.resolve(f)));
+  if (folders.length < 1) throw new Error('usage: npm run bench:compare -- <app folder> [<app folder> ...]');
+  const rounds = Number(process.env.COMPARE_ROUNDS ?? 8);
+  const durationMs = Number(process.env.COMPARE_DURATION_MS ?? 3000);
+  const concurrency = Number(process.env.COMPARE_CONCURRENCY ?? 16);
+  const azurite = await startAzurite({ tablePort: await freePort() });
+  const children: BenchChild[] = [];
+  const quiet = new QuietGate(60_000, 0);
+  try {
+    const table = `Compare${Date.now().toString(36)}`;
+    const { worker: raw } = await forkChild(path.join(__dirname, 'raw-client.js'), { env: childEnv({ BENCH_STORAGE: azurite.connectionString, BENCH_TABLE: table }) });
+    children.push(raw);
+    await raw.call({ op: 'init' });
+    const { worker: load } = await forkChild(path.join(__dirname, 'http-load.js'));
+    children.push(load);
+    const hosts: FunctionHost[] = [];
+    for (const folder of folders) {
+      const host = folder === 'bare' ? await startBareServer(azurite.connectionString, table) : await startFunctionHost(azurite.connectionString, table, folder);
+      children.push(host.worker);
+      hosts.push(host);
+    }
+    const post = (host: FunctionHost, partition: string, ms: number) =>
+      load.call<HttpRound>({ op: 'post', url: host.url, concurrency, durationMs: ms, method: 'POST', paths: [collectionPath(partition)], expect: 201, body: POST_BODY });
+    // Warm-up: JIT and connection pools of every process.
+    await raw.call({ op: 'insert', concurrency, durationMs: 2000, partition: 'warm' });
+    for (const host of hosts) await post(host, 'warm', 2000);
+
+    const names = ['raw createEntity', ...folders.map((f) => path.relative(process.cwd(), f) || '.')];
+    const cpu: number[][] = names.map(() => []);
+    const sys: number[][] = names.map(() => []);
+    const rps: number[][] = names.map(() => []);
+    for (let round = 0; round < rounds; round++) {
+      const order = names.map((_, i) => (i + round) % names.length);
+      for (const i of order) {
+        await quiet.wait();
+        if (i === 0) {
+          const r = await raw.call<RawRound>({ op: 'insert', concurrency, durationMs, partition: `raw-${round}` });
+          cpu[0]!.push(r.cpuMsPerOp);
+          sys[0]!.push(r.systemMsPerOp);
+          rps[0]!.push(r.throughput);
+        } else {
+          const host = hosts[i - 1]!;
+          const u0 = await host.drained();
+          const r = await post(host, `v${i}-${round}`, durationMs);
+          const u1 = await host.drained();
+          cpu[i]!.push((u1.cpuMs - u0.cpuMs) / Math.max(1, u1.served - u0.served));
+          sys[i]!.push((u1.systemMs - u0.systemMs) / Math.max(1, u1.served - u0.served));
+          rps[i]!.push(r.throughput);
+        }
+      }
+      process.stdout.write(`round ${round + 1}/${rounds}: ${names.map((n, i) => `${n} ${cpu[i]!.at(-1)!.toFixed(3)} ms`).join(' | ')}\n`);
+    }
+    const f = (s: Spread, d: number) => `${s.median.toFixed(d)} (${s.min.toFixed(d)}–${s.max.toFixed(d)})`;
+    process.stdout.write(`\nC = ${concurrency}, ${rounds} rounds of ${durationMs / 1000} s, median (min–max); waited ${(quiet.waitedMs / 1000).toFixed(0)} s for quiet\n`);
+    process.stdout.write('| build | CPU ms per request | of which system (kernel) | requests/s |\n|---|---:|---:|---:|\n');
+    names.forEach((n, i) => process.stdout.write(`| ${n} | ${f(spread(cpu[i]!), 3)} | ${f(spread(sys[i]!), 3)} | ${f(spread(rps[i]!), 0)} |\n`));
+  } finally {
+    for (const c of children) await c.stop().catch(() => undefined);
+    await azurite.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

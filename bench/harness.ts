@@ -1,0 +1,141 @@
+/** Pieces the bench scripts share: child environments, the function host, CPU accounting, the quiet gate. */
+import http from 'node:http';
+import path from 'node:path';
+import { freePort } from '../tools/azurite';
+import { forkChild, type BenchChild } from './ipc';
+import { machineBusyMs, processCpuMs } from './procstat';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+
+/** The environment a child gets: ours, minus any app setting, plus the ones given. */
+export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const base: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!/^(ASSIGNMENTS_|AUTH_|STORAGE_TIMEOUT|RUNNER_APP_ROOT$|PORT$)/.test(k)) base[k] = v;
+  }
+  return { ...base, ...extra };
+}
+
+/** A plain request with its own connection (no agent state carried between calls). */
+export function request(url: string, method: string, body?: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      { method, agent: false, headers: { Authorization: 'Bearer bench-token', ...(body ? { 'Content-Type': 'application/json' } : {}) } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+export interface HostUsage {
+  cpuMs: number;
+  systemMs: number;
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  served: number;
+  inFlight: number;
+}
+
+export interface FunctionHost {
+  worker: BenchChild;
+  url: string;
+  pid: number;
+  usage(): Promise<HostUsage>;
+  /** Usage once every request the load generator started has been answered. */
+  drained(): Promise<HostUsage>;
+}
+
+export async function startFunctionHost(connectionString: string, table: string, appRoot: string, execArgv: string[] = []): Promise<FunctionHost> {
+  const port = await freePort();
+  return startHost('function-host.js', childEnv({ PORT: String(port), ASSIGNMENTS_STORAGE: connectionString, ASSIGNMENTS_TABLE: table, RUNNER_APP_ROOT: appRoot }), execArgv);
+}
+
+/** The bare node:http stand-in (bench/bare-server.ts), measured the same way as the function process. */
+export async function startBareServer(connectionString: string, table: string): Promise<FunctionHost> {
+  const port = await freePort();
+  return startHost('bare-server.js', childEnv({ PORT: String(port), BENCH_STORAGE: connectionString, BENCH_TABLE: table }));
+}
+
+async function startHost(script: string, env: NodeJS.ProcessEnv, execArgv: string[] = []): Promise<FunctionHost> {
+  const { worker, ready } = await forkChild(path.join(__dirname, script), { env, execArgv });
+  const usage = () => worker.call<HostUsage>({ op: 'usage' });
+  return {
+    worker,
+    url: String(ready.url),
+    pid: Number(ready.pid),
+    usage,
+    async drained() {
+      for (let i = 0; i < 200; i++) {
+        const u = await usage();
+        if (u.inFlight === 0) return u;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      throw new Error('the function host did not drain');
+    },
+  };
+}
+
+/** CPU of every process in the run, to say what bounds a figure on a shared 2-core machine. */
+export function cpuSnapshot(pids: Record<string, number | undefined>): Record<string, number | undefined> {
+  const snap: Record<string, number | undefined> = { machine: machineBusyMs() };
+  for (const [name, pid] of Object.entries(pids)) snap[name] = processCpuMs(pid);
+  return snap;
+}
+
+export function cpuCores(before: Record<string, number | undefined>, after: Record<string, number | undefined>, wallMs: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  let ours = 0;
+  for (const key of Object.keys(after)) {
+    const a = after[key];
+    const b = before[key];
+    if (a === undefined || b === undefined) continue;
+    out[key] = (a - b) / wallMs;
+    if (key !== 'machine') ours += out[key]!;
+  }
+  if (out.machine !== undefined) out.others = Math.max(0, out.machine - ours);
+  return out;
+}
+
+/**
+ * Other engineers' builds and tests share these 2 cores. Before each pair the bench waits (within a
+ * budget for the whole run) until the machine has been nearly idle for a moment, and a pair that other
+ * processes disturbed anyway is run again (a bounded number of times). Both are recorded in the results.
+ */
+export class QuietGate {
+  waitedMs = 0;
+  retries = 0;
+  constructor(
+    private readonly budgetMs: number,
+    private readonly maxRetries: number,
+  ) {}
+
+  async wait(): Promise<void> {
+    const start = performance.now();
+    for (;;) {
+      const before = machineBusyMs();
+      const t0 = performance.now();
+      await new Promise((r) => setTimeout(r, 400));
+      const after = machineBusyMs();
+      if (before === undefined || after === undefined) return;
+      const busyCores = (after - before) / (performance.now() - t0);
+      if (busyCores < 0.25 || this.waitedMs + (performance.now() - start) > this.budgetMs) break;
+      await new Promise((r) => setTimeout(r, 600));
+    }
+    this.waitedMs += performance.now() - start;
+  }
+
+  retry(): boolean {
+    if (this.retries >= this.maxRetries) return false;
+    this.retries++;
+    return true;
+  }
+}
+
