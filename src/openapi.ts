@@ -1,4 +1,5 @@
-import { z } from 'zod';
+// A namespace import lets esbuild tree-shake zod; `import { z }` keeps all of it (every locale) in the bundle.
+import * as z from 'zod';
 import {
   assignActionSchema,
   assignmentCollectionResource,

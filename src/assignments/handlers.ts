@@ -1,5 +1,6 @@
 import { v4 as uuidv4 } from 'uuid';
-import { z } from 'zod';
+// A namespace import lets esbuild tree-shake zod; `import { z }` keeps all of it (every locale) in the bundle.
+import * as z from 'zod';
 import { readJsonObject } from '../graph/body';
 import { badRequest, notFound } from '../graph/errors';
 import { graphHandler, type GraphRequest } from '../graph/handler';
