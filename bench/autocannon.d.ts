@@ -20,6 +20,8 @@ declare module 'autocannon' {
     body?: string;
     requests?: AutocannonRequest[];
     timeout?: number;
+    sampleInt?: number;
+    overallRate?: number;
   }
 
   interface AutocannonResult {

@@ -7,8 +7,11 @@
  * CPU per request (process.cpuUsage over the round ÷ requests served) moves much less than throughput
  * when other processes compete for the cores, so it is the figure to compare on a shared machine.
  *
- * Env: COMPARE_ROUNDS (8), COMPARE_DURATION_MS (3000), COMPARE_CONCURRENCY (16).
+ * Env: COMPARE_ROUNDS (8), COMPARE_DURATION_MS (3000), COMPARE_CONCURRENCY (16), COMPARE_RATE (requests/s
+ * for the app folders: CPU per request falls as throughput rises, more requests sharing each turn of
+ * the event loop, so builds are best compared at one fixed rate; unset = as fast as they go).
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort, startAzurite } from '../tools/azurite';
 import { collectionPath, POST_BODY } from './entity';
@@ -18,13 +21,23 @@ import { forkChild, type BenchChild } from './ipc';
 import type { RawRound } from './raw-client';
 import { spread, type Spread } from './stats';
 
+/** An app folder for bench/floor-app.ts (compiled next to this file), as the runner loads one. */
+function floorApp(): string {
+  const dir = path.join(__dirname, 'floor-app');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'floor-app', private: true, main: '../floor-app.js' }));
+  return dir;
+}
+
 async function main(): Promise<void> {
-  // "bare" stands for the bare node:http stand-in (bench/bare-server.ts) instead of an app folder.
-  const folders = process.argv.slice(2).map((f) => (f === 'bare' ? f : path.resolve(f)));
+  // "bare" stands for the bare node:http stand-in (bench/bare-server.ts) instead of an app folder, and
+  // "floor" for bench/floor-app.ts, an app folder whose one function does nothing.
+  const folders = process.argv.slice(2).map((f) => (f === 'bare' ? f : f === 'floor' ? floorApp() : path.resolve(f)));
   if (folders.length < 1) throw new Error('usage: npm run bench:compare -- <app folder> [<app folder> ...]');
   const rounds = Number(process.env.COMPARE_ROUNDS ?? 8);
   const durationMs = Number(process.env.COMPARE_DURATION_MS ?? 3000);
   const concurrency = Number(process.env.COMPARE_CONCURRENCY ?? 16);
+  const rate = process.env.COMPARE_RATE ? Number(process.env.COMPARE_RATE) : undefined;
   const azurite = await startAzurite({ tablePort: await freePort() });
   const children: BenchChild[] = [];
   const quiet = new QuietGate(60_000, 0);
@@ -42,12 +55,12 @@ async function main(): Promise<void> {
       hosts.push(host);
     }
     const post = (host: FunctionHost, partition: string, ms: number) =>
-      load.call<HttpRound>({ op: 'post', url: host.url, concurrency, durationMs: ms, method: 'POST', paths: [collectionPath(partition)], expect: 201, body: POST_BODY });
+      load.call<HttpRound>({ op: 'post', url: host.url, concurrency, durationMs: ms, method: 'POST', paths: [collectionPath(partition)], expect: 201, body: POST_BODY, rate });
     // Warm-up: JIT and connection pools of every process.
     await raw.call({ op: 'insert', concurrency, durationMs: 2000, partition: 'warm' });
     for (const host of hosts) await post(host, 'warm', 2000);
 
-    const names = ['raw createEntity', ...folders.map((f) => path.relative(process.cwd(), f) || '.')];
+    const names = ['raw createEntity', ...folders.map((f) => (f === 'bare' ? 'bare node:http + createEntity' : f.endsWith('floor-app') ? 'floor: runner + @azure/functions, empty function' : path.relative(process.cwd(), f) || '.'))];
     const cpu: number[][] = names.map(() => []);
     const sys: number[][] = names.map(() => []);
     const rps: number[][] = names.map(() => []);
@@ -73,7 +86,7 @@ async function main(): Promise<void> {
       process.stdout.write(`round ${round + 1}/${rounds}: ${names.map((n, i) => `${n} ${cpu[i]!.at(-1)!.toFixed(3)} ms`).join(' | ')}\n`);
     }
     const f = (s: Spread, d: number) => `${s.median.toFixed(d)} (${s.min.toFixed(d)}–${s.max.toFixed(d)})`;
-    process.stdout.write(`\nC = ${concurrency}, ${rounds} rounds of ${durationMs / 1000} s, median (min–max); waited ${(quiet.waitedMs / 1000).toFixed(0)} s for quiet\n`);
+    process.stdout.write(`\nC = ${concurrency}${rate ? `, app folders at ${rate} requests/s` : ''}, ${rounds} rounds of ${durationMs / 1000} s, median (min–max); waited ${(quiet.waitedMs / 1000).toFixed(0)} s for quiet\n`);
     process.stdout.write('| build | CPU ms per request | of which system (kernel) | requests/s |\n|---|---:|---:|---:|\n');
     names.forEach((n, i) => process.stdout.write(`| ${n} | ${f(spread(cpu[i]!), 3)} | ${f(spread(sys[i]!), 3)} | ${f(spread(rps[i]!), 0)} |\n`));
   } finally {

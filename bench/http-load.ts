@@ -41,7 +41,11 @@ async function run(command: Command): Promise<HttpRound> {
     url: String(command.url),
     connections: concurrency,
     ...(amount !== undefined ? { amount } : { duration: durationMs! / 1000 }),
+    // A fixed request rate (all connections together), for comparing builds at equal load.
+    ...(command.rate !== undefined ? { overallRate: Number(command.rate) } : {}),
     timeout: 30,
+    // autocannon stops at its first sample tick after the duration; ticking every 100 ms ends rounds promptly.
+    sampleInt: 100,
     requests: [
       {
         method,

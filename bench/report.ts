@@ -7,6 +7,8 @@ export interface ModeFigures {
   p99: Spread;
   cpuMsPerOp: Spread;
   azuriteCpuMsPerOp?: Spread;
+  loadGenCpuMsPerOp?: Spread;
+  systemMsPerOp?: Spread;
   errors: number;
   ops: number;
   rounds: unknown[];
@@ -55,12 +57,14 @@ export interface BenchResults {
   reads: { item: ReadFigures; list: ReadFigures };
   coldStart: Record<'bundle' | 'tsc', { first201Ms: Spread; listeningMs: Spread; samples: unknown[] }>;
   importMs: Record<'bundle' | 'tsc', { wallMs: Spread; cpuMs: Spread }>;
+  bare?: PairFigures;
   memory: {
     series: Array<{ requests: number; rssMB: number; heapUsedMB: number; heapTotalMB: number }>;
+    retained: Array<{ requests: number; heapUsedMB: number; rssMB: number }>;
     rssAt10kMB: number;
     rssAt20kMB: number;
     slopeMBPer10k: number;
-    heapSlopeMBPer10k: number;
+    retainedSlopeMBPer10k: number;
   };
   targets: Target[];
 }
@@ -90,42 +94,68 @@ function cores(f: ModeFigures, key: string): string {
 export function renderMarkdown(r: BenchResults): string {
   const m = r.meta;
   const lines: string[] = [];
+  const headline = String(m.settings.headline);
   lines.push('# Benchmark results');
   lines.push('');
   lines.push(
     `${m.date.slice(0, 16).replace('T', ' ')} UTC, commit ${m.commit}; Node ${m.node}, Azurite ${m.azurite} (in memory), @azure/data-tables ${m.dataTables}, ` +
       `@azure/functions ${m.functions}, autocannon ${m.autocannon}; ${m.cores} × ${m.cpu}, ${m.memoryGiB} GiB. ` +
-      `Load average ${m.loadavgStart.map((v) => v.toFixed(1)).join('/')} at the start, ${m.loadavgEnd.map((v) => v.toFixed(1)).join('/')} at the end; run took ${m.durationS.toFixed(0)} s, ` +
-      `of which ${m.quietWaitS.toFixed(0)} s waiting for other processes to quiet down; ${m.contendedRetries} pairs re-run because other processes used > ${String(m.settings.contendedCores)} cores during them.`,
+      `Load average ${m.loadavgStart.map((v) => v.toFixed(1)).join('/')} at the start, ${m.loadavgEnd.map((v) => v.toFixed(1)).join('/')} at the end; the run took ${m.durationS.toFixed(0)} s, ` +
+      `of which ${m.quietWaitS.toFixed(0)} s waiting for other processes to quiet down; ${m.contendedRetries} round sets were re-run because other processes used more than ${String(m.settings.contendedCores)} cores during them.`,
   );
   lines.push('');
   lines.push(
-    `Each cell: median (min–max) over ${String(m.settings.rounds)} rounds of ${Number(m.settings.durationMs) / 1000} s; raw and end-to-end rounds interleaved, a fresh partition each. ` +
-      `End-to-end = ${String(m.settings.appUnderLoad)} behind the local runner. Ratios are per round pair (end-to-end ÷ the raw round beside it). ` +
-      'CPU is ms of process CPU (user + system) per request: the function process for end-to-end, the raw client process for raw.',
+    `Each cell: median (min–max) over ${String(m.settings.rounds)} rounds of ${Number(m.settings.durationMs) / 1000} s at C concurrent clients; raw and end-to-end rounds interleaved, a fresh partition each. ` +
+      `End-to-end = autocannon → local runner → ${String(m.settings.appUnderLoad)} → Azurite. Raw = \`createEntity\` from a separate Node process with the SDK's defaults. ` +
+      'Ratios are per round pair (each end-to-end round ÷ the raw round run beside it). CPU = ms of process CPU (user + system) per request: the function process for end-to-end, the raw client for raw.',
   );
   lines.push('');
   lines.push('## POST (create) against raw `createEntity`');
   lines.push('');
-  lines.push('| C | raw req/s | e2e req/s | e2e/raw | raw p99 ms | e2e p99 ms | e2e/raw p99 | raw CPU ms/op | function CPU ms/op | Azurite CPU ms/op raw / e2e |');
-  lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push('| C | raw req/s | e2e req/s | e2e ÷ raw | raw p99 ms | e2e p99 ms | e2e ÷ raw p99 | raw CPU ms/op | function CPU ms/op |');
+  lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const [c, f] of Object.entries(r.post)) {
     lines.push(
       `| ${c} | ${fmt(f.raw.throughput, 0)} | ${fmt(f.e2e.throughput, 0)} | ${fmt(f.ratio.throughput, 2)} | ${fmt(f.raw.p99, 2)} | ${fmt(f.e2e.p99, 2)} | ${fmt(f.ratio.p99, 2)} | ` +
-        `${fmt(f.raw.cpuMsPerOp, 3)} | ${fmt(f.e2e.cpuMsPerOp, 3)} | ${num(f.raw.azuriteCpuMsPerOp?.median ?? NaN, 3)} / ${num(f.e2e.azuriteCpuMsPerOp?.median ?? NaN, 3)} |`,
+        `${fmt(f.raw.cpuMsPerOp, 3)} | ${fmt(f.e2e.cpuMsPerOp, 3)} |`,
+    );
+  }
+  if (r.bare) {
+    const b = r.bare;
+    lines.push('');
+    lines.push(
+      `The floor for any HTTP front, at C = ${headline}: a bare node:http server that only parses the JSON and calls \`createEntity\` (bench/bare-server.ts), in the same round sets: ` +
+        `${fmt(b.e2e.throughput, 0)} req/s (${fmt(b.ratio.throughput, 2)} × raw), p99 ${fmt(b.e2e.p99, 2)} ms (${fmt(b.ratio.p99, 2)} × raw), ${fmt(b.e2e.cpuMsPerOp, 3)} ms CPU per request.`,
     );
   }
   lines.push('');
-  lines.push('Where the CPU went (mean cores busy during the rounds; 2.00 = both cores saturated):');
+  lines.push('Where the CPU went during the POST rounds (mean cores busy; 2.00 = both cores saturated):');
   lines.push('');
-  lines.push('| C | mode | machine | Azurite | function | raw client | load generator | others |');
+  lines.push('| C | rounds | machine | Azurite | function process | raw client | load generator | other processes |');
   lines.push('|---:|---|---:|---:|---:|---:|---:|---:|');
   for (const [c, f] of Object.entries(r.post)) {
     lines.push(`| ${c} | raw | ${cores(f.raw, 'machine')} | ${cores(f.raw, 'azurite')} | ${cores(f.raw, 'function')} | ${cores(f.raw, 'raw')} | ${cores(f.raw, 'loadgen')} | ${cores(f.raw, 'others')} |`);
     lines.push(`| ${c} | e2e | ${cores(f.e2e, 'machine')} | ${cores(f.e2e, 'azurite')} | ${cores(f.e2e, 'function')} | ${cores(f.e2e, 'raw')} | ${cores(f.e2e, 'loadgen')} | ${cores(f.e2e, 'others')} |`);
   }
   lines.push('');
-  lines.push('## Reads at C = 16');
+  lines.push(
+    `Azurite's own CPU per operation (median): ${Object.entries(r.post)
+      .map(([c, f]) => `C = ${c}: ${num(f.raw.azuriteCpuMsPerOp?.median ?? NaN, 3)} ms for raw, ${num(f.e2e.azuriteCpuMsPerOp?.median ?? NaN, 3)} ms for end-to-end`)
+      .join('; ')}.`,
+  );
+  const h = r.post[headline];
+  if (h?.raw.azuriteCpuMsPerOp && h.e2e.azuriteCpuMsPerOp) {
+    const rawPath = h.raw.cpuMsPerOp.median + h.raw.azuriteCpuMsPerOp.median;
+    const e2ePath = h.e2e.cpuMsPerOp.median + h.e2e.azuriteCpuMsPerOp.median + (h.e2e.loadGenCpuMsPerOp?.median ?? 0);
+    lines.push('');
+    lines.push(
+      `CPU per request over every process on the path, medians at C = ${headline}: raw ${num(rawPath, 2)} ms (client ${num(h.raw.cpuMsPerOp.median, 2)} + Azurite ${num(h.raw.azuriteCpuMsPerOp.median, 2)}); ` +
+        `end-to-end ${num(e2ePath, 2)} ms (function ${num(h.e2e.cpuMsPerOp.median, 2)}, of which ${num(h.e2e.systemMsPerOp?.median ?? NaN, 2)} in the kernel, + Azurite ${num(h.e2e.azuriteCpuMsPerOp.median, 2)} + autocannon ${num(h.e2e.loadGenCpuMsPerOp?.median ?? NaN, 2)}). ` +
+        `Where the two cores are the limit, end-to-end throughput can reach at most ${num(rawPath / e2ePath, 2)} × raw.`,
+    );
+  }
+  lines.push('');
+  lines.push(`## Reads at C = ${headline}`);
   lines.push('');
   const readRow = (name: string, rf: ReadFigures, rawName: string) => {
     if (!rf.available || !rf.figures) return `| ${name} | not available: the app answered ${rf.probeStatus ?? 'nothing'} | | | | | | |`;
@@ -135,24 +165,37 @@ export function renderMarkdown(r: BenchResults): string {
       `${fmt(f.raw.cpuMsPerOp, 3)} | ${fmt(f.e2e.cpuMsPerOp, 3)} |`
     );
   };
-  lines.push('| request | raw req/s | e2e req/s | e2e/raw | raw p99 ms | e2e p99 ms | raw CPU ms/op | function CPU ms/op |');
+  lines.push('| request | raw req/s | e2e req/s | e2e ÷ raw | raw p99 ms | e2e p99 ms | raw CPU ms/op | function CPU ms/op |');
   lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
   lines.push(readRow('GET item', r.reads.item, '`getEntity`'));
-  lines.push(readRow(`GET list, $top=100${r.reads.list.pageSize !== undefined ? ` (page of ${r.reads.list.pageSize}${r.reads.list.hasNextLink ? ', with @odata.nextLink' : ''})` : ''}`, r.reads.list, '`listEntities` page of 100'));
+  lines.push(
+    readRow(
+      `GET list, $top=100${r.reads.list.pageSize !== undefined ? ` (page of ${r.reads.list.pageSize}${r.reads.list.hasNextLink ? ' with @odata.nextLink' : ''})` : ''}`,
+      r.reads.list,
+      '`listEntities`, one page of 100',
+    ),
+  );
   lines.push('');
-  lines.push('## Start-up and memory');
+  lines.push('## Start-up');
   lines.push('');
   lines.push('| figure | esbuild bundle (dist/package) | tsc output (dist/src) |');
   lines.push('|---|---:|---:|');
   lines.push(`| entry-module import, ms | ${fmt(r.importMs.bundle.wallMs, 0)} | ${fmt(r.importMs.tsc.wallMs, 0)} |`);
   lines.push(`| CPU time of that import (all threads), ms | ${fmt(r.importMs.bundle.cpuMs, 0)} | ${fmt(r.importMs.tsc.cpuMs, 0)} |`);
   lines.push(`| process start → listening, ms | ${fmt(r.coldStart.bundle.listeningMs, 0)} | ${fmt(r.coldStart.tsc.listeningMs, 0)} |`);
-  lines.push(`| process start → first 201, ms | ${fmt(r.coldStart.bundle.first201Ms, 0)} | ${fmt(r.coldStart.tsc.first201Ms, 0)} |`);
+  lines.push(`| process start → first 201, ms (Azurite up) | ${fmt(r.coldStart.bundle.first201Ms, 0)} | ${fmt(r.coldStart.tsc.first201Ms, 0)} |`);
+  lines.push('');
+  lines.push('## Memory');
   lines.push('');
   const mem = r.memory;
   lines.push(
-    `RSS of a fresh function process (bundle) under POSTs at C = 16: ${mem.series.map((s) => `${s.requests / 1000}k: ${s.rssMB.toFixed(0)} MB`).join(', ')}. ` +
-      `Slope over 10k–20k: ${mem.slopeMBPer10k.toFixed(2)} MB RSS and ${mem.heapSlopeMBPer10k.toFixed(2)} MB heap per 10k requests.`,
+    `RSS of a fresh function process (bundle) under POSTs at C = ${String(m.settings.memoryConcurrency)}: ${mem.series.map((s) => `${s.requests / 1000}k: ${s.rssMB.toFixed(0)} MB`).join(', ')}. ` +
+      `Slope over 10k–20k: ${mem.slopeMBPer10k.toFixed(1)} MB per 10k requests.`,
+  );
+  lines.push('');
+  lines.push(
+    `Live heap after a full GC, every 2k requests from 20k on: ${mem.retained.map((s) => `${s.requests / 1000}k: ${s.heapUsedMB.toFixed(1)} MB`).join(', ')} ` +
+      `(slope ${mem.retainedSlopeMBPer10k.toFixed(2)} MB per 10k requests).`,
   );
   lines.push('');
   lines.push('## Targets');
