@@ -12,7 +12,13 @@ import { summarise, type LatencySummary } from './stats';
 
 const connectionString = process.env.BENCH_STORAGE!;
 const tableName = process.env.BENCH_TABLE!;
-const client = TableClient.fromConnectionString(connectionString, tableName, { allowInsecureConnection: true });
+const clients = new Map<string, TableClient>();
+/** One client per table: the run's table by default, or the one a command names (the reads get their own). */
+function clientFor(table: string = tableName): TableClient {
+  let c = clients.get(table);
+  if (!c) clients.set(table, (c = TableClient.fromConnectionString(connectionString, table, { allowInsecureConnection: true })));
+  return c;
+}
 
 export interface RawRound {
   op: string;
@@ -81,6 +87,7 @@ async function handle(command: Command): Promise<unknown> {
   const concurrency = Number(command.concurrency ?? 1);
   const durationMs = Number(command.durationMs ?? 1000);
   const partition = String(command.partition ?? 'p');
+  const client = clientFor(command.table === undefined ? undefined : String(command.table));
   switch (command.op) {
     case 'init':
       await client.createTable();
