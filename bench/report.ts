@@ -217,29 +217,42 @@ function niceMax(v: number): number {
   return 10 * p;
 }
 
+function tickLabel(v: number): string {
+  return v >= 10 || Number.isInteger(v) ? v.toFixed(0) : v.toFixed(1);
+}
+
+/** One panel: medians joined by lines, a bar from min to max at each C; a log scale spans ms to seconds. */
 function panel(
   x0: number,
   title: string,
   yLabel: string,
   cs: string[],
   series: Array<{ name: string; color: string; points: Spread[] }>,
+  log = false,
 ): string {
   const w = 420;
-  const h = 300;
-  const left = x0 + 60;
+  const left = x0 + 64;
   const right = x0 + w - 15;
   const top = 50;
-  const bottom = top + h - 80;
-  const yMax = niceMax(Math.max(...series.flatMap((s) => s.points.map((p) => p.max))) * 1.05);
+  const bottom = 270;
+  const values = series.flatMap((s) => s.points.flatMap((p) => [p.min, p.max])).filter((v) => v > 0);
+  const yMin = log ? 10 ** Math.floor(Math.log10(Math.min(...values))) : 0;
+  const yMax = log ? 10 ** Math.ceil(Math.log10(Math.max(...values))) : niceMax(Math.max(...values) * 1.05);
+  const frac = (v: number) => (log ? (Math.log10(Math.max(v, yMin)) - Math.log10(yMin)) / (Math.log10(yMax) - Math.log10(yMin)) : v / yMax);
   const xAt = (i: number) => left + ((right - left) * (i + 0.5)) / cs.length;
-  const yAt = (v: number) => bottom - ((bottom - top) * v) / yMax;
+  const yAt = (v: number) => bottom - (bottom - top) * frac(v);
+  const ticks: number[] = [];
+  if (log) {
+    for (let d = yMin; d <= yMax; d *= 10) for (const m of [1, 2, 5]) if (d * m <= yMax) ticks.push(d * m);
+  } else {
+    for (let k = 0; k <= 5; k++) ticks.push((yMax * k) / 5);
+  }
   const out: string[] = [];
   out.push(`<text x="${(left + right) / 2}" y="${top - 18}" text-anchor="middle" font-size="14" font-weight="bold">${title}</text>`);
-  for (let k = 0; k <= 5; k++) {
-    const v = (yMax * k) / 5;
-    const y = yAt(v);
+  for (const v of ticks) {
+    const y = yAt(v).toFixed(1);
     out.push(`<line x1="${left}" x2="${right}" y1="${y}" y2="${y}" stroke="#e5e5e5"/>`);
-    out.push(`<text x="${left - 6}" y="${y + 4}" text-anchor="end" font-size="11">${v >= 100 ? v.toFixed(0) : v.toFixed(v >= 10 ? 0 : 1)}</text>`);
+    out.push(`<text x="${left - 6}" y="${Number(y) + 4}" text-anchor="end" font-size="11">${tickLabel(v)}</text>`);
   }
   out.push(`<line x1="${left}" x2="${left}" y1="${top}" y2="${bottom}" stroke="#333"/>`);
   out.push(`<line x1="${left}" x2="${right}" y1="${bottom}" y2="${bottom}" stroke="#333"/>`);
@@ -252,7 +265,9 @@ function panel(
     s.points.forEach((p, i) => {
       const x = xAt(i);
       out.push(`<line x1="${x}" x2="${x}" y1="${yAt(p.min).toFixed(1)}" y2="${yAt(p.max).toFixed(1)}" stroke="${s.color}" stroke-width="1"/>`);
-      out.push(`<circle cx="${x}" cy="${yAt(p.median).toFixed(1)}" r="3.5" fill="${s.color}"><title>${s.name} C=${cs[i]}: ${p.median.toFixed(2)} (${p.min.toFixed(2)}–${p.max.toFixed(2)})</title></circle>`);
+      out.push(
+        `<circle cx="${x}" cy="${yAt(p.median).toFixed(1)}" r="3.5" fill="${s.color}"><title>${s.name} C=${cs[i]}: ${p.median.toFixed(2)} (${p.min.toFixed(2)}–${p.max.toFixed(2)})</title></circle>`,
+      );
     });
   }
   return out.join('\n');
@@ -263,18 +278,25 @@ export function renderChart(r: BenchResults): string {
   const raw = cs.map((c) => r.post[c]!.raw);
   const e2e = cs.map((c) => r.post[c]!.e2e);
   const width = 860;
-  const height = 330;
+  const height = 370;
   const body = [
     panel(0, 'POST throughput', 'requests per second', cs, [
       { name: 'raw createEntity', color: COLORS.raw, points: raw.map((f) => f.throughput) },
       { name: 'end-to-end POST', color: COLORS.e2e, points: e2e.map((f) => f.throughput) },
     ]),
-    panel(430, 'POST p99 latency', 'p99 latency (ms)', cs, [
-      { name: 'raw createEntity', color: COLORS.raw, points: raw.map((f) => f.p99) },
-      { name: 'end-to-end POST', color: COLORS.e2e, points: e2e.map((f) => f.p99) },
-    ]),
+    panel(
+      430,
+      'POST p99 latency',
+      'p99 latency (ms, log scale)',
+      cs,
+      [
+        { name: 'raw createEntity', color: COLORS.raw, points: raw.map((f) => f.p99) },
+        { name: 'end-to-end POST', color: COLORS.e2e, points: e2e.map((f) => f.p99) },
+      ],
+      true,
+    ),
   ];
-  const legendY = height - 22;
+  const legendY = height - 30;
   const legend = [
     `<rect x="250" y="${legendY - 9}" width="14" height="3" fill="${COLORS.raw}"/><text x="270" y="${legendY - 4}" font-size="12">raw @azure/data-tables createEntity (separate process)</text>`,
     `<rect x="250" y="${legendY + 7}" width="14" height="3" fill="${COLORS.e2e}"/><text x="270" y="${legendY + 12}" font-size="12">end-to-end POST over HTTP (autocannon → runner → app → Azurite)</text>`,
