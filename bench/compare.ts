@@ -32,7 +32,13 @@ function floorApp(): string {
 async function main(): Promise<void> {
   // "bare" stands for the bare node:http stand-in (bench/bare-server.ts) instead of an app folder, and
   // "floor" for bench/floor-app.ts, an app folder whose one function does nothing.
-  const folders = process.argv.slice(2).map((f) => (f === 'bare' ? f : f === 'floor' ? floorApp() : path.resolve(f)));
+  // "<folder>::<node flags>" serves the folder with extra Node flags, e.g. dist/package::--max-semi-space-size=4.
+  const specs = process.argv.slice(2).map((arg) => {
+    const [f = '', flags] = arg.split('::');
+    const folder = f === 'bare' ? f : f === 'floor' ? floorApp() : path.resolve(f);
+    return { folder, execArgv: flags ? flags.split(/\s+/) : [], label: flags ? `${f} ${flags}` : undefined };
+  });
+  const folders = specs.map((s) => s.folder);
   if (folders.length < 1) throw new Error('usage: npm run bench:compare -- <app folder> [<app folder> ...]');
   const rounds = Number(process.env.COMPARE_ROUNDS ?? 8);
   const durationMs = Number(process.env.COMPARE_DURATION_MS ?? 3000);
@@ -49,8 +55,8 @@ async function main(): Promise<void> {
     const { worker: load } = await forkChild(path.join(__dirname, 'http-load.js'));
     children.push(load);
     const hosts: FunctionHost[] = [];
-    for (const folder of folders) {
-      const host = folder === 'bare' ? await startBareServer(azurite.connectionString, table) : await startFunctionHost(azurite.connectionString, table, folder);
+    for (const { folder, execArgv } of specs) {
+      const host = folder === 'bare' ? await startBareServer(azurite.connectionString, table) : await startFunctionHost(azurite.connectionString, table, folder, execArgv);
       children.push(host.worker);
       hosts.push(host);
     }
@@ -60,7 +66,12 @@ async function main(): Promise<void> {
     await raw.call({ op: 'insert', concurrency, durationMs: 2000, partition: 'warm' });
     for (const host of hosts) await post(host, 'warm', 2000);
 
-    const names = ['raw createEntity', ...folders.map((f) => (f === 'bare' ? 'bare node:http + createEntity' : f.endsWith('floor-app') ? 'floor: runner + @azure/functions, empty function' : path.relative(process.cwd(), f) || '.'))];
+    const names = [
+      'raw createEntity',
+      ...specs.map(({ folder: f, label }) =>
+        f === 'bare' ? 'bare node:http + createEntity' : f.endsWith('floor-app') ? 'floor: runner + @azure/functions, empty function' : (label ?? (path.relative(process.cwd(), f) || '.')),
+      ),
+    ];
     const cpu: number[][] = names.map(() => []);
     const sys: number[][] = names.map(() => []);
     const rps: number[][] = names.map(() => []);
