@@ -88,6 +88,13 @@ export function startAzurite(options: AzuriteOptions): Promise<RunningAzurite> {
       // listening", table last.
       if (/Table service (is )?successfully/i.test(output)) {
         clearTimeout(timer);
+        // From here Azurite writes an access-log line per request. Collecting it made `output` grow
+        // without bound and searched it whole on every chunk: stop collecting, keep the pipes drained.
+        for (const stream of [child.stdout, child.stderr]) {
+          stream.off('data', onData);
+          if (options.verbose) stream.on('data', (c: Buffer) => process.stdout.write(c));
+          else stream.resume();
+        }
         resolve({ tablePort: options.tablePort, connectionString: azuriteConnectionString(options.tablePort), process: child, stop });
       }
     };
