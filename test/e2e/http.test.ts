@@ -158,4 +158,23 @@ describe('the deployment package (dist/package, what azd deploys)', () => {
       await bundled.stop();
     }
   });
+
+  it('loads its managed-identity chunk for identity-based storage, and with no identity here answers 503', async () => {
+    // No managed identity endpoint exists on this machine: the point is that identity.js loads from the
+    // package and the failure to get a token is Graph's 503 with Retry-After, not a crash or a 500.
+    const bundled = await startRunnerProcess({
+      RUNNER_APP_ROOT: path.join(__dirname, '..', '..', 'dist', 'package'),
+      ASSIGNMENTS_STORAGE: '',
+      ASSIGNMENTS_STORAGE__tableServiceUri: 'https://127.0.0.1:1/',
+      ASSIGNMENTS_STORAGE__credential: 'managedidentity',
+    });
+    try {
+      const response = await fetch(`${bundled.url}/health`);
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect((await jsonBody(response)).error.code).toBe('ServiceUnavailable');
+    } finally {
+      await bundled.stop();
+    }
+  });
 });
