@@ -5,19 +5,10 @@
  */
 import autocannon from 'autocannon';
 import { serveCommands, type Command } from './ipc';
-import { summarise, type LatencySummary } from './stats';
+import { summarise, type Round } from './stats';
 
-export interface HttpRound {
-  op: string;
-  concurrency: number;
-  durationMs: number;
-  inWindow: number;
-  completed: number;
-  errors: number;
+export interface HttpRound extends Round {
   statusCounts: Record<string, number>;
-  throughput: number;
-  latency: LatencySummary;
-  cpuMsPerOp: number;
 }
 
 const HEADERS = { Authorization: 'Bearer bench-token', 'Content-Type': 'application/json' };

@@ -8,7 +8,7 @@
 import { odata, TableClient } from '@azure/data-tables';
 import { benchEntity } from './entity';
 import { serveCommands, type Command } from './ipc';
-import { summarise, type LatencySummary } from './stats';
+import { summarise, type Round } from './stats';
 
 const connectionString = process.env.BENCH_STORAGE!;
 const tableName = process.env.BENCH_TABLE!;
@@ -20,20 +20,9 @@ function clientFor(table: string = tableName): TableClient {
   return c;
 }
 
-export interface RawRound {
-  op: string;
-  concurrency: number;
-  durationMs: number;
-  /** Operations that finished inside the window: the throughput numerator. */
-  inWindow: number;
-  /** All operations started inside the window, including those that finished just after it. */
-  completed: number;
-  errors: number;
+export interface RawRound extends Round {
   firstError?: string;
-  throughput: number;
-  latency: LatencySummary;
   cpuMs: number;
-  cpuMsPerOp: number;
   /** The kernel's share of cpuMsPerOp (system time: sockets, syscalls). */
   systemMsPerOp: number;
 }

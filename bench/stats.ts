@@ -57,3 +57,18 @@ export function slope(xs: number[], ys: number[]): number {
   }
   return den === 0 ? 0 : num / den;
 }
+
+/** What every measured round reports, whichever side of the comparison ran it. */
+export interface Round {
+  op: string;
+  concurrency: number;
+  durationMs: number;
+  /** Operations that finished inside the window: the throughput numerator. */
+  inWindow: number;
+  /** All operations started inside the window, including those that finished just after it. */
+  completed: number;
+  errors: number;
+  throughput: number;
+  latency: LatencySummary;
+  cpuMsPerOp: number;
+}
