@@ -1,4 +1,2 @@
 // Every function file, for the deployment bundle (scripts/bundle.js): one entry that registers them all.
-import './functions/assignments';
-import './functions/service';
-import './functions/fallback';
+import './functions/graph';

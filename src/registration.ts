@@ -1,6 +1,5 @@
-import type { app as appType } from '@azure/functions';
+import type { app as appType, HttpHandler, HttpMethod } from '@azure/functions';
 import { getConfig } from './config';
-import type { RouteDefinition } from './routes';
 
 // Parse the settings when the host loads the app, so a bad setting stops start-up with its name.
 // Every function file imports this module, and the module cache runs this once per process.
@@ -10,9 +9,7 @@ if (getConfig().auth.mode === 'dev') {
   );
 }
 
-/** Hands each route to the host. Anonymous: the app checks Graph-style bearer tokens itself. */
-export function register(app: typeof appType, routes: RouteDefinition[]): void {
-  for (const r of routes) {
-    app.http(r.name, { route: r.route, methods: r.methods, authLevel: 'anonymous', handler: r.handler });
-  }
+/** Hands a function to the host. Anonymous: the app checks Graph-style bearer tokens itself. */
+export function register(app: typeof appType, fn: { name: string; route: string; methods: HttpMethod[]; handler: HttpHandler }): void {
+  app.http(fn.name, { route: fn.route, methods: fn.methods, authLevel: 'anonymous', handler: fn.handler });
 }

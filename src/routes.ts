@@ -1,4 +1,4 @@
-import type { HttpHandler, HttpMethod } from '@azure/functions';
+import type { HttpMethod } from '@azure/functions';
 import {
   assignConfiguration,
   createAssignment,
@@ -7,23 +7,30 @@ import {
   listAssignments,
   updateAssignment,
 } from './assignments/handlers';
-import { methodNotAllowed, notFound } from './graph/errors';
-import { graphHandler } from './graph/handler';
 import { health } from './health';
 import { openApiHandler } from './openapi';
-import { matchRoute } from './routing';
+import { dispatcher, type RouteDefinition } from './routing';
 
 /**
- * The route table: every function the app registers, in one place. Paths match Graph's (host.json
- * sets the route prefix to ""), so a Graph client only needs its base URL changed.
+ * The route table: every operation the app serves, in one place. Paths match Graph's (host.json sets
+ * the route prefix to ""), so a Graph client only needs its base URL changed.
+ *
+ * How it meets the Functions host's routing rule. The host does not rank routes by specificity: it
+ * sorts functions by name (ordinal, case-insensitive) and the first whose template and methods match
+ * wins (../shared/functions-host/README.md; azure-functions-host#3153, #9876). With one function per
+ * operation, a catch-all for Graph's 404/405 (or any `{id}` template) would shadow every function
+ * whose name sorts after it, and which routes work would depend on the names. So the host gets exactly
+ * one function, `graph`, on `{*path}` for every method (src/functions/graph.ts), and the app routes
+ * itself (src/routing.ts): the most specific template that matches the path owns it, then the method
+ * picks the operation, else 405 with Allow; a path no template matches gets Graph's error. Adding a
+ * route is adding a row below; no name or order matters. test/unit/host-routing.test.ts replays every
+ * row's paths through the host's own rule over the registered metadata and fails if any would not
+ * reach its operation.
+ *
+ * What the host owns before any function: `/admin/...` (its admin API) and `/runtime/webhooks/...`.
  */
 
-export interface RouteDefinition {
-  name: string;
-  route: string;
-  methods: HttpMethod[];
-  handler: HttpHandler;
-}
+export type { RouteDefinition };
 
 /** The path of the original document: a configuration reached through an invitation's invited user. */
 export const INVITATION_ASSIGNMENTS =
@@ -54,26 +61,13 @@ export const serviceRoutes: RouteDefinition[] = [
   { name: 'openApi', route: 'openapi.json', methods: ['GET'], handler: openApiHandler(() => knownRoutes()) },
 ];
 
-const ALL_METHODS: HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
-
-/** Known routes, for telling a wrong method (405) from an unknown path (404). */
-function knownRoutes(): RouteDefinition[] {
+/** Every operation, for the router and the OpenAPI document. */
+export function knownRoutes(): RouteDefinition[] {
   return [...assignmentRoutes, ...serviceRoutes];
 }
 
-/**
- * Everything no other function matched: Graph's 404 for an unknown path, or 405 with Allow when the
- * path is known but the method is not.
- */
-export const fallback = graphHandler(async (g) => {
-  const pathname = new URL(g.request.url).pathname;
-  const allowed = knownRoutes()
-    .filter((r) => matchRoute(r.route, pathname) !== undefined)
-    .flatMap((r) => r.methods);
-  if (allowed.length > 0) throw methodNotAllowed(g.request.method, [...new Set(allowed)]);
-  throw notFound(`Resource not found for the segment '${pathname.split('/').filter(Boolean).pop() ?? ''}'.`);
-});
+/** The methods the host hands to the one function: everything it serves, so the app answers 405 itself. */
+export const HOST_METHODS: HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 
-export const fallbackRoutes: RouteDefinition[] = [
-  { name: 'fallback', route: '{*path}', methods: ALL_METHODS, handler: fallback },
-];
+/** The one function the host sees. */
+export const hostFunction = { name: 'graph', route: '{*path}', methods: HOST_METHODS, handler: dispatcher(knownRoutes()) };

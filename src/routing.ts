@@ -1,41 +1,69 @@
+import type { HttpHandler, HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { badRequest, methodNotAllowed, notFound, type GraphError } from './graph/errors';
+import { graphHandler } from './graph/handler';
+
 /**
- * Route templates as the Functions host reads them: literal segments match case-insensitively,
- * `{name}` takes one segment, `{*name}` takes the rest of the path. Shared by the catch-all route
- * (to tell 404 from 405) and the local runner (to pick the function for a request).
+ * The app's own router: Graph's rules for picking the operation a request means. The Functions host
+ * only ever sees one catch-all function (see src/routes.ts for why); this module does what the host's
+ * router cannot: the most specific template wins, then the method decides.
+ *
+ * Templates: literal segments match case-insensitively (as Graph and the host do), `{name}` takes one
+ * segment, `{*name}` takes the rest of the path.
  */
 
 export type RouteParams = Record<string, string>;
+
+/** What a route's handler is called with: the request, its context, and the parameters its template took. */
+export type RouteHandler = (request: HttpRequest, context: InvocationContext, params?: RouteParams) => Promise<HttpResponseInit>;
+
+export interface RouteDefinition {
+  /** The operation's name, in logs and in the OpenAPI document's operationId. */
+  name: string;
+  route: string;
+  methods: HttpMethod[];
+  handler: RouteHandler;
+}
 
 function splitPath(path: string): string[] {
   return path.split('/').filter((s) => s.length > 0);
 }
 
-function decodeSegment(segment: string): string {
+/** A segment as the client meant it; undefined when its percent-escapes are malformed (or not UTF-8). */
+function decodeSegment(segment: string): string | undefined {
   try {
     return decodeURIComponent(segment);
   } catch {
-    return segment; // a malformed escape stays as sent; the handler's key check decides
+    return undefined;
   }
 }
 
-export function matchRoute(template: string, pathname: string): RouteParams | undefined {
+/**
+ * Matches decoded path segments against a template. Parameters get the decoded segment; a catch-all the
+ * rest of the path joined with `/`.
+ */
+function matchSegments(template: string, segments: readonly string[]): RouteParams | undefined {
   const parts = splitPath(template);
-  const segments = splitPath(pathname);
   const params: RouteParams = {};
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i]!;
     const catchAll = /^\{\*(\w+)\}$/.exec(part);
     if (catchAll) {
-      params[catchAll[1]!] = segments.slice(i).map(decodeSegment).join('/');
+      params[catchAll[1]!] = segments.slice(i).join('/');
       return params;
     }
     const segment = segments[i];
     if (segment === undefined) return undefined;
     const param = /^\{(\w+)\}$/.exec(part);
-    if (param) params[param[1]!] = decodeSegment(segment);
+    if (param) params[param[1]!] = segment;
     else if (part.toLowerCase() !== segment.toLowerCase()) return undefined;
   }
   return segments.length === parts.length ? params : undefined;
+}
+
+/** Matches a URL path (still percent-encoded) against a template; undefined if it does not match. */
+export function matchRoute(template: string, pathname: string): RouteParams | undefined {
+  const segments = splitPath(pathname).map((s) => decodeSegment(s) ?? s);
+  return matchSegments(template, segments);
 }
 
 /** More specific templates first: literals beat parameters, and a catch-all comes last. */
@@ -51,4 +79,74 @@ export function compareRoutes(a: string, b: string): number {
   const pb = routePrecedence(b);
   for (let i = 0; i < pa.length; i++) if (pa[i] !== pb[i]) return pa[i]! - pb[i]!;
   return 0;
+}
+
+/** The route a request reaches, or the Graph error it gets instead. */
+export type Resolution = { route: RouteDefinition; params: RouteParams } | { error: GraphError };
+
+/**
+ * Picks the operation for a method and URL: the most specific template that matches the path owns it;
+ * among the routes with that template the method decides, else 405 with their methods in Allow.
+ * A path that no template matches is Graph's unknown-segment answer. A malformed percent-escape in any
+ * segment or query parameter is a 400 naming it, before anything is matched.
+ */
+export function resolve(routes: readonly RouteDefinition[], method: string, url: string): Resolution {
+  const parsed = new URL(url);
+  const raw = splitPath(parsed.pathname);
+  const segments: string[] = [];
+  for (const segment of raw) {
+    const decoded = decodeSegment(segment);
+    if (decoded === undefined) return { error: badRequest(`The segment '${segment}' of the request path has a malformed percent-escape.`) };
+    segments.push(decoded);
+  }
+  const malformed = malformedQueryParameter(parsed.search);
+  if (malformed !== undefined) {
+    return { error: badRequest(`The query parameter '${malformed}' has a malformed percent-escape.`) };
+  }
+  let owner: string | undefined;
+  const allowed: HttpMethod[] = [];
+  for (const route of routes) {
+    if (owner !== undefined && route.route !== owner) break; // sorted: the owner's routes are adjacent
+    const params = matchSegments(route.route, segments);
+    if (!params) continue;
+    owner = route.route;
+    if (route.methods.includes(method.toUpperCase() as HttpMethod)) return { route, params };
+    allowed.push(...route.methods);
+  }
+  if (owner !== undefined) return { error: methodNotAllowed(method, [...new Set(allowed)]) };
+  return { error: notFound(`Resource not found for the segment '${segments[segments.length - 1] ?? ''}'.`) };
+}
+
+/** The first query parameter (name or value, as sent) whose percent-escapes do not decode, if any. */
+function malformedQueryParameter(search: string): string | undefined {
+  for (const pair of search.replace(/^\?/, '').split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const name = eq < 0 ? pair : pair.slice(0, eq);
+    const value = eq < 0 ? '' : pair.slice(eq + 1);
+    if (decodeSegment(name.replace(/\+/g, ' ')) === undefined || decodeSegment(value.replace(/\+/g, ' ')) === undefined) {
+      return decodeSegment(name.replace(/\+/g, ' ')) ?? name;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The one HTTP handler the host calls: resolves the route and hands the request to it. A request that
+ * reaches no operation is answered through graphHandler too, so it gets Graph's envelope and headers,
+ * and CORS preflights (OPTIONS is no operation's method) are answered there.
+ */
+export function dispatcher(routes: readonly RouteDefinition[]): HttpHandler {
+  const table = [...routes].sort((a, b) => compareRoutes(a.route, b.route));
+  return async (request, context) => {
+    const resolution = resolve(table, request.method, request.url);
+    if ('error' in resolution) return refuse(resolution.error)(request, context);
+    return resolution.route.handler(request, context, resolution.params);
+  };
+}
+
+function refuse(error: GraphError): RouteHandler {
+  return graphHandler(async () => {
+    throw error;
+  });
 }

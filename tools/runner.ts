@@ -16,7 +16,7 @@ import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import Module from 'node:module';
 import path from 'node:path';
-import { compareRoutes, matchRoute } from '../src/routing';
+import { hostOrder, pickHostRoute } from './host-routing';
 
 interface RpcBinding {
   type: string;
@@ -34,6 +34,7 @@ export interface FunctionMetadata {
 }
 
 interface RegisteredFunction {
+  name: string;
   metadata: FunctionMetadata;
   callback: (...args: unknown[]) => unknown;
   triggerName: string;
@@ -166,6 +167,7 @@ export function loadApp(appRoot: string, api: CoreApi = createCoreApi()): Loaded
       throw new Error(`Function "${metadata.name}" has no HTTP trigger; the local runner serves HTTP functions only.`);
     }
     return {
+      name: metadata.name,
       metadata,
       callback,
       triggerName,
@@ -173,7 +175,8 @@ export function loadApp(appRoot: string, api: CoreApi = createCoreApi()): Loaded
       methods: (trigger.methods ?? ['GET', 'POST']).map((m) => m.toUpperCase()),
     };
   });
-  functions.sort((a, b) => compareRoutes(a.route, b.route));
+  // The host's order: by function name, not by how specific a route is (tools/host-routing.ts).
+  functions.splice(0, functions.length, ...hostOrder(functions));
 
   async function invoke(fn: RegisteredFunction, httpData: Record<string, unknown>): Promise<RpcHttpResponse> {
     const invocationId = randomUUID();
@@ -197,6 +200,33 @@ export function loadApp(appRoot: string, api: CoreApi = createCoreApi()): Loaded
   }
 
   return { functions, model, invoke };
+}
+
+/**
+ * The path as Kestrel hands it to routing: percent-escapes decoded as UTF-8, except `%2F` (which would
+ * change the segments), and escapes that do not decode are kept as written.
+ */
+export function kestrelDecodePath(pathname: string): string {
+  return pathname.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) =>
+    run
+      .split(/(?=%)/)
+      .reduce<string[]>((groups, esc) => {
+        // %2F stays encoded; it splits a run of escapes so the rest still decode.
+        if (/^%2f$/i.test(esc)) groups.push(esc, '');
+        else groups[groups.length - 1] += esc;
+        return groups;
+      }, [''])
+      .map((g) => (g === '' || /^%2f$/i.test(g) ? g : safeDecode(g)))
+      .join(''),
+  );
+}
+
+function safeDecode(escapes: string): string {
+  try {
+    return decodeURIComponent(escapes);
+  } catch {
+    return escapes;
+  }
 }
 
 /** The longest body the runner passes on; one byte more than the app accepts, so the app can say 413. */
@@ -231,20 +261,12 @@ export function createRequestListener(app: LoadedApp, log: LogFn = defaultLog): 
         res.writeHead(400).end(); // a Host header that is no host: what the Functions host answers too
         return;
       }
-      let fn: RegisteredFunction | undefined;
-      let params: Record<string, string> | undefined;
-      for (const candidate of app.functions) {
-        if (!candidate.methods.includes(method)) continue;
-        params = matchRoute(candidate.route, url.pathname);
-        if (params) {
-          fn = candidate;
-          break;
-        }
-      }
-      if (!fn || !params) {
-        res.writeHead(404).end();
+      const picked = pickHostRoute(app.functions, method, kestrelDecodePath(url.pathname));
+      if (!picked) {
+        res.writeHead(404).end(); // the host's answer when no function matches: no body
         return;
       }
+      const { fn, params } = picked;
       const body = await readBody(req);
       const headers: Record<string, string> = {};
       for (const [key, value] of Object.entries(req.headers)) {

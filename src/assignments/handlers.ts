@@ -33,7 +33,7 @@ interface CollectionAddress {
 }
 
 function collectionAddress(g: GraphRequest): CollectionAddress {
-  const params = g.request.params;
+  const params = g.params;
   const configurationId = keySegment(params, 'deviceEnrollmentConfigurationId');
   if (params.invitationsId !== undefined) {
     const invitationId = keySegment(params, 'invitationsId');
@@ -170,7 +170,7 @@ export const listAssignments = graphHandler(
 // ---- one assignment ----
 
 function itemAddress(g: GraphRequest): CollectionAddress & { id: string } {
-  return { ...collectionAddress(g), id: keySegment(g.request.params, 'enrollmentConfigurationAssignmentId') };
+  return { ...collectionAddress(g), id: keySegment(g.params, 'enrollmentConfigurationAssignmentId') };
 }
 
 const missing = (id: string) => notFound(`No enrollmentConfigurationAssignment with id '${id}' exists in this configuration.`);

@@ -8,7 +8,10 @@ import { badRequest } from '../graph/errors';
  */
 export const MAX_KEY_LENGTH = 512;
 // eslint-disable-next-line no-control-regex
-const FORBIDDEN_IN_KEY = /[/\\#?\u0000-\u001f\u007f-\u009f]/;
+// `%` too: the Functions host rewrites a malformed escape such as `%zz` to `%25zz` before the app sees
+// the URL, so an id holding a literal `%` cannot be told from a client's malformed escape, which Graph
+// refuses. Graph's ids are GUIDs; refusing `%` keeps `%zz` a 400 under the host as well.
+const FORBIDDEN_IN_KEY = /[/\\#?%\u0000-\u001f\u007f-\u009f]/;
 /**
  * A surrogate without its pair cannot be encoded as UTF-8: encodeURIComponent (the SDK's key URLs and
  * our @odata.context) throws URIError on it, which surfaced as a 500 or a 503.
@@ -28,7 +31,7 @@ export function keySegment(params: Record<string, string | undefined>, name: str
   }
   if (FORBIDDEN_IN_KEY.test(value)) {
     throw badRequest(
-      `The segment '${name}' of the request path contains a character that is not allowed in an id: / \\ # ? or a control character.`,
+      `The segment '${name}' of the request path contains a character that is not allowed in an id: / \\ # ? % or a control character.`,
     );
   }
   if (!isWellFormedText(value)) {

@@ -1,4 +1,5 @@
-import type { HttpHandler, HttpRequest, HttpResponseInit } from '@azure/functions';
+import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+import type { RouteHandler } from '../routing';
 import { v4 as uuidv4 } from 'uuid';
 import { getConfig, type CorsSettings } from '../config';
 
@@ -12,8 +13,8 @@ import { getConfig, type CorsSettings } from '../config';
  * ambient credential, the token does the gating. Listing origins is still the better default.
  *
  * Preflights are answered in graphHandler, before auth (a preflight carries no token) and before the
- * route's logic. The host sends an OPTIONS request to whichever function allows OPTIONS on the path:
- * today that is the catch-all fallback, which without CORS (or for an origin not allowed) answers 405.
+ * route's logic. OPTIONS is no operation's method, so the router answers it as a request that reaches
+ * no operation, through graphHandler: a preflight from an allowed origin gets 204, anything else 405.
  */
 
 /** What a browser script may read of a response, as Graph exposes it. */
@@ -93,18 +94,18 @@ function preflightResponse(request: HttpRequest, origin: string): HttpResponseIn
  * Adds CORS to a handler whose responses carry their headers as a plain object (graphHandler's do).
  * `settings` is for tests; the app reads CORS_ALLOWED_ORIGINS through getConfig().
  */
-export function withCors(handler: HttpHandler, settings: () => CorsSettings = () => getConfig().cors): HttpHandler {
-  return async (request, context) => {
+export function withCors(handler: RouteHandler, settings: () => CorsSettings = () => getConfig().cors): RouteHandler {
+  return async (request, context, params) => {
     let cors: CorsSettings;
     try {
       cors = settings();
     } catch {
-      return handler(request, context); // bad settings: the handler answers its own 500
+      return handler(request, context, params); // bad settings: the handler answers its own 500
     }
-    if (cors.allowedOrigins.length === 0) return handler(request, context);
+    if (cors.allowedOrigins.length === 0) return handler(request, context, params);
     const origin = allowedOrigin(request, cors);
     if (origin && isPreflight(request)) return preflightResponse(request, origin);
-    const response = await handler(request, context);
+    const response = await handler(request, context, params);
     let headers = { ...(response.headers as Record<string, string> | undefined) };
     // With a list of origins the answer depends on Origin, allowed or not, so caches must key on it.
     if (cors.allowedOrigins[0] !== '*') headers = withVary(headers, 'Origin');

@@ -1,4 +1,5 @@
-import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { RouteHandler, RouteParams } from '../routing';
 import { v4 as uuidv4 } from 'uuid';
 import { getConfig, type AppConfig } from '../config';
 import { admit, redactToken, type Access, type Principal } from './auth';
@@ -19,7 +20,9 @@ export interface GraphRequest {
   clientRequestId: string;
   /** The request's own origin plus /beta: the base of every link this app writes. */
   serviceRoot: string;
-  /** The authenticated caller; undefined on routes without auth (health, the fallback). */
+  /** What the route's template took from the path, decoded (the router's; else the request's own). */
+  params: RouteParams;
+  /** The authenticated caller; undefined on routes without auth (health, unknown paths). */
   principal?: Principal;
 }
 
@@ -59,8 +62,8 @@ export function errorResponse(err: GraphError, requestId: string, clientRequestI
  * and the success media type. Anything the logic throws that is not a GraphError becomes a generic 500:
  * internal messages and stacks go to the log, never to the caller.
  */
-export function graphHandler(logic: (g: GraphRequest) => Promise<GraphResult>, options: HandlerOptions = {}): HttpHandler {
-  const handle = async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+export function graphHandler(logic: (g: GraphRequest) => Promise<GraphResult>, options: HandlerOptions = {}): RouteHandler {
+  const handle = async (request: HttpRequest, context: InvocationContext, params?: RouteParams): Promise<HttpResponseInit> => {
     const requestId = uuidv4();
     const clientRequestId = request.headers.get('client-request-id')?.trim() || requestId;
     try {
@@ -72,6 +75,7 @@ export function graphHandler(logic: (g: GraphRequest) => Promise<GraphResult>, o
         config,
         requestId,
         clientRequestId,
+        params: params ?? request.params,
         serviceRoot: serviceRootOf(request.url),
         principal,
       };

@@ -1,6 +1,9 @@
 import { createAssignment } from '../../src/assignments/handlers';
 import { withCors } from '../../src/graph/cors';
-import { fallback } from '../../src/routes';
+import { hostFunction } from '../../src/routes';
+
+/** The one function the host calls: it routes every request, known or not. */
+const dispatch = hostFunction.handler;
 import { collectionPath, documentExample, expectGraphError, graphRequest, headerOf, invocationContext } from '../helpers/requests';
 
 // CORS as CORS_ALLOWED_ORIGINS sets it, through the real handlers: the create route for real requests
@@ -56,7 +59,7 @@ describe('CORS on, for the listed origins', () => {
   });
 
   it('answers a preflight on the fallback route with 204, without a token', async () => {
-    const response = await fallback(withoutToken(preflight(PORTAL, 'Authorization, Content-Type, X-Mock-Latency, x-evil')), invocationContext());
+    const response = await dispatch(withoutToken(preflight(PORTAL, 'Authorization, Content-Type, X-Mock-Latency, x-evil')), invocationContext());
     expect(response.status).toBe(204);
     expect(response.body).toBeUndefined();
     expect(headerOf(response, 'access-control-allow-origin')).toBe(PORTAL);
@@ -70,14 +73,14 @@ describe('CORS on, for the listed origins', () => {
   });
 
   it('a preflight from an origin not on the list gets what it would without CORS: 405, no CORS headers', async () => {
-    const response = await fallback(withoutToken(preflight('https://evil.example')), invocationContext());
+    const response = await dispatch(withoutToken(preflight('https://evil.example')), invocationContext());
     expectGraphError(response, 405, 'MethodNotAllowed');
     expect(headerOf(response, 'access-control-allow-origin')).toBeUndefined();
   });
 
   it('a plain OPTIONS (no Access-Control-Request-Method) is no preflight: 405 as before', async () => {
     const request = graphRequest({ method: 'OPTIONS', params: { path: collectionPath().slice(1) }, headers: { origin: PORTAL } });
-    const response = await fallback(request, invocationContext());
+    const response = await dispatch(request, invocationContext());
     expectGraphError(response, 405, 'MethodNotAllowed');
     expect(headerOf(response, 'access-control-allow-origin')).toBe(PORTAL);
   });

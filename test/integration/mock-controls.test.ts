@@ -2,7 +2,10 @@ import { createHash, randomUUID } from 'node:crypto';
 import { odata, TableClient } from '@azure/data-tables';
 import { createAssignment } from '../../src/assignments/handlers';
 import { health } from '../../src/health';
-import { fallback } from '../../src/routes';
+import { hostFunction } from '../../src/routes';
+
+/** The one function the host calls: it routes every request, known or not. */
+const dispatch = hostFunction.handler;
 import {
   collectionPath,
   documentExample,
@@ -81,7 +84,7 @@ describe('x-mock-error: a Graph-shaped error on demand', () => {
     const healthRequest = graphRequest({ method: 'GET', path: '/health', params: {}, headers: { 'x-mock-error': '503' } });
     expect((await health(healthRequest, invocationContext())).status).toBe(200);
     const unknown = graphRequest({ method: 'GET', path: '/beta/nowhere', params: {}, headers: { 'x-mock-error': '503' } });
-    expectGraphError(await fallback(unknown, invocationContext()), 404, 'ResourceNotFound');
+    expectGraphError(await dispatch(unknown, invocationContext()), 404, 'ResourceNotFound');
   });
 });
 

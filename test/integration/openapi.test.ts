@@ -10,7 +10,7 @@ import {
 } from '../../src/assignments/schema';
 import { odataErrorSchema } from '../../src/graph/errors';
 import { buildOpenApiDocument } from '../../src/openapi';
-import { assignmentRoutes, fallbackRoutes, serviceRoutes } from '../../src/routes';
+import { assignmentRoutes, serviceRoutes } from '../../src/routes';
 import { graphRequest, invocationContext, jsonOf } from '../helpers/requests';
 
 const schemasByComponent: Record<string, z.ZodType> = {
@@ -21,7 +21,7 @@ const schemasByComponent: Record<string, z.ZodType> = {
   ODataError: odataErrorSchema,
 };
 
-const routes = [...assignmentRoutes, ...serviceRoutes, ...fallbackRoutes];
+const routes = [...assignmentRoutes, ...serviceRoutes];
 const document = () => buildOpenApiDocument(routes, 'http://127.0.0.1:7071') as any;
 
 describe('GET /openapi.json', () => {

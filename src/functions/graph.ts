@@ -1,5 +1,5 @@
 import { app } from '@azure/functions';
-import { assignmentRoutes } from '../routes';
+import { hostFunction } from '../routes';
 import { register } from '../registration';
 
-register(app, assignmentRoutes);
+register(app, hostFunction);
