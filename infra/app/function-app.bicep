@@ -244,8 +244,10 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
       // (Functions app settings reference, "Flex Consumption plan deprecations"). So no ftpsState:
       // FTP is off through the ftp basicPublishingCredentialsPolicies below.
       //
-      // minTlsVersion, scmMinTlsVersion, http20Enabled: general App Service site settings
-      // (Microsoft.Web/sites template reference, SiteConfig), named in none of those rejections.
+      // minTlsVersion, scmMinTlsVersion, http20Enabled: App Service SiteConfig properties that none
+      // of those rejections name. The Flex samples set no siteConfig at all, so these three rest on
+      // that absence alone; should a stamp ever reject one, drop it here and from ALLOWED_SITE_CONFIG
+      // in scripts/infra-check.js.
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
       http20Enabled: true
@@ -253,14 +255,16 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
       // once-a-minute probe would keep an instance warm, which is the cost scale-to-zero avoids.
       // No cors: the app answers CORS itself (CORS_ALLOWED_ORIGINS).
     }
-    // The Flex-only section (Microsoft.Web/sites template reference, FunctionAppConfig; Functions
-    // docs "Automate resource deployment", Flex Consumption pivot; the official azd sample
-    // Azure-Samples/functions-quickstart-typescript-azd sets the same three blocks).
+    // The Flex-only section, required on Flex ("The FunctionAppConfig section was not specified ...",
+    // Azure-Samples/azure-functions-flex-consumption-samples#7). Its three blocks are the ones the
+    // official samples set (that repository's IaC/bicep, and Azure-Samples/
+    // functions-quickstart-typescript-azd infra/core/host/functions-flexconsumption.bicep).
     functionAppConfig: {
       runtime: {
-        // Node versions Flex offers: `az functionapp list-flexconsumption-runtimes --location <region>
-        // --runtime node`. 24 is GA on Flex since the April 2026 rollout (Azure/azure-functions-core-tools#4867
-        // added its FC1 stack entry); main.bicep's nodeVersion parameter keeps 22 one setting away.
+        // What a region offers: `az functionapp list-flexconsumption-runtimes --location <region>
+        // --runtime node`. 24 is GA on Flex since the April 2026 rollout (checked 2026-12-02;
+        // Azure/azure-functions-core-tools#4867 marked it GA and added its FC1 stack entry);
+        // main.bicep's nodeVersion parameter keeps 22 one setting away.
         name: 'node'
         version: nodeVersion
       }
@@ -276,8 +280,9 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
         }
       }
       scaleAndConcurrency: {
-        // 512, 2048 or 4096 MB, and 40-1000 instances (the FC1 stack entry's instanceMemoryMB and
-        // maximumInstanceCount ranges). maximumInstanceCount limits scale-out, but HTTP bursts can
+        // 512, 2048 or 4096 MB, and 40-1000 instances (the FC1 stack entries' instanceMemoryMB and
+        // maximumInstanceCount ranges, Azure/azure-functions-core-tools StaticResources/stacks.json);
+        // some stamps still refuse 512 (Azure/azure-rest-api-specs#40898), so 2048 stays the default. maximumInstanceCount limits scale-out, but HTTP bursts can
         // briefly exceed it (Azure/azure-functions-host#11790), so it is not a hard cost cap.
         instanceMemoryMB: instanceMemoryMB
         maximumInstanceCount: maximumInstanceCount
