@@ -16,8 +16,45 @@ targetScope = 'subscription'
 @maxLength(64)
 param environmentName string
 
-@description('Azure region for all resources. It must offer Flex Consumption: `az functionapp list-flexconsumption-locations`.')
-@minLength(1)
+// Regions that offer Flex Consumption (FC1), as listed in the official azd sample
+// Azure-Samples/functions-quickstart-typescript-azd, infra/main.bicep at commit 57f91522, read
+// 2026-12-02, less eastus2euap (an early-access region ordinary subscriptions cannot deploy to).
+// Check or extend with `az functionapp list-flexconsumption-locations -o table`; docs/deploy.md says
+// how to add a region.
+@description('Azure region for all resources; only regions that offer Flex Consumption are accepted.')
+@allowed([
+  'australiaeast'
+  'australiasoutheast'
+  'brazilsouth'
+  'canadacentral'
+  'centralindia'
+  'centralus'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'francecentral'
+  'germanywestcentral'
+  'italynorth'
+  'japaneast'
+  'koreacentral'
+  'northcentralus'
+  'northeurope'
+  'norwayeast'
+  'southafricanorth'
+  'southcentralus'
+  'southeastasia'
+  'southindia'
+  'spaincentral'
+  'swedencentral'
+  'uaenorth'
+  'uksouth'
+  'ukwest'
+  'westcentralus'
+  'westeurope'
+  'westus'
+  'westus2'
+  'westus3'
+])
 @metadata({
   azd: {
     type: 'location'
@@ -25,7 +62,7 @@ param environmentName string
 })
 param location string
 
-@description('Object ID of the person or pipeline running azd (AZURE_PRINCIPAL_ID). Gets data access to the storage account; empty grants nothing.')
+@description('Object ID of the person or pipeline running azd (AZURE_PRINCIPAL_ID). Gets what `azd deploy` needs (Website Contributor on the app, Reader on the resource group); empty grants nothing.')
 param principalId string = ''
 
 @description('Kind of principal principalId is: User for `azd up` from a terminal, ServicePrincipal for a pipeline.')
@@ -35,6 +72,9 @@ param principalId string = ''
   'Group'
 ])
 param principalType string = 'User'
+
+@description('Also give principalId data access for debugging: read the deployment package, read and write the tables (AZURE_DEPLOYER_DATA_ACCESS).')
+param deployerDataAccess bool = false
 
 // ---------------------------------------------------------------------------------------------
 // Resource names: empty means "derive from the resource token"
@@ -61,6 +101,9 @@ param logAnalyticsName string = ''
 @description('Application Insights component name. Default: appi-<token>.')
 param applicationInsightsName string = ''
 
+@description('Key Vault name (3-24 letters, digits and hyphens, globally unique). Default: kv-<token>.')
+param keyVaultName string = ''
+
 @description('Blob container the deployment package is uploaded to.')
 @minLength(3)
 @maxLength(63)
@@ -78,10 +121,27 @@ param deploymentContainerName string = 'deploymentpackage'
 ])
 param instanceMemoryMB int = 2048
 
-@description('Most instances the app may scale out to (Flex accepts 40-1000). Also a ceiling on cost under load.')
+@description('Most instances the app scales out to (Flex accepts 40-1000). Limits cost under steady load, but HTTP bursts can briefly exceed it, so it is not a hard cap.')
 @minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 40
+
+@description('Node.js major version the app runs on. 24 is GA on Flex Consumption; 22 is kept for regions or rollbacks that need it.')
+@allowed([
+  '22'
+  '24'
+])
+param nodeVersion string = '24'
+
+// ---------------------------------------------------------------------------------------------
+// Cost and secrets
+// ---------------------------------------------------------------------------------------------
+
+@description('Daily Log Analytics ingestion cap in GB, a decimal string because Bicep has no floats (e.g. 0.5); -1 for none. Telemetry past the cap is dropped until the next day.')
+param logAnalyticsDailyCapGb string = '0.5'
+
+@description('Keep AUTH_API_KEYS and MOCK_ADMIN_KEY in a Key Vault (RBAC, purge protection) and reference them from the app settings. Off writes AUTH_API_KEYS as a plain app setting and refuses a MOCK_ADMIN_KEY.')
+param keyVaultEnabled bool = true
 
 // ---------------------------------------------------------------------------------------------
 // The app's own settings (each becomes the app setting named in its description)
@@ -150,6 +210,24 @@ param mockSeed string = ''
 @description('Simulated rate limit: off; intune (Intune\'s documented write limits: 100 writes per 20 s per caller, 200 per 20 s in all); or "<requests>/<seconds>" such as 100/20, every request per caller (MOCK_RATE_LIMIT).')
 param mockRateLimit string = 'off'
 
+@description('Turn on the mock\'s admin endpoints (MOCK_ADMIN); they need mockAdminKey.')
+@allowed([
+  'on'
+  'off'
+])
+param mockAdmin string = 'off'
+
+@description('Bearer key for the admin endpoints (MOCK_ADMIN_KEY). Stored in the Key Vault, never in an app setting; needs keyVaultEnabled.')
+@secure()
+param mockAdminKey string = ''
+
+@description('Which Graph behaviour the mock follows where Graph\'s documentation and Intune differ: documented or intune (MOCK_PROFILE).')
+@allowed([
+  'documented'
+  'intune'
+])
+param mockProfile string = 'documented'
+
 @description('Comma-separated browser origins allowed by CORS, e.g. https://portal.example.com; empty allows none (CORS_ALLOWED_ORIGINS).')
 param corsAllowedOrigins string = ''
 
@@ -167,8 +245,9 @@ var tags = {
   'azd-env-name': environmentName
 }
 
-// Every name is known before deployment starts (none comes from a module output), so What-If can
-// predict each resource and role assignment exactly.
+// Every resource name is known before deployment starts (none comes from a module output), so
+// What-If can predict each resource. Role assignments are the exception: they are named after the
+// identity's principal ID (app/rbac.bicep), which exists only once the identity does.
 var names = {
   storageAccount: empty(storageAccountName) ? 'st${resourceToken}' : storageAccountName
   identity: empty(identityName) ? 'id-api-${resourceToken}' : identityName
@@ -176,10 +255,16 @@ var names = {
   functionApp: empty(functionAppName) ? 'func-api-${resourceToken}' : functionAppName
   logAnalytics: empty(logAnalyticsName) ? 'log-${resourceToken}' : logAnalyticsName
   applicationInsights: empty(applicationInsightsName) ? 'appi-${resourceToken}' : applicationInsightsName
+  keyVault: empty(keyVaultName) ? 'kv-${resourceToken}' : keyVaultName
 }
 
 // Entra ID endpoints for this cloud and tenant, used when jwt mode is not given its own.
 var entraAuthority = '${environment().authentication.loginEndpoint}${tenant().tenantId}'
+
+// A MOCK_ADMIN_KEY only ever goes into the Key Vault: without the vault it would be a plain app
+// setting, readable by anyone who can read the app's configuration. The resource group's tags carry
+// the refusal, so it fails validation, before anything is created.
+var mockAdminKeyRefused = !keyVaultEnabled && !empty(mockAdminKey)
 
 // ---------------------------------------------------------------------------------------------
 // Modules
@@ -188,7 +273,9 @@ var entraAuthority = '${environment().authentication.loginEndpoint}${tenant().te
 resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: effectiveResourceGroupName
   location: location
-  tags: tags
+  tags: mockAdminKeyRefused
+    ? fail('mockAdminKey (MOCK_ADMIN_KEY) needs keyVaultEnabled (AZURE_KEY_VAULT_ENABLED=true): it is never written as a plain app setting.')
+    : tags
 }
 
 module monitoring 'core/monitoring.bicep' = {
@@ -199,6 +286,7 @@ module monitoring 'core/monitoring.bicep' = {
     applicationInsightsName: names.applicationInsights
     location: location
     tags: tags
+    dailyQuotaGb: logAnalyticsDailyCapGb
   }
 }
 
@@ -224,21 +312,37 @@ module identity 'core/identity.bicep' = {
   }
 }
 
+module keyVault 'core/key-vault.bicep' = if (keyVaultEnabled) {
+  name: 'keyVault'
+  scope: rg
+  params: {
+    name: names.keyVault
+    location: location
+    tags: tags
+    authApiKeys: authApiKeys
+    mockAdminKey: mockAdminKey
+    storeAuthApiKeys: !empty(authApiKeys)
+    storeMockAdminKey: !empty(mockAdminKey)
+  }
+}
+
 module rbac 'app/rbac.bicep' = {
   name: 'rbac'
   scope: rg
   params: {
     storageAccountName: names.storageAccount
     applicationInsightsName: names.applicationInsights
-    appIdentityName: names.identity
-    deployerPrincipalId: principalId
-    deployerPrincipalType: principalType
+    keyVaultName: keyVaultEnabled ? names.keyVault : ''
+    // Role assignments are named after the principal ID so that a re-created identity gets new ones
+    // (app/rbac.bicep); the price is that What-If cannot predict those names.
+    #disable-next-line what-if-short-circuiting
+    appPrincipalId: identity.outputs.principalId
   }
   // Names are passed as plain strings (see `names`), so the order is stated here.
   dependsOn: [
     storage
     monitoring
-    identity
+    keyVault
   ]
 }
 
@@ -254,16 +358,16 @@ module api 'app/function-app.bicep' = {
     identityResourceId: identity.outputs.resourceId
     identityClientId: identity.outputs.clientId
     blobEndpoint: storage.outputs.blobEndpoint
-    queueEndpoint: storage.outputs.queueEndpoint
     tableEndpoint: storage.outputs.tableEndpoint
     deploymentContainerName: storage.outputs.deploymentContainerName
     applicationInsightsName: names.applicationInsights
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
+    nodeVersion: nodeVersion
     assignmentsTableName: storage.outputs.assignmentsTableName
     storageTimeoutMs: storageTimeoutMs
     authMode: authMode
-    authApiKeys: authApiKeys
+    authApiKeysSetting: keyVaultEnabled ? keyVault!.outputs.authApiKeysReference : authApiKeys
     authJwksUri: empty(authJwksUri) ? '${entraAuthority}/discovery/v2.0/keys' : authJwksUri
     authIssuer: empty(authIssuer) ? '${entraAuthority}/v2.0' : authIssuer
     authAudience: authAudience
@@ -275,13 +379,33 @@ module api 'app/function-app.bicep' = {
     mockLatencyMs: mockLatencyMs
     mockSeed: mockSeed
     mockRateLimit: mockRateLimit
+    mockAdmin: mockAdmin
+    mockAdminKeySetting: keyVaultEnabled ? keyVault!.outputs.mockAdminKeyReference : ''
+    mockProfile: mockProfile
     corsAllowedOrigins: corsAllowedOrigins
+    keyVaultReferenceIdentity: keyVaultEnabled ? identity.outputs.resourceId : ''
   }
-  // The app's first start reads its package and host storage through the identity, so the role
-  // assignments go in first; and the component it reports to is passed by name only.
+  // The app's first start reads its package, host storage and secrets through the identity, so the
+  // role assignments go in first; and the component it reports to is passed by name only.
   dependsOn: [
     monitoring
     rbac
+  ]
+}
+
+module deployerRbac 'app/deployer-rbac.bicep' = if (!empty(principalId)) {
+  name: 'deployerRbac'
+  scope: rg
+  params: {
+    storageAccountName: names.storageAccount
+    functionAppName: names.functionApp
+    deployerPrincipalId: principalId
+    deployerPrincipalType: principalType
+    deployerDataAccess: deployerDataAccess
+  }
+  // The publish role is scoped to the app, passed by name.
+  dependsOn: [
+    api
   ]
 }
 
@@ -318,3 +442,6 @@ output ASSIGNMENTS_TABLE string = storage.outputs.assignmentsTableName
 
 @description('Authentication mode the deployed app runs in.')
 output AUTH_MODE string = authMode
+
+@description('Name of the Key Vault holding the app\'s secrets; empty when keyVaultEnabled is false. Secret values are never outputs.')
+output AZURE_KEY_VAULT_NAME string = keyVaultEnabled ? keyVault!.outputs.name : ''

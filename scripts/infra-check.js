@@ -3,7 +3,10 @@
 
 /**
  * Compiles and lints every Bicep file under infra/, then checks the compiled main template for the
- * properties this deployment depends on (Flex Consumption, Node 22, identity-based storage, no keys).
+ * properties this deployment depends on: Flex Consumption with only the siteConfig it takes (no
+ * ftpsState), FC1 regions, GA Node, identity-based storage, exactly the roles each principal needs under
+ * stable names, secrets as Key Vault references and nowhere in the template, a Log Analytics cap.
+ * A self-test then breaks a copy of the template once per rule and requires the rule to catch it.
  *
  *   node scripts/infra-check.js            use `bicep` on PATH, else `az bicep`, else the pinned package
  *   node scripts/infra-check.js --pinned   always use the pinned package (what CI should compare against)
@@ -38,7 +41,6 @@ const REQUIRED_APP_SETTINGS = [
   'AzureWebJobsStorage__credential',
   'AzureWebJobsStorage__clientId',
   'AzureWebJobsStorage__blobServiceUri',
-  'AzureWebJobsStorage__queueServiceUri',
   'AzureWebJobsStorage__tableServiceUri',
   'APPLICATIONINSIGHTS_CONNECTION_STRING',
   'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
@@ -60,6 +62,9 @@ const REQUIRED_APP_SETTINGS = [
   'MOCK_LATENCY_MS',
   'MOCK_SEED',
   'MOCK_RATE_LIMIT',
+  'MOCK_ADMIN',
+  'MOCK_ADMIN_KEY',
+  'MOCK_PROFILE',
   'CORS_ALLOWED_ORIGINS',
 ];
 
@@ -86,6 +91,7 @@ const REQUIRED_OUTPUTS = [
   'AZURE_FUNCTION_APP_NAME',
   'AZURE_STORAGE_ACCOUNT_NAME',
   'ASSIGNMENTS_TABLE',
+  'AZURE_KEY_VAULT_NAME',
 ];
 
 class CheckError extends Error {
@@ -333,69 +339,233 @@ function checkFile(compiler, file) {
 
 // ---------------------------------------------------------------------------------------------
 // Template checks
+//
+// Each check looks at the compiled main template (nested module templates included) and returns
+// { name, ok, detail }. MUTATIONS below breaks a copy of the template once per rule and requires the
+// matching check to fail, so a check that cannot fail is caught by every run.
 // ---------------------------------------------------------------------------------------------
 
-/** Every object in a JSON tree, depth first (nested module templates included). */
-function* objectsIn(node) {
-  if (Array.isArray(node)) {
-    for (const item of node) yield* objectsIn(item);
-  } else if (node && typeof node === 'object') {
-    yield node;
-    for (const value of Object.values(node)) yield* objectsIn(value);
+/** Built-in role definition IDs the checks name (the same in every tenant). */
+const ROLE = {
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
+  storageBlobDataReader: '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1',
+  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
+  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6',
+  websiteContributor: 'de139f84-1756-47ae-9be6-808fbbe84772',
+  reader: 'acdd72a7-3385-48ef-bd42-f606fba81ae7',
+};
+
+/**
+ * Storage queue roles. The app is HTTP-only and the host needs queues only for queue/blob triggers
+ * and Durable Functions, so none may appear. If a future trigger needs one, give the reason here
+ * (QUEUE_ROLE_JUSTIFICATION) and the check lets it through.
+ */
+const QUEUE_ROLES = {
+  'Storage Queue Data Contributor': '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
+  'Storage Queue Data Reader': '19e7f33d-fd9c-4a5d-a7f2-c8cb5ff3e9e4',
+  'Storage Queue Data Message Processor': '8a0f0c08-91a1-4084-bc3d-661d67233fed',
+  'Storage Queue Data Message Sender': 'c6a89b2d-59bc-44d0-9896-0f6e12d7b80a',
+};
+const QUEUE_ROLE_JUSTIFICATION = null;
+
+/** Exactly the data roles the app's identity holds, each for a stated use (app/rbac.bicep). */
+const APP_IDENTITY_ROLES = [ROLE.storageBlobDataOwner, ROLE.storageTableDataContributor, ROLE.monitoringMetricsPublisher, ROLE.keyVaultSecretsUser];
+/** What `azd deploy` needs (app/deployer-rbac.bicep); anything else for the deployer sits behind deployerDataAccess. */
+const DEPLOYER_ROLES = [ROLE.websiteContributor, ROLE.reader];
+const DEPLOYER_DEBUG_ROLES = [ROLE.storageBlobDataReader, ROLE.storageTableDataContributor];
+
+/**
+ * The only siteConfig properties allowed, each with the reason Flex takes it (see the comments in
+ * infra/app/function-app.bicep). ftpsState and friends are rejected by Flex with BadRequest 51021.
+ */
+const ALLOWED_SITE_CONFIG = ['minTlsVersion', 'scmMinTlsVersion', 'http20Enabled'];
+const REJECTED_SITE_CONFIG = [
+  'ftpsState',
+  'use32BitWorkerProcess',
+  'preWarmedInstanceCount',
+  'netFrameworkVersion',
+  'functionsRuntimeScaleMonitoringEnabled',
+  'functionAppScaleLimit',
+];
+
+/** Node versions GA on Flex Consumption (checked 2026-12-02, see function-app.bicep) and the default. */
+const NODE_GA_VERSIONS = ['22', '24'];
+const NODE_DEFAULT_VERSION = '24';
+
+/** App settings that hold secrets: Key Vault references when the vault is on. */
+const SECRET_SETTINGS = { AUTH_API_KEYS: 'authApiKeysReference', MOCK_ADMIN_KEY: 'mockAdminKeyReference' };
+
+/** Secure parameters of main.bicep and the azd environment variable each must be fed from. */
+const SECURE_PARAMETER_SOURCES = { authApiKeys: 'AUTH_API_KEYS', mockAdminKey: 'MOCK_ADMIN_KEY' };
+
+/** A small Log Analytics daily cap: more than nothing, at most this many GB a day by default. */
+const MAX_DEFAULT_DAILY_CAP_GB = 1;
+
+/** Every template in the tree: the main one and each module's nested template, with its deployment. */
+function templatesIn(template, deployment = undefined) {
+  const found = [{ template, deployment }];
+  for (const resource of resourceList(template)) {
+    if (isType(resource, 'Microsoft.Resources/deployments') && resource.properties?.template) {
+      found.push(...templatesIn(resource.properties.template, resource));
+    }
   }
+  return found;
 }
 
+/** A template's resources, whether an array or (languageVersion 2.0) an object of symbolic names. */
+function resourceList(template) {
+  const resources = template?.resources ?? [];
+  return Array.isArray(resources) ? resources : Object.values(resources);
+}
+
+function isType(resource, type) {
+  return typeof resource?.type === 'string' && resource.type.toLowerCase() === type.toLowerCase() && !resource.existing;
+}
+
+/** [resource, template] for every resource of a type anywhere in the tree. */
 function resourcesOfType(template, type) {
-  return [...objectsIn(template)].filter(
-    (o) => typeof o.type === 'string' && typeof o.apiVersion === 'string' && o.type.toLowerCase() === type.toLowerCase(),
-  );
+  return templatesIn(template).flatMap(({ template: t }) => resourceList(t).filter((r) => isType(r, type)).map((r) => [r, t]));
 }
 
-function templateChecks(template, text) {
+/** The expression inside "[...]", or undefined for a literal. */
+function expressionOf(value) {
+  return typeof value === 'string' && value.startsWith('[') && value.endsWith(']') ? value.slice(1, -1) : undefined;
+}
+
+/** Splits "f(a, g(b, c), 'x, y')" into ['a', 'g(b, c)', "'x, y'"]: the top-level arguments of a call. */
+function callArguments(expression, functionName) {
+  const prefix = `${functionName}(`;
+  if (!expression?.startsWith(prefix) || !expression.endsWith(')')) return undefined;
+  const inner = expression.slice(prefix.length, -1);
+  const args = [];
+  let depth = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < inner.length; i++) {
+    const c = inner[i];
+    if (quoted) {
+      if (c === "'") quoted = inner[i + 1] === "'" ? (i++, true) : false;
+    } else if (c === "'") quoted = true;
+    else if (c === '(' || c === '[') depth++;
+    else if (c === ')' || c === ']') depth--;
+    else if (c === ',' && depth === 0) {
+      args.push(inner.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  args.push(inner.slice(start).trim());
+  return args;
+}
+
+/** Role definition GUIDs an expression can stand for, following variables('x'), .y and [copyIndex()]. */
+function resolveRoleIds(expression, template) {
+  const guid = /^'?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})'?$/i.exec(expression ?? '');
+  if (guid) return [guid[1].toLowerCase()];
+  const variable = /^variables\('([^']+)'\)((?:\.\w+)*)(\[copyIndex\(\)\])?$/.exec(expression ?? '');
+  if (!variable) return [];
+  let value = template.variables?.[variable[1]];
+  for (const key of variable[2].split('.').filter(Boolean)) value = value?.[key];
+  const values = Array.isArray(value) ? value : [value];
+  return values.flatMap((v) => (typeof v === 'string' ? resolveRoleIds(expressionOf(v) ?? v, template) : []));
+}
+
+/** Every role assignment with the role IDs it grants, its principal expression and its name parts. */
+function roleAssignments(template) {
+  return resourcesOfType(template, 'Microsoft.Authorization/roleAssignments').map(([resource, t]) => {
+    const roleArgs = callArguments(expressionOf(resource.properties?.roleDefinitionId), 'subscriptionResourceId');
+    const roleExpression = roleArgs?.[1];
+    return {
+      resource,
+      template: t,
+      principal: expressionOf(resource.properties?.principalId) ?? resource.properties?.principalId,
+      roleExpression,
+      roleIds: resolveRoleIds(roleExpression, t),
+      nameArgs: callArguments(expressionOf(resource.name), 'guid'),
+      scope: expressionOf(resource.scope) ?? 'resourceGroup().id',
+    };
+  });
+}
+
+/**
+ * A module parameter as { condition, whenOn, whenOff } expressions. Bicep writes a conditional value as
+ * one string, if(c, createObject('value', a), createObject('value', b)), and a plain one as { value }.
+ */
+function moduleParameter(module, name) {
+  const entry = module?.properties?.parameters?.[name];
+  const whole = typeof entry === 'string' ? expressionOf(entry) : undefined;
+  if (whole === undefined) {
+    const value = expressionOf(entry?.value) ?? (entry?.value === undefined ? undefined : JSON.stringify(entry.value));
+    return { condition: undefined, whenOn: value, whenOff: value };
+  }
+  const [condition, on, off] = callArguments(whole, 'if') ?? [];
+  const unwrap = (branch) => callArguments(branch, 'createObject')?.[1];
+  return { condition, whenOn: unwrap(on), whenOff: unwrap(off) };
+}
+
+function allParameterNames(expression) {
+  return [...(expression ?? '').matchAll(/parameters\('([^']+)'\)/g)].map((m) => m[1]);
+}
+
+function templateChecks(template) {
+  const text = JSON.stringify(template);
   const checks = [];
   const check = (name, ok, detail = '') => checks.push({ name, ok: Boolean(ok), detail });
 
-  const plans = resourcesOfType(template, 'Microsoft.Web/serverfarms');
+  const plans = resourcesOfType(template, 'Microsoft.Web/serverfarms').map(([r]) => r);
   check(
     'Microsoft.Web/serverFarms is Flex Consumption (sku FC1, tier FlexConsumption, Linux)',
-    plans.length === 1 &&
-      plans[0].sku?.name === 'FC1' &&
-      plans[0].sku?.tier === 'FlexConsumption' &&
-      plans[0].properties?.reserved === true,
+    plans.length === 1 && plans[0].sku?.name === 'FC1' && plans[0].sku?.tier === 'FlexConsumption' && plans[0].properties?.reserved === true,
     `found ${plans.length} plan(s): ${JSON.stringify(plans.map((p) => p.sku))}`,
   );
 
-  const sites = resourcesOfType(template, 'Microsoft.Web/sites');
-  const site = sites[0];
+  const siteEntries = resourcesOfType(template, 'Microsoft.Web/sites');
+  const [site, siteTemplate] = siteEntries[0] ?? [];
   const config = site?.properties?.functionAppConfig;
-  check('one function app (kind functionapp,linux)', sites.length === 1 && site.kind === 'functionapp,linux', `found ${sites.length}`);
+  check('one function app (kind functionapp,linux)', siteEntries.length === 1 && site.kind === 'functionapp,linux', `found ${siteEntries.length}`);
+
+  const runtimeVersion = config?.runtime?.version;
+  const versionParameter = allParameterNames(expressionOf(runtimeVersion))[0];
+  const declaredVersions = versionParameter ? siteTemplate?.parameters?.[versionParameter]?.allowedValues : [runtimeVersion];
+  const mainNode = template.parameters?.nodeVersion;
   check(
-    'functionAppConfig.runtime is node 22',
-    config?.runtime?.name === 'node' && String(config?.runtime?.version) === '22',
-    JSON.stringify(config?.runtime),
+    `functionAppConfig.runtime is node, only GA versions (${NODE_GA_VERSIONS.join(', ')}), default ${NODE_DEFAULT_VERSION}`,
+    config?.runtime?.name === 'node' &&
+      Array.isArray(declaredVersions) &&
+      declaredVersions.length > 0 &&
+      declaredVersions.every((v) => NODE_GA_VERSIONS.includes(String(v))) &&
+      mainNode?.defaultValue === NODE_DEFAULT_VERSION &&
+      (mainNode.allowedValues ?? []).every((v) => NODE_GA_VERSIONS.includes(String(v))),
+    `runtime ${JSON.stringify(config?.runtime)}, allowed ${JSON.stringify(declaredVersions)}, main default ${mainNode?.defaultValue}`,
   );
   check(
     'deployment package is a blob container read with the user-assigned identity',
-    config?.deployment?.storage?.type === 'blobContainer' &&
-      config?.deployment?.storage?.authentication?.type === 'UserAssignedIdentity',
+    config?.deployment?.storage?.type === 'blobContainer' && config?.deployment?.storage?.authentication?.type === 'UserAssignedIdentity',
     JSON.stringify(config?.deployment?.storage?.authentication),
   );
   check(
     'scaleAndConcurrency sets instanceMemoryMB and maximumInstanceCount',
     config?.scaleAndConcurrency?.instanceMemoryMB !== undefined && config?.scaleAndConcurrency?.maximumInstanceCount !== undefined,
   );
+  const siteConfig = site?.properties?.siteConfig ?? {};
+  check('function app is HTTPS only, TLS 1.2', site?.properties?.httpsOnly === true && siteConfig.minTlsVersion === '1.2');
+  check('no siteConfig.ftpsState (Flex rejects it: BadRequest 51021)', site !== undefined && !('ftpsState' in siteConfig));
+  const rejected = REJECTED_SITE_CONFIG.filter((p) => p in siteConfig);
+  const unknown = Object.keys(siteConfig).filter((p) => !ALLOWED_SITE_CONFIG.includes(p));
   check(
-    'function app is HTTPS only, TLS 1.2, FTPS disabled',
-    site?.properties?.httpsOnly === true &&
-      site?.properties?.siteConfig?.minTlsVersion === '1.2' &&
-      site?.properties?.siteConfig?.ftpsState === 'Disabled',
+    `siteConfig sets only properties Flex takes (${ALLOWED_SITE_CONFIG.join(', ')})`,
+    site !== undefined && rejected.length === 0 && unknown.length === 0,
+    [...new Set([...rejected, ...unknown])].join(', '),
+  );
+  const ftpPolicy = resourcesOfType(template, 'Microsoft.Web/sites/basicPublishingCredentialsPolicies').map(([r]) => r);
+  check(
+    'FTP and SCM basic-auth publishing are off (basicPublishingCredentialsPolicies, not ftpsState)',
+    ['ftp', 'scm'].every((kind) => ftpPolicy.some((r) => String(r.name).endsWith(`'${kind}')]`) && r.properties?.allow === false)),
   );
   check('function app is tagged azd-service-name (azd deploy finds it by that tag)', JSON.stringify(site?.tags ?? '').includes('azd-service-name'));
 
-  const settingsResources = resourcesOfType(template, 'Microsoft.Web/sites/config').filter((r) =>
-    String(r.name).includes('appsettings'),
-  );
-  const settings = settingsResources[0]?.properties ?? {};
+  const settingsResources = resourcesOfType(template, 'Microsoft.Web/sites/config').filter(([r]) => String(r.name).includes('appsettings'));
+  const settings = settingsResources[0]?.[0]?.properties ?? {};
   const missing = REQUIRED_APP_SETTINGS.filter((name) => !(name in settings));
   check('app settings include every setting the code reads', settingsResources.length === 1 && missing.length === 0, missing.length ? `missing: ${missing.join(', ')}` : '');
   check(
@@ -409,7 +579,15 @@ function templateChecks(template, text) {
   const forbidden = FORBIDDEN_APP_SETTINGS.filter((name) => name in settings);
   check('no app setting Flex rejects, and no storage connection string', forbidden.length === 0, forbidden.join(', '));
 
-  const accounts = resourcesOfType(template, 'Microsoft.Storage/storageAccounts').filter((r) => r.properties);
+  const queueRoles = Object.entries(QUEUE_ROLES).filter(([, id]) => text.toLowerCase().includes(id));
+  const queueSettings = Object.keys(settings).filter((k) => /queue/i.test(k));
+  check(
+    'no queue: no storage queue role and no queue service setting (the app is HTTP-only)' + (QUEUE_ROLE_JUSTIFICATION ? ` - allowed: ${QUEUE_ROLE_JUSTIFICATION}` : ''),
+    QUEUE_ROLE_JUSTIFICATION !== null || (queueRoles.length === 0 && queueSettings.length === 0),
+    [...queueRoles.map(([name]) => name), ...queueSettings].join(', '),
+  );
+
+  const accounts = resourcesOfType(template, 'Microsoft.Storage/storageAccounts').map(([r]) => r);
   const account = accounts[0]?.properties ?? {};
   check(
     'storage account: shared keys off, OAuth default, TLS 1.2, HTTPS only, no public blobs',
@@ -422,21 +600,141 @@ function templateChecks(template, text) {
   );
   check('assignments table is created by the template', resourcesOfType(template, 'Microsoft.Storage/storageAccounts/tableServices/tables').length === 1);
 
-  const insights = resourcesOfType(template, 'Microsoft.Insights/components').filter((r) => r.properties);
+  const insights = resourcesOfType(template, 'Microsoft.Insights/components').map(([r]) => r);
   check(
     'Application Insights is workspace-based with local auth disabled',
-    insights.length === 1 && insights[0].properties.DisableLocalAuth === true && Boolean(insights[0].properties.WorkspaceResourceId),
+    insights.length === 1 && insights[0].properties?.DisableLocalAuth === true && Boolean(insights[0].properties?.WorkspaceResourceId),
   );
 
-  // Role IDs sit in module variables, so look for them in the text next to real role assignments.
-  const roleAssignments = resourcesOfType(template, 'Microsoft.Authorization/roleAssignments');
-  for (const [role, id] of [
-    ['Storage Blob Data Owner', 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'],
-    ['Storage Table Data Contributor', '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'],
-    ['Monitoring Metrics Publisher', '3913510d-42f4-4e42-8a64-420c390055eb'],
-  ]) {
-    check(`role assignment for ${role}`, roleAssignments.length > 0 && text.includes(id));
+  const workspaces = resourcesOfType(template, 'Microsoft.OperationalInsights/workspaces').map(([r]) => r);
+  const cap = workspaces[0]?.properties?.workspaceCapping?.dailyQuotaGb;
+  const capDefault = Number(template.parameters?.logAnalyticsDailyCapGb?.defaultValue);
+  check(
+    `Log Analytics has a daily cap, by default small (0 < cap <= ${MAX_DEFAULT_DAILY_CAP_GB} GB)`,
+    workspaces.length === 1 && cap !== undefined && capDefault > 0 && capDefault <= MAX_DEFAULT_DAILY_CAP_GB,
+    `dailyQuotaGb ${JSON.stringify(cap)}, default ${template.parameters?.logAnalyticsDailyCapGb?.defaultValue}`,
+  );
+
+  const location = template.parameters?.location;
+  const regions = location?.allowedValues ?? [];
+  check(
+    'location is restricted with @allowed to Flex Consumption regions (lower-case names, no early-access regions)',
+    regions.length > 0 && regions.every((r) => /^[a-z0-9]+$/.test(r) && !/euap$/.test(r)),
+    `${regions.length} region(s)`,
+  );
+
+  // Role assignments: who gets what, and how each is named.
+  const assignments = roleAssignments(template);
+  const appAssignments = assignments.filter((a) => a.principal === "parameters('appPrincipalId')");
+  const appRoles = [...new Set(appAssignments.flatMap((a) => a.roleIds))].sort();
+  check(
+    'the app identity holds exactly its data roles (Blob Data Owner, Table Data Contributor, Metrics Publisher, Key Vault Secrets User)',
+    JSON.stringify(appRoles) === JSON.stringify([...APP_IDENTITY_ROLES].sort()),
+    `holds ${appRoles.join(', ')}`,
+  );
+  const deployerAssignments = assignments.filter((a) => a.principal === "parameters('deployerPrincipalId')");
+  const deployerAlways = [...new Set(deployerAssignments.filter((a) => !a.resource.condition).flatMap((a) => a.roleIds))].sort();
+  const deployerGated = deployerAssignments.filter((a) => a.resource.condition);
+  check(
+    'the deploying principal gets only what azd deploy needs (Website Contributor on the app, Reader on the group)',
+    JSON.stringify(deployerAlways) === JSON.stringify([...DEPLOYER_ROLES].sort()),
+    `always: ${deployerAlways.join(', ')}`,
+  );
+  const mainDeployerData = template.parameters?.deployerDataAccess;
+  check(
+    "the deploying principal's data roles sit behind deployerDataAccess (default false)",
+    mainDeployerData?.type === 'bool' &&
+      mainDeployerData.defaultValue === false &&
+      deployerGated.length > 0 &&
+      deployerGated.every((a) => allParameterNames(expressionOf(a.resource.condition)).includes('deployerDataAccess')) &&
+      deployerGated.flatMap((a) => a.roleIds).every((id) => DEPLOYER_DEBUG_ROLES.includes(id)),
+    deployerGated.map((a) => a.resource.condition).join(', '),
+  );
+  check(
+    'every role assignment grants a principal (app identity or deployer) the template knows',
+    assignments.length > 0 && assignments.every((a) => appAssignments.includes(a) || deployerAssignments.includes(a)),
+    assignments.filter((a) => !appAssignments.includes(a) && !deployerAssignments.includes(a)).map((a) => a.principal).join(', '),
+  );
+  const unstable = assignments.filter((a) => {
+    const [scopeArg, principalArg, roleArg] = a.nameArgs ?? [];
+    const scopeParams = allParameterNames(a.scope);
+    return (
+      a.nameArgs?.length !== 3 ||
+      principalArg !== a.principal ||
+      roleArg !== a.roleExpression ||
+      (a.scope === 'resourceGroup().id' ? scopeArg !== 'resourceGroup().id' : !scopeParams.every((p) => allParameterNames(scopeArg).includes(p)) || scopeArg !== a.scope)
+    );
+  });
+  check(
+    'every role assignment is named guid(scope, principal ID, role)',
+    assignments.length > 0 && unstable.length === 0,
+    unstable.map((a) => a.resource.name).join('; '),
+  );
+
+  // Key Vault and the secret settings.
+  const vaults = resourcesOfType(template, 'Microsoft.KeyVault/vaults').map(([r]) => r);
+  const vault = vaults[0]?.properties ?? {};
+  check(
+    'Key Vault: RBAC authorisation, purge protection, no access policies',
+    vaults.length === 1 && vault.enableRbacAuthorization === true && vault.enablePurgeProtection === true && (vault.accessPolicies ?? []).length === 0,
+  );
+  const apiModule = resourceList(template).find((r) => isType(r, 'Microsoft.Resources/deployments') && r.properties?.template === siteTemplate);
+  const kvModule = resourceList(template).find((r) => isType(r, 'Microsoft.Resources/deployments') && resourcesOfType(r.properties?.template, 'Microsoft.KeyVault/vaults').length > 0);
+  const referenceProblems = [];
+  for (const [setting, output] of Object.entries(SECRET_SETTINGS)) {
+    const parameter = allParameterNames(expressionOf(settings[setting]))[0];
+    if (!parameter || siteTemplate?.parameters?.[parameter]?.type !== 'securestring') {
+      referenceProblems.push(`${setting} is not a secure parameter of the app module`);
+      continue;
+    }
+    const { condition, whenOn } = moduleParameter(apiModule, parameter);
+    if (condition !== "parameters('keyVaultEnabled')" || !whenOn?.includes("'keyVault')") || !whenOn.endsWith(`.outputs.${output}.value`)) {
+      referenceProblems.push(`${setting} does not come from the vault's ${output} output when keyVaultEnabled`);
+    }
+    const produced = expressionOf(kvModule?.properties?.template?.outputs?.[output]?.value) ?? '';
+    if (!produced.includes("'@Microsoft.KeyVault(SecretUri={0})'") || !produced.includes('secretUriWithVersion')) {
+      referenceProblems.push(`the vault's ${output} output is not @Microsoft.KeyVault(SecretUri=<versioned secret URI>)`);
+    }
   }
+  const mockAdminKeyPassed = moduleParameter(apiModule, 'mockAdminKeySetting');
+  if (allParameterNames(`${mockAdminKeyPassed.whenOn} ${mockAdminKeyPassed.whenOff}`).includes('mockAdminKey')) referenceProblems.push('MOCK_ADMIN_KEY can be the plain key');
+  check(
+    'AUTH_API_KEYS and MOCK_ADMIN_KEY are @Microsoft.KeyVault(SecretUri=...) references when the vault is on; MOCK_ADMIN_KEY is never plain',
+    referenceProblems.length === 0,
+    referenceProblems.join('; '),
+  );
+  check(
+    'the app resolves Key Vault references with its user-assigned identity (keyVaultReferenceIdentity)',
+    allParameterNames(expressionOf(site?.properties?.keyVaultReferenceIdentity)).includes('keyVaultReferenceIdentity') &&
+      /'identity'\), '[^']+'\)\.outputs\.resourceId\.value$/.test(moduleParameter(apiModule, 'keyVaultReferenceIdentity').whenOn ?? ''),
+  );
+  const refusal = expressionOf(resourceList(template).find((r) => isType(r, 'Microsoft.Resources/resourceGroups'))?.tags) ?? '';
+  check(
+    'a MOCK_ADMIN_KEY without the vault is refused before anything is created',
+    /^if\(variables\('mockAdminKeyRefused'\), fail\(/.test(refusal) &&
+      /not\(parameters\('keyVaultEnabled'\)\)/.test(template.variables?.mockAdminKeyRefused ?? '') &&
+      /parameters\('mockAdminKey'\)/.test(template.variables?.mockAdminKeyRefused ?? ''),
+    refusal.slice(0, 80),
+  );
+
+  // No secret in the template or its outputs.
+  const secretProblems = [];
+  for (const { template: t } of templatesIn(template)) {
+    const secure = Object.entries(t.parameters ?? {}).filter(([, p]) => /^secure(string|object)$/i.test(p.type));
+    for (const [name, p] of secure) {
+      if ('defaultValue' in p && p.defaultValue !== '' && JSON.stringify(p.defaultValue) !== '{}') secretProblems.push(`secure parameter ${name} has a default value`);
+    }
+    for (const [name, output] of Object.entries(t.outputs ?? {})) {
+      const used = allParameterNames(JSON.stringify(output.value ?? ''));
+      const leaked = secure.filter(([p]) => used.includes(p)).map(([p]) => p);
+      if (leaked.length) secretProblems.push(`output ${name} uses ${leaked.join(', ')}`);
+      if (/^secure/i.test(output.type ?? '')) secretProblems.push(`output ${name} is secure-typed`);
+    }
+  }
+  for (const name of Object.keys(SECURE_PARAMETER_SOURCES)) {
+    if (template.parameters?.[name]?.type !== 'securestring') secretProblems.push(`${name} is not @secure()`);
+  }
+  check('no secret value in the template or its outputs (secure parameters without defaults, no output uses one)', secretProblems.length === 0, secretProblems.join('; '));
 
   check('no listKeys( anywhere in the template', !/listkeys\s*\(/i.test(text));
   check('no AccountKey= anywhere in the template', !/accountkey\s*=/i.test(text));
@@ -448,7 +746,86 @@ function templateChecks(template, text) {
   return checks;
 }
 
-/** main.parameters.json must name only real parameters and give every required one a value. */
+/**
+ * One mutation per rule: each breaks a copy of the compiled template the way a regression would, and
+ * names the check that must then fail. Returns checks of its own ("mutation X is caught").
+ */
+const MUTATIONS = [
+  ['siteConfig.ftpsState comes back', 'no siteConfig.ftpsState', (t) => (site(t).properties.siteConfig.ftpsState = 'Disabled')],
+  ['a siteConfig property Flex rejects', 'siteConfig sets only properties Flex takes', (t) => (site(t).properties.siteConfig.use32BitWorkerProcess = false)],
+  ['a siteConfig property nobody vetted', 'siteConfig sets only properties Flex takes', (t) => (site(t).properties.siteConfig.alwaysOn = true)],
+  ['location without @allowed', 'location is restricted with @allowed', (t) => delete t.parameters.location.allowedValues],
+  ['an early-access region', 'location is restricted with @allowed', (t) => t.parameters.location.allowedValues.push('eastus2euap')],
+  ['a queue role for the app', 'no queue: no storage queue role', (t) => (appRoleVariable(t)[0] = "[variables('queueRole')]", (rbac(t).variables.queueRole = QUEUE_ROLES['Storage Queue Data Contributor']))],
+  ['a queue service setting', 'no queue: no storage queue role', (t) => (appSettings(t).AzureWebJobsStorage__queueServiceUri = "[parameters('blobEndpoint')]")],
+  ['an extra role for the app', 'the app identity holds exactly its data roles', (t) => appRoleVariable(t).push(ROLE.reader)],
+  ['the deployer always gets data roles', "the deploying principal's data roles sit behind deployerDataAccess", (t) => deployerData(t).forEach((r) => delete r.condition)],
+  ['deployerDataAccess on by default', "the deploying principal's data roles sit behind deployerDataAccess", (t) => (t.parameters.deployerDataAccess.defaultValue = true)],
+  ['the deployer gets more than azd deploy needs', 'the deploying principal gets only what azd deploy needs', (t) => (deployerRbacTemplate(t).variables.roles.reader = 'b24988ac-6180-42a0-ab88-20f7382dd24c')],
+  [
+    'a role name keyed on the identity resource ID',
+    'every role assignment is named guid(scope, principal ID, role)',
+    (t) => (rbacAssignments(t)[0].name = "[guid(resourceId('Microsoft.Storage/storageAccounts', parameters('storageAccountName')), resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'id'), variables('appStorageRoles')[copyIndex()])]"),
+  ],
+  ['a role name without the role', 'every role assignment is named guid(scope, principal ID, role)', (t) => (rbacAssignments(t)[1].name = "[guid(resourceId('Microsoft.Insights/components', parameters('applicationInsightsName')), parameters('appPrincipalId'))]")],
+  ['a vault with access policies', 'Key Vault: RBAC authorisation, purge protection', (t) => vaultOf(t).properties.accessPolicies.push({ objectId: 'x', permissions: { secrets: ['get'] } })],
+  ['a vault without RBAC', 'Key Vault: RBAC authorisation, purge protection', (t) => (vaultOf(t).properties.enableRbacAuthorization = false)],
+  ['a vault without purge protection', 'Key Vault: RBAC authorisation, purge protection', (t) => delete vaultOf(t).properties.enablePurgeProtection],
+  ['AUTH_API_KEYS as a plain setting with the vault on', 'AUTH_API_KEYS and MOCK_ADMIN_KEY are @Microsoft.KeyVault', (t) => (apiOf(t).properties.parameters.authApiKeysSetting = { value: "[parameters('authApiKeys')]" })],
+  ['MOCK_ADMIN_KEY plain without the vault', 'AUTH_API_KEYS and MOCK_ADMIN_KEY are @Microsoft.KeyVault', (t) => {
+    const parameters = apiOf(t).properties.parameters;
+    parameters.mockAdminKeySetting = parameters.mockAdminKeySetting.replace("createObject('value', ''))", "createObject('value', parameters('mockAdminKey')))");
+  }],
+  ['a vault output that is not a reference', 'AUTH_API_KEYS and MOCK_ADMIN_KEY are @Microsoft.KeyVault', (t) => (kvOf(t).properties.template.outputs.authApiKeysReference.value = "[reference('authApiKeysSecret').secretUriWithVersion]")],
+  ['no keyVaultReferenceIdentity', 'the app resolves Key Vault references', (t) => delete site(t).properties.keyVaultReferenceIdentity],
+  ['no refusal of MOCK_ADMIN_KEY without the vault', 'a MOCK_ADMIN_KEY without the vault is refused', (t) => (t.resources.find((r) => r.type === 'Microsoft.Resources/resourceGroups').tags = "[variables('tags')]")],
+  ['a secure parameter with a default', 'no secret value in the template', (t) => (t.parameters.authApiKeys.defaultValue = 'key-in-the-template')],
+  ['an output that carries a secret', 'no secret value in the template', (t) => (t.outputs.LEAK = { type: 'string', value: "[parameters('mockAdminKey')]" })],
+  ['a secret output of a module', 'no secret value in the template', (t) => (kvOf(t).properties.template.outputs.leak = { type: 'string', value: "[parameters('authApiKeys')]" })],
+  ['no daily cap', 'Log Analytics has a daily cap', (t) => delete workspaceOf(t).properties.workspaceCapping],
+  ['a large default daily cap', 'Log Analytics has a daily cap', (t) => (t.parameters.logAnalyticsDailyCapGb.defaultValue = '-1')],
+  ['a non-GA Node version', 'functionAppConfig.runtime is node', (t) => site(t).properties.functionAppConfig.runtime.version = '20'],
+  ['a Plan that is not Flex', 'Microsoft.Web/serverFarms is Flex Consumption', (t) => (planOf(t).sku.name = 'Y1')],
+];
+
+function only(list, what) {
+  if (list.length !== 1) throw new Error(`self-test: expected one ${what}, found ${list.length}`);
+  return list[0];
+}
+const site = (t) => only(resourcesOfType(t, 'Microsoft.Web/sites'), 'function app')[0];
+const planOf = (t) => only(resourcesOfType(t, 'Microsoft.Web/serverfarms'), 'plan')[0];
+const vaultOf = (t) => only(resourcesOfType(t, 'Microsoft.KeyVault/vaults'), 'vault')[0];
+const workspaceOf = (t) => only(resourcesOfType(t, 'Microsoft.OperationalInsights/workspaces'), 'workspace')[0];
+const appSettings = (t) => only(resourcesOfType(t, 'Microsoft.Web/sites/config'), 'settings')[0].properties;
+const moduleNamed = (t, name) => only(resourceList(t).filter((r) => r.name === name), `module ${name}`);
+const apiOf = (t) => moduleNamed(t, 'api');
+const kvOf = (t) => moduleNamed(t, 'keyVault');
+const rbac = (t) => moduleNamed(t, 'rbac').properties.template;
+const rbacAssignments = (t) => resourceList(rbac(t)).filter((r) => isType(r, 'Microsoft.Authorization/roleAssignments'));
+const appRoleVariable = (t) => rbac(t).variables.appStorageRoles;
+const deployerRbacTemplate = (t) => moduleNamed(t, 'deployerRbac').properties.template;
+const deployerData = (t) => resourceList(deployerRbacTemplate(t)).filter((r) => r.condition);
+
+function selfTest(template) {
+  const baseline = templateChecks(template);
+  return MUTATIONS.map(([what, checkPrefix, mutate]) => {
+    const copy = structuredClone(template);
+    try {
+      mutate(copy);
+    } catch (err) {
+      return { name: `self-test: ${what} is caught`, ok: false, detail: `mutation failed: ${err.message}` };
+    }
+    const target = templateChecks(copy).filter((c) => c.name.startsWith(checkPrefix));
+    const held = baseline.filter((c) => c.name.startsWith(checkPrefix) && c.ok);
+    return {
+      name: `self-test: ${what} is caught`,
+      ok: target.length > 0 && held.length === target.length && target.some((c) => !c.ok),
+      detail: target.length ? '' : `no check starts with "${checkPrefix}"`,
+    };
+  });
+}
+
+/** main.parameters.json must name only real parameters, give every required one a value, and feed secrets from azd env values. */
 function parameterFileChecks(template) {
   const checks = [];
   let parameters;
@@ -465,6 +842,12 @@ function parameterFileChecks(template) {
     .map(([name]) => name);
   const unmapped = required.filter((name) => !(name in parameters));
   checks.push({ name: `${rel(MAIN_PARAMETERS)} maps every required parameter`, ok: unmapped.length === 0, detail: unmapped.join(', ') });
+  const badSecrets = Object.entries(SECURE_PARAMETER_SOURCES).filter(([name, env]) => parameters[name]?.value !== `\${${env}}`);
+  checks.push({
+    name: `${rel(MAIN_PARAMETERS)} feeds each secret from its azd env value only (${Object.values(SECURE_PARAMETER_SOURCES).join(', ')}), no literal or default`,
+    ok: badSecrets.length === 0,
+    detail: badSecrets.map(([name]) => name).join(', '),
+  });
   return checks;
 }
 
@@ -516,7 +899,7 @@ function main() {
   let checks = sourceChecks(files);
   if (mainResult.json) {
     const template = JSON.parse(mainResult.json);
-    checks = checks.concat(templateChecks(template, mainResult.json), parameterFileChecks(template));
+    checks = checks.concat(templateChecks(template), parameterFileChecks(template), selfTest(template));
   } else {
     checks.push({ name: `${rel(MAIN_BICEP)} compiles`, ok: false });
   }
@@ -536,13 +919,17 @@ function main() {
   return clean ? 0 : 1;
 }
 
-try {
-  process.exitCode = main();
-} catch (err) {
-  if (err instanceof CheckError) {
-    process.stderr.write(`infra-check: ${err.message}\n`);
-    process.exitCode = 2;
-  } else {
-    throw err;
+if (require.main === module) {
+  try {
+    process.exitCode = main();
+  } catch (err) {
+    if (err instanceof CheckError) {
+      process.stderr.write(`infra-check: ${err.message}\n`);
+      process.exitCode = 2;
+    } else {
+      throw err;
+    }
   }
 }
+
+module.exports = { templateChecks, parameterFileChecks, selfTest, MUTATIONS };

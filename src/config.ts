@@ -74,6 +74,10 @@ const settingsSchema = z
       .trim()
       .default('off')
       .transform((value, ctx) => parseRateLimit(value, ctx)),
+    // Automation controls and behaviour profile, set by the Bicep (MOCK_ADMIN_KEY from the Key Vault).
+    MOCK_ADMIN: onOff.default('off'),
+    MOCK_ADMIN_KEY: z.string().optional(),
+    MOCK_PROFILE: z.enum(['documented', 'intune']).default('documented'),
   })
   .superRefine((s, ctx) => {
     if (!s.ASSIGNMENTS_STORAGE && !s.ASSIGNMENTS_STORAGE__tableServiceUri) {
@@ -82,6 +86,17 @@ const settingsSchema = z
         path: [STORAGE_CONNECTION],
         message: `set ${STORAGE_CONNECTION} (a connection string) or ${STORAGE_CONNECTION}__tableServiceUri (managed identity)`,
       });
+    }
+    // When the platform cannot read a referenced secret it passes the reference text through as the
+    // value. Taken as a key, that text (which is not secret) would let anyone who knows it in.
+    for (const key of ['AUTH_API_KEYS', 'MOCK_ADMIN_KEY'] as const) {
+      if (/^\s*@Microsoft\.KeyVault\(/i.test(s[key] ?? '')) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: "is an unresolved Key Vault reference: the app's identity could not read the secret (see docs/deploy.md, Troubleshooting)",
+        });
+      }
     }
     if (s.AUTH_MODE === 'apikey' && splitList(s.AUTH_API_KEYS).length === 0) {
       ctx.addIssue({ code: 'custom', path: ['AUTH_API_KEYS'], message: 'AUTH_MODE=apikey needs at least one key' });

@@ -2,7 +2,9 @@
 //
 // Flex Consumption takes its runtime and deployment source from functionAppConfig, and rejects or
 // ignores the older app settings for them (FUNCTIONS_WORKER_RUNTIME, FUNCTIONS_EXTENSION_VERSION,
-// WEBSITE_NODE_DEFAULT_VERSION, WEBSITE_RUN_FROM_PACKAGE...), so none of those appear below.
+// WEBSITE_NODE_DEFAULT_VERSION, WEBSITE_RUN_FROM_PACKAGE...), so none of those appear below. Every
+// siteConfig and functionAppConfig property this file sets carries the source that says Flex takes it;
+// scripts/infra-check.js allows no other siteConfig property.
 
 @description('Name of the function app; also its default host name prefix.')
 param name string
@@ -27,9 +29,6 @@ param identityClientId string
 
 @description('Blob endpoint of the storage account (https://<account>.blob.core.windows.net/).')
 param blobEndpoint string
-
-@description('Queue endpoint of the storage account.')
-param queueEndpoint string
 
 @description('Table endpoint of the storage account.')
 param tableEndpoint string
@@ -69,9 +68,9 @@ param storageTimeoutMs int
 ])
 param authMode string
 
-@description('Comma-separated API keys accepted as bearer tokens in apikey mode (AUTH_API_KEYS).')
+@description('Value of AUTH_API_KEYS: a @Microsoft.KeyVault(SecretUri=...) reference when the Key Vault is on, else the keys themselves.')
 @secure()
-param authApiKeys string = ''
+param authApiKeysSetting string = ''
 
 @description('JWKS document that signs accepted tokens in jwt mode (AUTH_JWKS_URI).')
 param authJwksUri string
@@ -114,8 +113,36 @@ param mockSeed string
 @description('Simulated rate limit: off, intune, or "<requests>/<seconds>" (MOCK_RATE_LIMIT).')
 param mockRateLimit string
 
+@description('Whether the mock\'s admin endpoints are on (MOCK_ADMIN).')
+@allowed([
+  'on'
+  'off'
+])
+param mockAdmin string
+
+@description('Value of MOCK_ADMIN_KEY: a @Microsoft.KeyVault(SecretUri=...) reference, or empty when no admin key is set.')
+@secure()
+param mockAdminKeySetting string = ''
+
+@description('Which Graph behaviour the mock follows where Graph\'s documentation and Intune differ (MOCK_PROFILE).')
+@allowed([
+  'documented'
+  'intune'
+])
+param mockProfile string
+
 @description('Comma-separated browser origins allowed by CORS; empty allows none (CORS_ALLOWED_ORIGINS).')
 param corsAllowedOrigins string
+
+@description('Node.js major version the Functions host runs the app on (functionAppConfig.runtime.version).')
+@allowed([
+  '22'
+  '24'
+])
+param nodeVersion string
+
+@description('Resource ID of the identity the platform resolves @Microsoft.KeyVault(...) app settings with; empty when no setting is a Key Vault reference.')
+param keyVaultReferenceIdentity string = ''
 
 @description('Tag set applied to every resource.')
 type resourceTags = { *: string }
@@ -126,11 +153,12 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing
 
 // Every app setting, in one place. Names on the left are what the code reads.
 var appSettings = {
-  // Functions host storage, by managed identity (no AzureWebJobsStorage connection string).
+  // Functions host storage, by managed identity (no AzureWebJobsStorage connection string). Blob is
+  // the host's keys and locks; table its diagnostic events. No queue service: the app has only HTTP
+  // triggers, and queues serve queue/blob triggers and Durable Functions, none of which it uses.
   AzureWebJobsStorage__credential: 'managedidentity'
   AzureWebJobsStorage__clientId: identityClientId
   AzureWebJobsStorage__blobServiceUri: blobEndpoint
-  AzureWebJobsStorage__queueServiceUri: queueEndpoint
   AzureWebJobsStorage__tableServiceUri: tableEndpoint
 
   // Telemetry: the connection string locates the component; the authentication string makes the
@@ -146,8 +174,9 @@ var appSettings = {
   STORAGE_TIMEOUT_MS: string(storageTimeoutMs)
 
   // Caller authentication. All five are always set; the app reads the ones its mode needs.
+  // AUTH_API_KEYS is a Key Vault reference when the vault is on, resolved by the platform.
   AUTH_MODE: authMode
-  AUTH_API_KEYS: authApiKeys
+  AUTH_API_KEYS: authApiKeysSetting
   AUTH_JWKS_URI: authJwksUri
   AUTH_ISSUER: authIssuer
   AUTH_AUDIENCE: authAudience
@@ -161,6 +190,12 @@ var appSettings = {
   MOCK_LATENCY_MS: mockLatencyMs
   MOCK_SEED: mockSeed
   MOCK_RATE_LIMIT: mockRateLimit
+
+  // Automation controls (admin endpoints) and the behaviour profile. MOCK_ADMIN_KEY is only ever a
+  // Key Vault reference or empty (main.bicep refuses a key without the vault).
+  MOCK_ADMIN: mockAdmin
+  MOCK_ADMIN_KEY: mockAdminKeySetting
+  MOCK_PROFILE: mockProfile
 
   // CORS is answered by the app itself; the platform CORS setting stays unset so it does not
   // replace the app's headers.
@@ -196,21 +231,45 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // Key Vault references resolve with this identity rather than a system-assigned one, which the
+    // app does not have (App Service docs, "Use Key Vault references", access vaults with a
+    // user-assigned identity).
+    keyVaultReferenceIdentity: empty(keyVaultReferenceIdentity) ? null : keyVaultReferenceIdentity
     siteConfig: {
+      // Checked 2026-12-02. Flex Consumption rejects a site whose siteConfig names a property it does
+      // not take, with BadRequest 51021 listing them: FtpsState, Use32BitWorkerProcess,
+      // PreWarmedInstanceCount, NetFrameworkVersion, FunctionsRuntimeScaleMonitoringEnabled
+      // (Azure/azure-cli#31414, microsoft/azure-pipelines-tasks#21032) and FunctionAppScaleLimit
+      // (microsoft/azure-pipelines-tasks#22254); runtime and scale moved to functionAppConfig
+      // (Functions app settings reference, "Flex Consumption plan deprecations"). So no ftpsState:
+      // FTP is off through the ftp basicPublishingCredentialsPolicies below.
+      //
+      // minTlsVersion, scmMinTlsVersion, http20Enabled: App Service SiteConfig properties that none
+      // of those rejections name. The Flex samples set no siteConfig at all, so these three rest on
+      // that absence alone; should a stamp ever reject one, drop it here and from ALLOWED_SITE_CONFIG
+      // in scripts/infra-check.js.
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
-      ftpsState: 'Disabled'
       http20Enabled: true
       // No healthCheckPath: platform health check is not available on Flex Consumption, and a
       // once-a-minute probe would keep an instance warm, which is the cost scale-to-zero avoids.
+      // No cors: the app answers CORS itself (CORS_ALLOWED_ORIGINS).
     }
+    // The Flex-only section, required on Flex ("The FunctionAppConfig section was not specified ...",
+    // Azure-Samples/azure-functions-flex-consumption-samples#7). Its three blocks are the ones the
+    // official samples set (that repository's IaC/bicep, and Azure-Samples/
+    // functions-quickstart-typescript-azd infra/core/host/functions-flexconsumption.bicep).
     functionAppConfig: {
       runtime: {
-        // package.json engines and the whole toolchain target Node 22.
+        // What a region offers: `az functionapp list-flexconsumption-runtimes --location <region>
+        // --runtime node`. 24 is GA on Flex since the April 2026 rollout (checked 2026-12-02;
+        // Azure/azure-functions-core-tools#4867 marked it GA and added its FC1 stack entry);
+        // main.bicep's nodeVersion parameter keeps 22 one setting away.
         name: 'node'
-        version: '22'
+        version: nodeVersion
       }
       deployment: {
+        // The package container, read with the user-assigned identity (no storage key).
         storage: {
           type: 'blobContainer'
           value: '${blobEndpoint}${deploymentContainerName}'
@@ -221,6 +280,10 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
         }
       }
       scaleAndConcurrency: {
+        // 512, 2048 or 4096 MB, and 40-1000 instances (the FC1 stack entries' instanceMemoryMB and
+        // maximumInstanceCount ranges, Azure/azure-functions-core-tools StaticResources/stacks.json);
+        // some stamps still refuse 512 (Azure/azure-rest-api-specs#40898), so 2048 stays the default. maximumInstanceCount limits scale-out, but HTTP bursts can
+        // briefly exceed it (Azure/azure-functions-host#11790), so it is not a hard cost cap.
         instanceMemoryMB: instanceMemoryMB
         maximumInstanceCount: maximumInstanceCount
       }

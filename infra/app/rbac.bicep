@@ -1,45 +1,44 @@
-// Every permission the app has, in one place. The app authenticates to storage and Application
-// Insights with its user-assigned identity only, so these role assignments are the whole of its access.
+// Every permission the app's identity gets, in one place. The app authenticates to storage,
+// Application Insights and Key Vault with its user-assigned identity only, so these role assignments
+// are the whole of its access. The deploying principal's roles are in deployer-rbac.bicep.
+//
+// Each assignment is named guid(scope, principal ID, role). A principal ID belongs to one identity
+// object: if the identity is deleted and created again under the same name it gets a new principal
+// ID, so the assignments get new names instead of colliding with the old ones
+// (RoleAssignmentUpdateNotPermitted, which a name keyed on the identity's resource ID produced).
 
-@description('Name of the storage account the roles are scoped to.')
+@description('Name of the storage account the storage roles are scoped to.')
 param storageAccountName string
 
 @description('Name of the Application Insights component the metrics role is scoped to.')
 param applicationInsightsName string
 
-@description('Name of the app\'s user-assigned managed identity, in this resource group.')
-param appIdentityName string
+@description('Name of the Key Vault holding the app\'s secrets; empty when there is none.')
+param keyVaultName string = ''
 
-@description('Principal (object) ID of the person or pipeline running the deployment, to let them inspect the table and the package. Empty grants nothing.')
-param deployerPrincipalId string = ''
-
-@description('Kind of principal deployerPrincipalId is.')
-@allowed([
-  'User'
-  'ServicePrincipal'
-  'Group'
-])
-param deployerPrincipalType string = 'User'
+@description('Principal (object) ID of the app\'s user-assigned managed identity.')
+param appPrincipalId string
 
 // Built-in role definition IDs (the same in every tenant).
-// Deployment package container and the host's blob leases and keys.
-var storageBlobDataOwnerRoleId = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
-// The Functions host's queue use (AzureWebJobsStorage__queueServiceUri).
-var storageQueueDataContributorRoleId = '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
-// The assignments table, and the host's own diagnostic-event tables.
-var storageTableDataContributorRoleId = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
-// Entra ID ingestion into Application Insights, which has local (key) auth disabled.
-var monitoringMetricsPublisherRoleId = '3913510d-42f4-4e42-8a64-420c390055eb'
-
-var storageRoleIds = [
-  storageBlobDataOwnerRoleId
-  storageQueueDataContributorRoleId
-  storageTableDataContributorRoleId
-]
-
-resource appIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' existing = {
-  name: appIdentityName
+var roles = {
+  // The host's keys and locks (it creates its own containers), and the deployment package. Functions
+  // docs ("Connecting to host storage with an identity") name Blob Data Owner for host storage.
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  // The assignments table, the MockControlState table the app creates on first use, and the host's
+  // diagnostic-event tables: account scope, since two of those tables are created at run time.
+  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
+  // Entra ID ingestion into Application Insights, which has local (key) auth disabled.
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
+  // Reading secret values, which is what resolving a @Microsoft.KeyVault(...) app setting does.
+  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
 }
+
+// No queue role: the app has only HTTP triggers, and the host uses queues only for queue and blob
+// triggers and Durable Functions (the official azd sample enables queues for exactly those).
+var appStorageRoles = [
+  roles.storageBlobDataOwner
+  roles.storageTableDataContributor
+]
 
 resource storage 'Microsoft.Storage/storageAccounts@2026-09-01' existing = {
   name: storageAccountName
@@ -49,48 +48,39 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing
   name: applicationInsightsName
 }
 
-resource appStorageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for roleId in storageRoleIds: {
-    // Keyed on the identity's resource ID, which is known before deployment, not its principal ID.
-    name: guid(storage.id, appIdentity.id, roleId)
+resource keyVault 'Microsoft.KeyVault/vaults@2025-05-01' existing = if (!empty(keyVaultName)) {
+  name: keyVaultName
+}
+
+resource appStorageRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for roleId in appStorageRoles: {
+    name: guid(storage.id, appPrincipalId, roleId)
     scope: storage
     properties: {
       roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleId)
-      principalId: appIdentity.properties.principalId
+      principalId: appPrincipalId
       // Stated explicitly so a freshly created identity is not rejected before it has replicated.
       principalType: 'ServicePrincipal'
     }
   }
 ]
 
-resource appMetricsRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(applicationInsights.id, appIdentity.id, monitoringMetricsPublisherRoleId)
+resource appMetricsRoleAssignment 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(applicationInsights.id, appPrincipalId, roles.monitoringMetricsPublisher)
   scope: applicationInsights
   properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', monitoringMetricsPublisherRoleId)
-    principalId: appIdentity.properties.principalId
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher)
+    principalId: appPrincipalId
     principalType: 'ServicePrincipal'
   }
 }
 
-resource deployerStorageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for roleId in storageRoleIds: if (!empty(deployerPrincipalId)) {
-    name: guid(storage.id, deployerPrincipalId, roleId)
-    scope: storage
-    properties: {
-      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleId)
-      principalId: deployerPrincipalId
-      principalType: deployerPrincipalType
-    }
-  }
-]
-
-resource deployerMetricsRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(deployerPrincipalId)) {
-  name: guid(applicationInsights.id, deployerPrincipalId, monitoringMetricsPublisherRoleId)
-  scope: applicationInsights
+resource appSecretsRoleAssignment 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(keyVaultName)) {
+  name: guid(keyVault.id, appPrincipalId, roles.keyVaultSecretsUser)
+  scope: keyVault
   properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', monitoringMetricsPublisherRoleId)
-    principalId: deployerPrincipalId
-    principalType: deployerPrincipalType
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
   }
 }

@@ -19,6 +19,9 @@ param tags resourceTags
 @maxValue(730)
 param retentionInDays int = 30
 
+@description('Most data Log Analytics ingests per day, in GB, as a decimal string because Bicep has no floats (e.g. 0.5); -1 for no cap. Past the cap, telemetry is dropped until the next day.')
+param dailyQuotaGb string = '0.5'
+
 @description('Tag set applied to every resource.')
 type resourceTags = { *: string }
 
@@ -31,6 +34,11 @@ resource logAnalytics 'Microsoft.OperationalInsights/workspaces@2026-03-01' = {
       name: 'PerGB2018'
     }
     retentionInDays: retentionInDays
+    workspaceCapping: {
+      // The only hard ceiling on telemetry cost: ingestion stops for the rest of the day (UTC reset
+      // hour) once reached. Application Insights is workspace-based, so this caps it too.
+      dailyQuotaGb: json(dailyQuotaGb)
+    }
     features: {
       // Queries must be authorised by Azure RBAC on the resource, not only by workspace permissions.
       enableLogAccessUsingOnlyResourcePermissions: true

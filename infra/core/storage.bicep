@@ -1,6 +1,6 @@
-// One storage account serves three purposes: the Functions host's own storage (AzureWebJobsStorage),
-// the blob container Flex Consumption deploys the app package from, and the table where the mock keeps
-// enrollment configuration assignments. Access is by Entra ID only: shared keys are disabled, so no
+// One storage account serves three purposes: the Functions host's own storage (AzureWebJobsStorage:
+// blobs and tables, no queues), the blob container Flex Consumption deploys the app package from, and
+// the table where the mock keeps enrollment configuration assignments. Access is by Entra ID only: shared keys are disabled, so no
 // connection string with an account key exists anywhere.
 
 @description('Name of the storage account (3-24 lowercase letters and digits, globally unique).')
@@ -84,9 +84,6 @@ output name string = storage.name
 
 @description('Blob endpoint, e.g. https://<account>.blob.core.windows.net/.')
 output blobEndpoint string = storage.properties.primaryEndpoints.blob
-
-@description('Queue endpoint, e.g. https://<account>.queue.core.windows.net/.')
-output queueEndpoint string = storage.properties.primaryEndpoints.queue
 
 @description('Table endpoint, e.g. https://<account>.table.core.windows.net/.')
 output tableEndpoint string = storage.properties.primaryEndpoints.table

@@ -104,4 +104,22 @@ describe('settings', () => {
     expect(() => parseConfig(env)).toThrow(ConfigError);
     expect(() => parseConfig(env)).toThrow(new RegExp(`\\b${name}:`));
   });
+
+  it('accepts the automation-control settings the Bicep writes, and rejects other values', () => {
+    expect(() => parseConfig({ ...azurite, MOCK_ADMIN: 'on', MOCK_ADMIN_KEY: 'k', MOCK_PROFILE: 'intune' })).not.toThrow();
+    for (const [name, value] of [
+      ['MOCK_ADMIN', 'yes'],
+      ['MOCK_PROFILE', 'graph'],
+    ] as const) {
+      expect(() => parseConfig({ ...azurite, [name]: value })).toThrow(new RegExp(`\\b${name}:`));
+    }
+  });
+
+  it('refuses a Key Vault reference the platform could not resolve rather than accept its text as a key', () => {
+    const reference = '@Microsoft.KeyVault(SecretUri=https://kv-x.vault.azure.net/secrets/auth-api-keys/0123)';
+    expect(() => parseConfig({ ...azurite, AUTH_MODE: 'apikey', AUTH_API_KEYS: reference })).toThrow(/\bAUTH_API_KEYS: is an unresolved Key Vault reference/);
+    expect(() => parseConfig({ ...azurite, MOCK_ADMIN_KEY: ` ${reference}` })).toThrow(/\bMOCK_ADMIN_KEY: is an unresolved Key Vault reference/);
+    // A resolved value is just the keys.
+    expect(parseConfig({ ...azurite, AUTH_MODE: 'apikey', AUTH_API_KEYS: 'k1,k2' }).auth).toEqual({ mode: 'apikey', apiKeys: ['k1', 'k2'] });
+  });
 });

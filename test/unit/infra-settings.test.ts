@@ -49,10 +49,13 @@ describe('Bicep app settings and the code', () => {
   });
 
   it("the deployment's defaults make a configuration the code accepts, in managed-identity mode", () => {
+    // The platform resolves the two Key Vault references before the app sees them, so the app reads
+    // the secrets themselves; with no admin key given MOCK_ADMIN_KEY is empty.
     const samples: Record<string, string> = {
       tableEndpoint: 'https://stexample.table.core.windows.net/',
       identityClientId: '11111111-2222-3333-4444-555555555555',
-      authApiKeys: 'a-key-given-at-the-azd-prompt',
+      authApiKeysSetting: 'a-key-given-at-the-azd-prompt',
+      mockAdminKeySetting: '',
     };
     const env: Record<string, string> = {};
     for (const [key, expression] of settings) {
@@ -71,5 +74,10 @@ describe('Bicep app settings and the code', () => {
       managedIdentity: true,
     });
     expect(config.auth.mode).toBe('apikey');
+    expect(env).toMatchObject({ MOCK_ADMIN: 'off', MOCK_PROFILE: 'documented' });
+  });
+
+  it('sets no queue service for the host: the app is HTTP-only', () => {
+    expect([...settings.keys()].filter((k) => /queue/i.test(k))).toEqual([]);
   });
 });
