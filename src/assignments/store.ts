@@ -98,7 +98,7 @@ export const MAX_BATCH_OPERATIONS = 100;
 export const RESERVED_PREFIX = '~';
 export const MARKER_ROW_KEY = '~m';
 const SHARD_PREFIX = '~n';
-const SHARDS = 16;
+const SHARDS = 64;
 const RECORD_PREFIX = '~r';
 /** A partition with no marker has never had an assign action: its rows are in this generation. */
 const FIRST_GENERATION = 'g0';
@@ -285,7 +285,7 @@ export class AssignmentStore {
 
   /** A random counter shard, so that concurrent creates and deletes rarely write the same row. */
   #readShard(configurationId: string): { rowKey: string; read: Promise<(ShardEntity & { etag: string }) | undefined> } {
-    const rowKey = `${SHARD_PREFIX}${Math.floor(Math.random() * SHARDS).toString(16)}`;
+    const rowKey = `${SHARD_PREFIX}${Math.floor(Math.random() * SHARDS).toString(16).padStart(2, '0')}`;
     return { rowKey, read: this.#find<ShardEntity>(configurationId, rowKey) };
   }
 
@@ -427,7 +427,7 @@ export class AssignmentStore {
 
   /**
    * How many assignments match, for $count=true. Without $filter: the marker's base plus the counter
-   * shards, one query of 17 rows whatever the set's size. With one: a key-only scan, page by page
+   * shards, one query of 65 rows whatever the set's size. With one: a key-only scan, page by page
    * (each page one round trip under the deadline), refused up front beyond MAX_FILTERED_COUNT.
    */
   async count(configurationId: string, filter: AssignmentFilter): Promise<number> {
