@@ -122,7 +122,7 @@ const MAX_CONFLICT_ATTEMPTS = 50;
 const CONFLICT_BUDGET_IN_DEADLINES = 3;
 const MAX_CONFLICT_BACKOFF_MS = 100;
 /** How long an assign action spends removing retired generations before it answers (at most one storage deadline). */
-const SWEEP_BUDGET_MS = 2000;
+const SWEEP_BUDGET_MS = 4000;
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const backoff = (attempt: number) => delay(Math.random() * Math.min(MAX_CONFLICT_BACKOFF_MS, 5 * 2 ** attempt));
@@ -526,7 +526,7 @@ export class AssignmentStore {
    * new generation, invisible to readers, in transactions of up to 100 rows (each its own round trip);
    * then one conditional write of the marker makes it current. If another assign action committed in
    * between, this one commits after it (the last to commit wins); either way the set is exactly one
-   * call's. Retired generations are then removed for up to 2 s (or a storage deadline, if shorter); whatever is left, the
+   * call's. Retired generations are then removed for up to 4 s (or a storage deadline, if shorter); whatever is left, the
    * next assign action on the configuration goes on removing.
    */
   async replaceAll(configurationId: string, replacements: NewAssignment[]): Promise<void> {
