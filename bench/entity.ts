@@ -25,6 +25,8 @@ const STORED_TARGET = JSON.stringify({
 export interface BenchEntity {
   partitionKey: string;
   rowKey: string;
+  /** The set's generation (docs/consistency.md); g0 in a configuration no assign action has replaced. */
+  gen: string;
   invitationId: string;
   target: string;
   source: string;
@@ -37,6 +39,7 @@ export function benchEntity(partitionKey: string): BenchEntity {
   return {
     partitionKey,
     rowKey: randomUUID(),
+    gen: 'g0',
     invitationId: INVITATION_ID,
     target: STORED_TARGET,
     source: 'direct',

@@ -235,6 +235,7 @@ function panel(
   cs: string[],
   series: Array<{ name: string; color: string; points: Spread[] }>,
   log = false,
+  xLabel = 'concurrent clients C',
 ): string {
   const w = 420;
   const left = x0 + 64;
@@ -263,7 +264,7 @@ function panel(
   out.push(`<line x1="${left}" x2="${left}" y1="${top}" y2="${bottom}" stroke="#333"/>`);
   out.push(`<line x1="${left}" x2="${right}" y1="${bottom}" y2="${bottom}" stroke="#333"/>`);
   cs.forEach((c, i) => out.push(`<text x="${xAt(i)}" y="${bottom + 16}" text-anchor="middle" font-size="11">${c}</text>`));
-  out.push(`<text x="${(left + right) / 2}" y="${bottom + 36}" text-anchor="middle" font-size="12">concurrent clients C</text>`);
+  out.push(`<text x="${(left + right) / 2}" y="${bottom + 36}" text-anchor="middle" font-size="12">${xLabel}</text>`);
   out.push(`<text transform="translate(${x0 + 16} ${(top + bottom) / 2}) rotate(-90)" text-anchor="middle" font-size="12">${yLabel}</text>`);
   for (const s of series) {
     const pts = s.points.map((p, i) => `${xAt(i).toFixed(1)},${yAt(p.median).toFixed(1)}`);
@@ -272,7 +273,7 @@ function panel(
       const x = xAt(i);
       out.push(`<line x1="${x}" x2="${x}" y1="${yAt(p.min).toFixed(1)}" y2="${yAt(p.max).toFixed(1)}" stroke="${s.color}" stroke-width="1"/>`);
       out.push(
-        `<circle cx="${x}" cy="${yAt(p.median).toFixed(1)}" r="3.5" fill="${s.color}"><title>${s.name} C=${cs[i]}: ${p.median.toFixed(2)} (${p.min.toFixed(2)}–${p.max.toFixed(2)})</title></circle>`,
+        `<circle cx="${x}" cy="${yAt(p.median).toFixed(1)}" r="3.5" fill="${s.color}"><title>${s.name} ${cs[i]}: ${p.median.toFixed(2)} (${p.min.toFixed(2)}–${p.max.toFixed(2)})</title></circle>`,
       );
     });
   }
@@ -311,5 +312,19 @@ export function renderChart(r: BenchResults): string {
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">\n` +
     `<rect width="100%" height="100%" fill="white"/>\n${note}\n${body.join('\n')}\n${legend.join('\n')}\n</svg>\n`
+  );
+}
+
+/** bench/sizes.ts: each operation's latency against the configuration's size, one panel, log scale. */
+export function renderSizeChart(sizes: string[], series: Array<{ name: string; points: Spread[] }>): string {
+  const palette = ['#1f6feb', '#d1242f', '#1a7f37', '#8250df', '#bf8700'];
+  const coloured = series.map((s, i) => ({ ...s, color: palette[i % palette.length]! }));
+  const legend = coloured.map(
+    (s, i) =>
+      `<rect x="${450}" y="${60 + i * 20}" width="12" height="12" fill="${s.color}"/><text x="${468}" y="${70 + i * 20}" font-size="12">${s.name}</text>`,
+  );
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="640" height="330" viewBox="0 0 640 330" font-family="Helvetica, Arial, sans-serif">\n` +
+    `<rect width="100%" height="100%" fill="white"/>\n${panel(0, 'Latency against configuration size', 'ms (median, min–max; log scale)', sizes, coloured, true, 'assignments in the configuration')}\n${legend.join('\n')}\n</svg>\n`
   );
 }

@@ -154,12 +154,18 @@ export interface CorsSettings {
 
 export type RateLimitSetting =
   | { mode: 'off' }
-  /** Intune's documented write limits: per caller (app) and for the whole tenant, in one 20 s window. */
-  | { mode: 'intune'; perCaller: number; perTenant: number; windowSeconds: number }
+  /**
+   * Intune's documented limits, in one 20 s window: writes per caller (app) and for the whole tenant,
+   * and any request (reads included) per caller and for the tenant.
+   */
+  | { mode: 'intune'; perCaller: number; perTenant: number; readsPerCaller: number; readsPerTenant: number; windowSeconds: number }
   /** Every request, reads included, per caller. */
   | { mode: 'requests'; perCaller: number; windowSeconds: number };
 
-export const INTUNE_RATE_LIMIT = { mode: 'intune', perCaller: 100, perTenant: 200, windowSeconds: 20 } as const;
+export const INTUNE_RATE_LIMIT = { mode: 'intune', perCaller: 100, perTenant: 200, readsPerCaller: 1000, readsPerTenant: 2000, windowSeconds: 20 } as const;
+
+/** The most requests one `<requests>/<seconds>` window may allow: its log is kept in one table entity. */
+export const MAX_RATE_LIMIT_REQUESTS = 5000;
 
 export interface MockSettings {
   /** Whether x-mock-* request headers are honoured (MOCK_CONTROLS=on). */
@@ -252,10 +258,10 @@ function parseRateLimit(value: string, ctx: z.RefinementCtx): RateLimitSetting {
   const match = /^(\d{1,9})\s*\/\s*(\d{1,5})$/.exec(v);
   const perCaller = Number(match?.[1]);
   const windowSeconds = Number(match?.[2]);
-  if (!match || perCaller < 1 || windowSeconds < 1 || windowSeconds > MAX_RETRY_AFTER_SECONDS) {
+  if (!match || perCaller < 1 || perCaller > MAX_RATE_LIMIT_REQUESTS || windowSeconds < 1 || windowSeconds > MAX_RETRY_AFTER_SECONDS) {
     ctx.addIssue({
       code: 'custom',
-      message: `use off, intune, or "<requests>/<seconds>" such as 100/20 (1 to ${MAX_RETRY_AFTER_SECONDS} seconds)`,
+      message: `use off, intune, or "<requests>/<seconds>" such as 100/20 (1 to ${MAX_RATE_LIMIT_REQUESTS} requests, 1 to ${MAX_RETRY_AFTER_SECONDS} seconds)`,
     });
     return z.NEVER;
   }

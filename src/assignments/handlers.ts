@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { v4 as uuidv4 } from 'uuid';
 // A namespace import lets esbuild tree-shake zod; `import { z }` keeps all of it (every locale) in the bundle.
 import * as z from 'zod';
@@ -86,6 +87,12 @@ function newAssignment(address: CollectionAddress, input: CreateAssignmentInput)
   };
 }
 
+/** What makes two creates the same request: where they create and what (not the id or time the server adds). */
+function fingerprintOf(a: Omit<StoredAssignment, 'etag'>): string {
+  const content = JSON.stringify([a.invitationId, a.target, a.source, a.sourceId]);
+  return createHash('sha256').update(content, 'utf8').digest('base64');
+}
+
 // ---- $skiptoken: the table's opaque continuation token, wrapped and checked ----
 
 /**
@@ -126,7 +133,11 @@ export const createAssignment = graphHandler(
   async (g) => {
     const address = collectionAddress(g);
     const input = parseWith(createAssignmentSchema, await readJsonObject(g.request));
-    const stored = await getStore(g.config).create(newAssignment(address, input));
+    const assignment = newAssignment(address, input);
+    // SDKs keep client-request-id across retries: with one, a retry answers what the first attempt stored.
+    const clientRequestId = g.request.headers.get('client-request-id')?.trim();
+    const idempotency = clientRequestId ? { clientRequestId, fingerprint: fingerprintOf(assignment) } : undefined;
+    const stored = await getStore(g.config).create(assignment, idempotency);
     return {
       status: 201,
       headers: { Location: `${collectionUrl(g)}/${encodeURIComponent(stored.id)}`, ETag: stored.etag },

@@ -139,7 +139,7 @@ export async function applyMockControls(g: GraphRequest): Promise<Record<string,
   }
   if (latencyMs) await sleep(latencyMs);
 
-  const retryAfter = getRateLimiter(settings.rateLimit)?.admit(callerIdOf(g), g.request.method);
+  const retryAfter = await getRateLimiter(g.config)?.admit(callerIdOf(g), g.request.method);
   if (retryAfter !== undefined) throw injected(g, tooManyRequests(retryAfter), 'MOCK_RATE_LIMIT');
 
   if (headers.error !== undefined) {

@@ -1,97 +1,179 @@
-import type { RateLimitSetting } from '../config';
+import { createHash } from 'node:crypto';
+import type { TableClient, TransactionAction } from '@azure/data-tables';
+import { MOCK_STATE_TABLE, type AppConfig, type RateLimitSetting } from '../config';
+import { serviceUnavailable } from '../graph/errors';
+import { createTableClient, StorageTable, storageErrorCode, storageStatus } from '../storage/tables';
 
 /**
- * MOCK_RATE_LIMIT: a sliding-window log per caller, in memory. Each instance of a scaled-out app
- * counts on its own, which is acceptable for a mock and saves a storage round trip per request.
+ * MOCK_RATE_LIMIT: sliding-window logs, kept in Table Storage (table MockControlState, partition
+ * `rate-limit`) so that every instance of a scaled-out app counts against the same windows: N instances
+ * allow exactly what one allows, as Graph's limits are per tenant and per app, not per server.
  *
  * Only served requests are counted, so a throttled caller that waits Retry-After seconds finds room:
  * Retry-After is the time until the oldest counted request leaves the window.
+ *
+ * A request's windows are checked and its hit recorded in one entity-group transaction under each
+ * window row's ETag: of two instances deciding at once, one wins and the other decides again on what
+ * the winner wrote. Within an instance, decisions are made one at a time (a promise chain), so ETag
+ * races happen only between instances.
  */
 
-/** Methods that change something; `intune` limits only these, as Intune's documented limits do. */
+/** Methods that change something; Intune's write limits apply to these only. */
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export const isWrite = (method: string): boolean => !READ_METHODS.has(method.toUpperCase());
 
-export class SlidingWindow {
-  readonly #hits = new Map<string, number[]>();
-  #lastSweep = -Infinity;
+export interface Window {
+  /** Names the window: who it counts and what. */
+  key: string;
+  limit: number;
+  windowMs: number;
+}
 
-  constructor(
-    readonly limit: number,
-    readonly windowMs: number,
-  ) {}
-
-  /** Milliseconds until `key` has room again; 0 when it has room now. */
-  waitMs(key: string, now: number): number {
-    this.#sweep(now);
-    const hits = this.#live(key, now);
-    if (hits.length < this.limit) return 0;
-    return hits[hits.length - this.limit]! + this.windowMs - now;
+/** The windows a request counts against under `setting`. */
+export function windowsFor(setting: Exclude<RateLimitSetting, { mode: 'off' }>, callerId: string, method: string): Window[] {
+  const windowMs = setting.windowSeconds * 1000;
+  if (setting.mode === 'requests') return [{ key: `caller:${callerId}`, limit: setting.perCaller, windowMs }];
+  const windows: Window[] = [
+    { key: `caller:${callerId}`, limit: setting.readsPerCaller, windowMs },
+    { key: 'tenant', limit: setting.readsPerTenant, windowMs },
+  ];
+  if (isWrite(method)) {
+    windows.push({ key: `caller-writes:${callerId}`, limit: setting.perCaller, windowMs }, { key: 'tenant-writes', limit: setting.perTenant, windowMs });
   }
+  return windows;
+}
 
-  record(key: string, now: number): void {
-    const hits = this.#hits.get(key);
-    if (hits) hits.push(now);
-    else this.#hits.set(key, [now]);
-  }
+/** The hits of a log still inside its window, oldest first. */
+const live = (hits: number[], windowMs: number, now: number) => hits.filter((t) => t > now - windowMs);
 
-  /** The key's hits still inside the window; a key with none left is forgotten. */
-  #live(key: string, now: number): number[] {
-    const hits = this.#hits.get(key);
-    if (!hits) return [];
-    let expired = 0;
-    while (expired < hits.length && hits[expired]! <= now - this.windowMs) expired++;
-    if (expired > 0) hits.splice(0, expired);
-    if (hits.length === 0) this.#hits.delete(key);
-    return hits;
-  }
+/** Milliseconds until every window has room again; 0 when all have room now. */
+export function waitMs(logs: number[][], windows: Window[], now: number): number {
+  let wait = 0;
+  windows.forEach((w, i) => {
+    const hits = live(logs[i] ?? [], w.windowMs, now);
+    if (hits.length >= w.limit) wait = Math.max(wait, hits[hits.length - w.limit]! + w.windowMs - now);
+  });
+  return wait;
+}
 
-  /** Callers that went quiet would otherwise stay in memory for the life of the process. */
-  #sweep(now: number): void {
-    if (now - this.#lastSweep < this.windowMs) return;
-    this.#lastSweep = now;
-    for (const key of [...this.#hits.keys()]) this.#live(key, now);
+/** Where the logs are kept. */
+export interface HitLogs {
+  /** Records a hit at `now` in every window and returns 0, or returns the wait and records nothing. */
+  admit(windows: Window[], now: number): Promise<number>;
+}
+
+/** In one process's memory: for the unit tests of the window arithmetic. */
+export class MemoryHitLogs implements HitLogs {
+  readonly #logs = new Map<string, number[]>();
+
+  async admit(windows: Window[], at: number): Promise<number> {
+    const now = at === 0 ? Date.now() : at;
+    const logs = windows.map((w) => live(this.#logs.get(w.key) ?? [], w.windowMs, now));
+    const wait = waitMs(logs, windows, now);
+    if (wait === 0) windows.forEach((w, i) => this.#logs.set(w.key, [...logs[i]!, now]));
+    return wait;
   }
 }
 
-/** The one key of the tenant-wide window: the mock is one tenant. */
-const TENANT = '';
+export const RATE_LIMIT_PARTITION = 'rate-limit';
+/** A property holds at most 64 KiB; a log is split over several (and an entity holds at most 1 MiB). */
+const CHUNK_CHARS = 16_000;
+const MAX_CHUNKS = 24;
+const MAX_CONFLICT_ATTEMPTS = 100;
+const CONFLICT_BUDGET_IN_DEADLINES = 3;
+
+type LogEntity = { partitionKey: string; rowKey: string; etag?: string; [chunk: string]: unknown };
+
+/** A log as base-36 gaps between consecutive hits (the first from 0): a few characters a hit. */
+function encode(hits: number[]): Record<string, string> {
+  const text = hits.map((t, i) => (t - (i === 0 ? 0 : hits[i - 1]!)).toString(36)).join(',');
+  const chunks: Record<string, string> = {};
+  for (let i = 0, c = 0; i < text.length || c === 0; i += CHUNK_CHARS, c++) chunks[`c${c}`] = text.slice(i, i + CHUNK_CHARS);
+  return chunks;
+}
+
+function decode(e: LogEntity | undefined): number[] {
+  if (!e) return [];
+  let text = '';
+  for (let c = 0; typeof e[`c${c}`] === 'string'; c++) text += e[`c${c}`] as string;
+  if (text === '') return [];
+  let t = 0;
+  return text.split(',').map((gap) => (t += parseInt(gap, 36)));
+}
+
+/** In Table Storage, shared by every instance. */
+export class TableHitLogs implements HitLogs {
+  readonly #table: StorageTable;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(client: TableClient, timeoutMs: number) {
+    this.#table = new StorageTable(client, timeoutMs);
+  }
+
+  admit(windows: Window[], now: number): Promise<number> {
+    // One decision at a time in this process; `now` is taken when the decision is made.
+    const decided = this.#queue.then(() => this.#admit(windows, now === 0 ? Date.now() : now));
+    this.#queue = decided.catch(() => undefined);
+    return decided;
+  }
+
+  async #admit(windows: Window[], fixedNow: number): Promise<number> {
+    const rowKeys = windows.map((w) => createHash('sha256').update(w.key, 'utf8').digest('hex'));
+    const deadline = Date.now() + CONFLICT_BUDGET_IN_DEADLINES * this.#table.timeoutMs;
+    for (let attempt = 1; ; attempt++) {
+      const decided = await this.#table.run(async (abortSignal) => {
+        const rows = await Promise.all(rowKeys.map((rk) => this.#table.find<LogEntity>(RATE_LIMIT_PARTITION, rk, abortSignal)));
+        const now = fixedNow;
+        const logs = rows.map((r, i) => live(decode(r), windows[i]!.windowMs, now));
+        const wait = waitMs(logs, windows, now);
+        if (wait > 0) return wait;
+        const actions = rows.map((r, i): TransactionAction => {
+          const chunks = encode([...logs[i]!, now]);
+          if (Object.keys(chunks).length > MAX_CHUNKS) throw new Error('rate limit log over its size bound');
+          const entity = { partitionKey: RATE_LIMIT_PARTITION, rowKey: rowKeys[i]!, ...chunks };
+          return r ? ['update', entity, 'Replace', { etag: r.etag }] : ['create', entity];
+        });
+        try {
+          await this.#table.client.submitTransaction(actions, { abortSignal });
+          return 0;
+        } catch (err) {
+          const code = storageErrorCode(err);
+          const status = storageStatus(err);
+          if (code === 'EntityAlreadyExists' || code === 'UpdateConditionNotSatisfied' || status === 409 || status === 412) return undefined;
+          throw err;
+        }
+      });
+      if (decided !== undefined) return decided;
+      if (attempt >= MAX_CONFLICT_ATTEMPTS || Date.now() >= deadline) throw serviceUnavailable(1);
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 * 2 ** attempt)));
+    }
+  }
+}
 
 export class RateLimiter {
-  readonly #perCaller: SlidingWindow;
-  readonly #perTenant: SlidingWindow | undefined;
-  readonly #writesOnly: boolean;
-
   constructor(
-    setting: Exclude<RateLimitSetting, { mode: 'off' }>,
-    private readonly now: () => number = () => performance.now(),
-  ) {
-    const windowMs = setting.windowSeconds * 1000;
-    this.#perCaller = new SlidingWindow(setting.perCaller, windowMs);
-    this.#perTenant = setting.mode === 'intune' ? new SlidingWindow(setting.perTenant, windowMs) : undefined;
-    this.#writesOnly = setting.mode === 'intune';
-  }
+    private readonly setting: Exclude<RateLimitSetting, { mode: 'off' }>,
+    private readonly logs: HitLogs = new MemoryHitLogs(),
+    /** 0: the logs take the time themselves, when they decide. */
+    private readonly now: () => number = () => 0,
+  ) {}
 
   /**
    * Counts the request and returns undefined when it may be served; otherwise returns the whole
    * seconds (at least 1) after which it would be, for Retry-After, and counts nothing.
    */
-  admit(callerId: string, method: string): number | undefined {
-    if (this.#writesOnly && !isWrite(method)) return undefined;
-    const now = this.now();
-    const waitMs = Math.max(this.#perCaller.waitMs(callerId, now), this.#perTenant?.waitMs(TENANT, now) ?? 0);
-    if (waitMs > 0) return Math.max(1, Math.ceil(waitMs / 1000));
-    this.#perCaller.record(callerId, now);
-    this.#perTenant?.record(TENANT, now);
-    return undefined;
+  async admit(callerId: string, method: string): Promise<number | undefined> {
+    const wait = await this.logs.admit(windowsFor(this.setting, callerId, method), this.now());
+    return wait > 0 ? Math.max(1, Math.ceil(wait / 1000)) : undefined;
   }
 }
 
 let processLimiter: RateLimiter | undefined;
 
-/** The process's limiter, or undefined when MOCK_RATE_LIMIT is off. */
-export function getRateLimiter(setting: RateLimitSetting): RateLimiter | undefined {
+/** The process's limiter, or undefined when MOCK_RATE_LIMIT is off (then nothing is read or written). */
+export function getRateLimiter(config: AppConfig): RateLimiter | undefined {
+  const setting = config.mock.rateLimit;
   if (setting.mode === 'off') return undefined;
-  processLimiter ??= new RateLimiter(setting);
+  processLimiter ??= new RateLimiter(setting, new TableHitLogs(createTableClient(config, MOCK_STATE_TABLE), config.storageTimeoutMs));
   return processLimiter;
 }

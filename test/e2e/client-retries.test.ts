@@ -41,7 +41,7 @@ async function storedIn(configuration: string): Promise<string[]> {
     allowInsecureConnection: true,
   });
   const ids: string[] = [];
-  for await (const e of table.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${configuration}` } })) ids.push(e.rowKey!);
+  for await (const e of table.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${configuration} and RowKey lt '~'` } })) ids.push(e.rowKey!);
   return ids;
 }
 

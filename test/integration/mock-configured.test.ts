@@ -39,7 +39,7 @@ async function storedIn(configuration: string): Promise<number> {
     allowInsecureConnection: true,
   });
   let n = 0;
-  for await (const _ of table.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${configuration}` } })) n++;
+  for await (const _ of table.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${configuration} and RowKey lt '~'` } })) n++;
   return n;
 }
 

@@ -287,10 +287,11 @@ describe('the assign action', () => {
       graphRequest({ path: `/beta/deviceManagement/deviceEnrollmentConfigurations/${cfg}/assign`, params: { deviceEnrollmentConfigurationId: cfg }, body }),
       invocationContext(),
     );
+  // Every assignment row in the table, whatever its generation; not the bookkeeping rows (RowKeys from `~`).
   const rows = async (cfg: string) => {
     const client = TableClient.fromConnectionString(process.env.ASSIGNMENTS_STORAGE!, process.env.ASSIGNMENTS_TABLE!, { allowInsecureConnection: true });
     const out: Array<Record<string, unknown>> = [];
-    for await (const e of client.listEntities({ queryOptions: { filter: `PartitionKey eq '${cfg}'` } })) out.push(e);
+    for await (const e of client.listEntities({ queryOptions: { filter: `PartitionKey eq '${cfg}' and RowKey lt '~'` } })) out.push(e);
     return out;
   };
 

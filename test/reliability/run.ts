@@ -6,7 +6,9 @@
  *    generators and checks as the jest property tests, with many more inputs);
  * 2. bodies far over the 4 MiB limit, streamed, with the server's peak memory;
  * 3. concurrency: parallel creates, and PATCH races with and without If-Match;
- * 4. storage faults: Azurite stopped mid-run and started again, with its data and empty.
+ * 4. storage faults: Azurite stopped mid-run and started again, with its data and empty;
+ * 5. scale-out (issue 11): two app instances on one Azurite racing assign actions, counted failures and
+ *    the rate limit across them, creates retried after an Azurite SIGSTOP, a 50,000-assignment configuration.
  * Then it prints a summary and exits non-zero if any invariant fails. `--out FILE` also writes the
  * report as Markdown. Sizes can be changed with RELIABILITY_* variables (see `settings` below).
  */
@@ -19,6 +21,7 @@ import { startRunnerProcess, type RunnerProcess } from '../helpers/runner';
 import { runConcurrencyScenario, type ConcurrencyFigures } from './concurrency';
 import { fitsInRequestHead, hostileIn, hostileRequest, runCampaign, sendOverHttp, sendToHandler, type CampaignResult } from './hostile';
 import { lyingContentLength, MiB, peakRssMiB, streamBody } from './oversized';
+import { assignRace, countedFailures, largeConfiguration, sharedRateLimit, stallAndRetry, startTwoInstances } from './scale-out';
 import { runStorageFaultScenario, type StorageFaultFigures } from './storage-faults';
 
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -31,6 +34,8 @@ const settings = {
   racers: num('RELIABILITY_RACERS', 20),
   storageTimeoutMs: num('RELIABILITY_STORAGE_TIMEOUT_MS', 2000),
   outageMs: num('RELIABILITY_OUTAGE_MS', 5000),
+  assignRounds: num('RELIABILITY_ASSIGN_ROUNDS', 20),
+  largeSize: num('RELIABILITY_LARGE_SIZE', 50_000),
 };
 const ANSWER_BOUND_MS = settings.storageTimeoutMs + 3000;
 
@@ -191,6 +196,70 @@ function faultChecks(label: string, f: StorageFaultFigures): void {
   );
 }
 
+async function scaleOut(): Promise<void> {
+  const azurite = await startAzurite({ tablePort: await freePort() });
+  try {
+    let [a, b] = await startTwoInstances(azurite.connectionString, 'reliabilityScaleOut');
+    try {
+      for (const size of [3, 150]) {
+        const r = await assignRace([a.url, b.url], size, settings.assignRounds);
+        const fiveXX = Object.entries(r.statuses).filter(([s]) => Number(s) >= 500 || Number(s) === 0).reduce((n, [, c]) => n + c, 0);
+        check(
+          `two instances, two assign actions at once of ${size} items (${r.rounds} rounds)`,
+          `${statuses(r.statuses)}; ${r.mixes} mixes, ${r.countWrong} wrong $count`,
+          '0 mixes, 0 5xx, $count right',
+          r.mixes === 0 && fiveXX === 0 && r.countWrong === 0 && r.statuses[204] === 2 * r.rounds,
+        );
+      }
+      const c = await countedFailures([a.url, b.url], 10, 2);
+      check(
+        'two instances, 10 attempts at once of one client-request-id, x-mock-error 429 count 2',
+        `${statuses(c.statuses)}; ${c.stored} stored`,
+        '2×429, 8×201, 1 stored',
+        c.statuses[429] === 2 && c.statuses[201] === 8 && c.stored === 1,
+      );
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+    [a, b] = await startTwoInstances(azurite.connectionString, 'reliabilityScaleOut', { MOCK_RATE_LIMIT: '10/60' });
+    try {
+      const r = await sharedRateLimit([a.url, b.url], 10, 30);
+      check('MOCK_RATE_LIMIT=10/60, one caller alternating between two instances', `${r.allowed} of ${r.sent} allowed (${statuses(r.statuses)})`, 'exactly 10', r.allowed === 10 && r.statuses[429] === 20);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+    [a] = await startTwoInstances(azurite.connectionString, 'reliabilityLarge');
+    try {
+      const l = await largeConfiguration(azurite.connectionString, 'reliabilityLarge', a.url, settings.largeSize);
+      check(
+        `${l.size} assignments: $count / create / GET / first page of 100`,
+        `${l.countBefore.count} in ${l.countBefore.ms} ms / ${l.create.status} in ${l.create.ms} ms / ${l.get.status} in ${l.get.ms} ms / ${l.firstPage.items} in ${l.firstPage.ms} ms`,
+        `${l.size}, 201, 200, 100`,
+        l.countBefore.count === l.size && l.create.status === 201 && l.get.status === 200 && l.firstPage.items === 100 && l.countAfterCreate === l.size + 1,
+      );
+      const left = l.staleRowsLeft[l.staleRowsLeft.length - 1];
+      check(
+        `${l.size} assignments: assign of 1,000, repeated until the old set is swept`,
+        `${l.assignStatuses.join(', ')} (${l.assignMs.map((m) => `${Math.round(m / 100) / 10} s`).join(', ')}); $count then ${l.countAfterAssign}, ${l.listedAfterAssign} listed; old rows left ${l.staleRowsLeft.join(' → ')}`,
+        'every call 204, $count 1000, old rows to 0',
+        l.assignStatuses.every((s) => s === 204) && l.countAfterAssign === 1000 && l.listedAfterAssign === 1000 && left === 0,
+      );
+      details.push(`large configuration: seeded ${l.size} rows straight into the table in ${Math.round(l.seedMs / 1000)} s`);
+    } finally {
+      await a.stop();
+    }
+  } finally {
+    await azurite.stop();
+  }
+  const st = await stallAndRetry(32, 3000, 4);
+  check(
+    'creates through 4 Azurite SIGSTOPs of 3 s, each not answered 201 retried with its client-request-id',
+    `${st.requests} requests: first ${statuses(st.firstStatuses)}; ${st.retried} retried: ${statuses(st.retryStatuses)}; ${st.landedLate} of them stored by their first attempt after its 503`,
+    'every request stored exactly once, every retry 201',
+    st.notStoredOnce === 0 && st.unanswered === 0,
+  );
+}
+
 /** Which code was measured: the commit, and whether the working tree differed from it. */
 function revision(): string {
   try {
@@ -211,18 +280,20 @@ async function main(): Promise<void> {
   let campaigns: CampaignResult[];
   let conc: ConcurrencyFigures;
   try {
-    log('1/4 hostile input');
+    log('1/5 hostile input');
     campaigns = await hostileCampaigns(azurite);
-    log('2/4 bodies over the limit');
+    log('2/5 bodies over the limit');
     await oversized(azurite);
-    log('3/4 concurrency');
+    log('3/5 concurrency');
     conc = await concurrency(azurite);
   } finally {
     await azurite.stop();
   }
-  log('4/4 storage faults (Azurite stopped and restarted with its data, then empty)');
+  log('4/5 storage faults (Azurite stopped and restarted with its data, then empty)');
   const withData = await faults(false);
   const empty = await faults(true);
+  log('5/5 scale-out: two instances, retries through a stall, a large configuration');
+  await scaleOut();
 
   const inputs = campaigns.reduce((n, c) => n + c.inputs, 0);
   const fiveXX = campaigns.reduce((n, c) => n + c.fiveXX, 0);

@@ -48,7 +48,7 @@ describe('mock control settings', () => {
   });
 
   it('reads intune as its documented write limits: 100 per caller and 200 per tenant in 20 seconds', () => {
-    expect(mock({ MOCK_RATE_LIMIT: 'Intune' }).rateLimit).toEqual({ mode: 'intune', perCaller: 100, perTenant: 200, windowSeconds: 20 });
+    expect(mock({ MOCK_RATE_LIMIT: 'Intune' }).rateLimit).toEqual({ mode: 'intune', perCaller: 100, perTenant: 200, readsPerCaller: 1000, readsPerTenant: 2000, windowSeconds: 20 });
   });
 
   it.each([
@@ -69,6 +69,7 @@ describe('mock control settings', () => {
     [{ MOCK_RATE_LIMIT: 'fast' }, 'MOCK_RATE_LIMIT'],
     [{ MOCK_RATE_LIMIT: '0/20' }, 'MOCK_RATE_LIMIT'],
     [{ MOCK_RATE_LIMIT: '10/0' }, 'MOCK_RATE_LIMIT'],
+    [{ MOCK_RATE_LIMIT: '5001/20' }, 'MOCK_RATE_LIMIT'],
     [{ ASSIGNMENTS_TABLE: 'MockControlState' }, 'ASSIGNMENTS_TABLE'],
   ])('a bad value stops start-up naming the setting: %j', (env, name) => {
     expect(() => parseConfig({ ...azurite, ...env })).toThrow(ConfigError);
