@@ -91,7 +91,8 @@ function exited(child: ChildProcess, timeoutMs: number): Promise<void> {
 
 function trustAdvice(cert: DevCertificate, url: string): string {
   const file = cert.certFile;
-  return `https: ${path.relative(process.cwd(), file) || file} (${cert.created ? 'made now' : 'reused'}; SHA-256 ${cert.fingerprint}; valid until ${cert.validTo.toISOString().slice(0, 10)})
+  const shown = path.relative(process.cwd(), file);
+  return `https: ${shown.startsWith('..') ? file : shown} (${cert.created ? 'made now' : 'reused'}; SHA-256 ${cert.fingerprint}; valid until ${cert.validTo.toISOString().slice(0, 10)})
 Trust it (it is valid for localhost, 127.0.0.1 and ::1 only):
   Node (Graph JS client, Kiota):  NODE_EXTRA_CA_CERTS='${file}' node your-script.js
   curl:                           curl --cacert '${file}' ${url}/...
