@@ -3,6 +3,7 @@
  * always with --disableTelemetry (it otherwise reports usage to the internet) and on 127.0.0.1.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -51,58 +52,77 @@ export interface RunningAzurite {
   tablePort: number;
   connectionString: string;
   process: ChildProcess;
+  /** Settles when Azurite has exited, asked to or not. */
+  exited: Promise<void>;
+  /** Asks Azurite to stop (once) and waits until it has saved its data and exited. */
   stop(): Promise<void>;
 }
 
-function azuriteScript(allServices: boolean): string {
-  const root = path.dirname(require.resolve('azurite/package.json'));
-  return path.join(root, 'dist', 'src', allServices ? 'azurite.js' : path.join('table', 'main.js'));
+/** scripts/azurite-server.js, found from wherever this module runs (tools/, dist/tools/, a bundle in dist/). */
+function serverScript(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'scripts', 'azurite-server.js');
+    if (existsSync(candidate)) return candidate;
+    if (path.dirname(dir) === dir) throw new Error(`scripts/azurite-server.js not found above ${__dirname}`);
+  }
 }
 
+/**
+ * Azurite runs in a child of its own (scripts/azurite-server.js explains why not Azurite's own entry
+ * point) in its own process group, so a terminal's Ctrl-C or hang-up reaches only the starter, which
+ * then asks Azurite to stop exactly once, over the IPC channel. If the starter dies without asking, the
+ * channel closes and Azurite stops by itself.
+ */
 export function startAzurite(options: AzuriteOptions): Promise<RunningAzurite> {
-  const args = [azuriteScript(!!options.allServices), '--disableTelemetry', '--skipApiVersionCheck'];
+  const args = [serverScript(), '--disableTelemetry', '--skipApiVersionCheck'];
   args.push('--tableHost', '127.0.0.1', '--tablePort', String(options.tablePort));
   if (options.allServices) args.push('--blobHost', '127.0.0.1', '--queueHost', '127.0.0.1');
   if (options.location) args.push('--location', options.location);
   else args.push('--inMemoryPersistence');
+  // Azurite's access log is a line per request; only asked for output shows it.
+  if (!options.verbose) args.push('--silent');
   // Azurite 3.37 wants Node 22: run it on the same Node as this process (node@22 under npm scripts).
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    detached: true,
+    env: { ...process.env, AZURITE_SERVICES: options.allServices ? 'all' : 'table' },
+  });
   let output = '';
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      // SIGINT, not SIGTERM: azurite-table only flushes its data file (saved every 5 s otherwise) on SIGINT.
-      child.kill('SIGINT');
-      setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
-    });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    // One request to stop, however often stop() is called: a second one is what used to lose data.
+    if (child.connected) child.send('shutdown');
+    else child.kill('SIGTERM');
+    const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(kill);
+  };
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       void stop();
       reject(new Error(`Azurite did not start within 30 s:\n${output}`));
     }, 30_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
+    const collect = (chunk: Buffer) => {
+      if (output.length < 20_000) output += chunk.toString();
       if (options.verbose) process.stdout.write(chunk);
-      // Table-only Azurite says "Table service successfully started"; all services say "... is successfully
-      // listening", table last.
-      if (/Table service (is )?successfully/i.test(output)) {
-        clearTimeout(timer);
-        // From here Azurite writes an access-log line per request. Collecting it made `output` grow
-        // without bound and searched it whole on every chunk: stop collecting, keep the pipes drained.
-        for (const stream of [child.stdout, child.stderr]) {
-          stream.off('data', onData);
-          if (options.verbose) stream.on('data', (c: Buffer) => process.stdout.write(c));
-          else stream.resume();
-        }
-        resolve({ tablePort: options.tablePort, connectionString: azuriteConnectionString(options.tablePort), process: child, stop });
-      }
     };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => {
+    child.stdout!.on('data', collect);
+    child.stderr!.on('data', collect);
+    child.on('message', (message: { ready?: boolean }) => {
+      if (!message?.ready) return;
       clearTimeout(timer);
-      reject(new Error(`Azurite exited with code ${code}:\n${output}`));
+      // From here only keep the pipes drained; what Azurite says is shown only when asked for.
+      for (const stream of [child.stdout!, child.stderr!]) {
+        stream.off('data', collect);
+        if (options.verbose) stream.on('data', (c: Buffer) => process.stdout.write(c));
+        else stream.resume();
+      }
+      resolve({ tablePort: options.tablePort, connectionString: azuriteConnectionString(options.tablePort), process: child, exited, stop });
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`Azurite exited with ${signal ?? `code ${code}`}:\n${output}`));
     });
   });
 }
