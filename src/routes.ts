@@ -1,6 +1,7 @@
 import type { HttpMethod } from '@azure/functions';
 import {
   assignConfiguration,
+  countAssignments,
   createAssignment,
   deleteAssignment,
   getAssignment,
@@ -61,6 +62,8 @@ export const assignmentRoutes: RouteDefinition[] = [
 export const protocolRoutes: RouteDefinition[] = [
   { name: 'batch', route: 'beta/$batch', methods: ['POST'], handler: batchHandler(() => hostFunction.handler) },
   { name: 'batchV1', route: 'v1.0/$batch', methods: ['POST'], handler: batchHandler(() => hostFunction.handler) },
+  { name: 'countAssignments', route: `${INVITATION_ASSIGNMENTS}/$count`, methods: ['GET'], handler: countAssignments },
+  { name: 'countAssignmentsViaDeviceManagement', route: `${DEVICE_MANAGEMENT_ASSIGNMENTS}/$count`, methods: ['GET'], handler: countAssignments },
 ];
 
 export const serviceRoutes: RouteDefinition[] = [

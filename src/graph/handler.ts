@@ -29,6 +29,8 @@ export interface GraphRequest {
 export interface GraphResult {
   status: number;
   body?: unknown;
+  /** A text/plain answer instead of JSON (a `$count` segment). */
+  text?: string;
   headers?: Record<string, string>;
 }
 
@@ -84,6 +86,9 @@ export function graphHandler(logic: (g: GraphRequest) => Promise<GraphResult>, o
       const mockHeaders = options.access && options.access !== 'authenticated' ? await applyMockControls(g) : undefined;
       const result = await logic(g);
       const headers: Record<string, string> = { ...commonHeaders(g), ...mockHeaders, ...result.headers };
+      if (result.text !== undefined) {
+        return { status: result.status, headers: { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }, body: result.text };
+      }
       if (result.body === undefined) return { status: result.status, headers };
       headers['Content-Type'] = SUCCESS_CONTENT_TYPE;
       headers['OData-Version'] = '4.0';

@@ -107,3 +107,26 @@ describe('POST /beta/$batch', () => {
     expect(byId(absolute.json, '1').status).toBe(400);
   });
 });
+
+describe('GET .../assignments/$count', () => {
+  it('answers 200 text/plain with the number, without ConsistencyLevel, honouring $filter; also inside a batch', async () => {
+    const cfg = `count-${Date.now()}`;
+    const url = `${runner.url}/beta${collection(cfg)}`;
+    for (let i = 0; i < 3; i++) {
+      const created = await fetch(url, {
+        method: 'POST',
+        headers: { authorization: 'Bearer t', 'content-type': 'application/json' },
+        body: JSON.stringify({ target, source: i === 0 ? 'policySets' : 'direct' }),
+      });
+      expect(created.status).toBe(201);
+    }
+    const count = await fetch(`${url}/$count`, { headers: { authorization: 'Bearer t' } });
+    expect(count.status).toBe(200);
+    expect(count.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await count.text()).toBe('3');
+    const filtered = await fetch(`${url}/$count?$filter=source eq 'direct'`, { headers: { authorization: 'Bearer t' } });
+    expect(await filtered.text()).toBe('2');
+    const { json } = await batch({ requests: [{ id: '1', method: 'GET', url: `${collection(cfg)}/$count` }] });
+    expect(byId(json, '1')).toMatchObject({ status: 200, body: '3' });
+  });
+});

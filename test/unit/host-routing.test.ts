@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { knownRoutes, type RouteDefinition } from '../../src/routes';
-import { resolve } from '../../src/routing';
+import { compareRoutes, resolve } from '../../src/routing';
 import { compareFunctionNames, hostOrder, matchHostTemplate, pickHostRoute } from '../../tools/host-routing';
 import { createCoreApi } from '../../tools/runner';
 
@@ -43,7 +43,8 @@ function samplePaths(template: string): string[] {
 
 describe('the route table under the host rule', () => {
   const registered = hostOrder(registeredFunctions());
-  const routes = knownRoutes();
+  // In the order the dispatcher uses them: resolve() expects the most specific template first.
+  const routes = [...knownRoutes()].sort((a, b) => compareRoutes(a.route, b.route));
 
   it.each(routes.flatMap((r) => r.methods.map((m) => [r.name, m, r] as [string, string, RouteDefinition])))(
     '%s (%s) reaches its operation',
