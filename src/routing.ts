@@ -1,5 +1,5 @@
 import type { HttpHandler, HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { badRequest, methodNotAllowed, notFound, type GraphError } from './graph/errors';
+import { badRequest, methodNotAllowed, unknownSegment, type GraphError } from './graph/errors';
 import { graphHandler } from './graph/handler';
 
 /**
@@ -114,7 +114,24 @@ export function resolve(routes: readonly RouteDefinition[], method: string, url:
     allowed.push(...route.methods);
   }
   if (owner !== undefined) return { error: methodNotAllowed(method, [...new Set(allowed)]) };
-  return { error: notFound(`Resource not found for the segment '${segments[segments.length - 1] ?? ''}'.`) };
+  return { error: unknownSegment(firstUnknownSegment(routes, segments)) };
+}
+
+/** Graph names the first segment it cannot resolve: the one after the longest prefix any template matches. */
+function firstUnknownSegment(routes: readonly RouteDefinition[], segments: readonly string[]): string {
+  let known = 0;
+  for (const route of routes) {
+    const parts = splitPath(route.route);
+    let i = 0;
+    while (i < parts.length && i < segments.length) {
+      const part = parts[i]!;
+      if (part.startsWith('{*')) break;
+      if (!part.startsWith('{') && part.toLowerCase() !== segments[i]!.toLowerCase()) break;
+      i++;
+    }
+    known = Math.max(known, i);
+  }
+  return segments[Math.min(known, segments.length - 1)] ?? '';
 }
 
 /** The first query parameter (name or value, as sent) whose percent-escapes do not decode, if any. */

@@ -52,7 +52,7 @@ describe('POST /beta/$batch', () => {
     expect(byId(json, '4').status).toBe(424);
     expect(byId(json, '4').body.error.code).toBe('FailedDependency');
     expect(byId(json, '5').status).toBeGreaterThanOrEqual(400);
-    expect(byId(json, '5').body.error.message).toContain('Resource not found for the segment');
+    expect(byId(json, '5').body.error.message).toBe("Resource not found for the segment 'nothing'.");
   });
 
   it('applies validation and the mock controls per item: a throttled item is a 429 with its own Retry-After in a 200 batch', async () => {

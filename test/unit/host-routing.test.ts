@@ -111,7 +111,7 @@ describe('the app router', () => {
 
   it('gives an unknown path Graph\'s error, and a known path with another method 405 with Allow', async () => {
     const unknown = resolve(routes, 'GET', 'http://h/beta/nothing');
-    expect('error' in unknown && unknown.error.status).toBe(404);
+    expect('error' in unknown && [unknown.error.status, unknown.error.message]).toEqual([400, "Resource not found for the segment 'nothing'."]);
     const wrong = resolve(routes, 'PUT', 'http://h/beta/deviceManagement/deviceEnrollmentConfigurations/c/assignments/x');
     expect('error' in wrong && [wrong.error.status, wrong.error.headers.Allow]).toEqual([405, 'GET, PATCH, DELETE']);
   });
@@ -133,7 +133,7 @@ describe('the app router', () => {
   it('answers through the one host function with Graph\'s envelope', async () => {
     const { hostFunction } = await import('../../src/routes');
     const response = await hostFunction.handler(new HttpRequest({ method: 'GET', url: 'http://h/beta/nothing' }), context());
-    expect(response.status).toBe(404);
-    expect(JSON.parse(String(response.body)).error.code).toBe('ResourceNotFound');
+    expect(response.status).toBe(400);
+    expect(JSON.parse(String(response.body)).error.code).toBe('BadRequest');
   });
 });
