@@ -1,6 +1,7 @@
 import type { HttpHandler, HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { badRequest, methodNotAllowed, unknownSegment, type GraphError } from './graph/errors';
 import { graphHandler } from './graph/handler';
+import { withWireHeaders } from './graph/wire';
 
 /**
  * The app's own router: Graph's rules for picking the operation a request means. The Functions host
@@ -157,8 +158,11 @@ export function dispatcher(routes: readonly RouteDefinition[]): HttpHandler {
   const table = [...routes].sort((a, b) => compareRoutes(a.route, b.route));
   return async (request, context) => {
     const resolution = resolve(table, request.method, request.url);
-    if ('error' in resolution) return refuse(resolution.error)(request, context);
-    return resolution.route.handler(request, context, resolution.params);
+    const response =
+      'error' in resolution
+        ? await refuse(resolution.error)(request, context)
+        : await resolution.route.handler(request, context, resolution.params);
+    return withWireHeaders(request, response);
   };
 }
 

@@ -130,3 +130,20 @@ describe('GET .../assignments/$count', () => {
     expect(byId(json, '1')).toMatchObject({ status: 200, body: '3' });
   });
 });
+
+describe("Graph's wire details", () => {
+  it('every answer carries x-ms-ags-diagnostic naming this mock; Strict-Transport-Security only over https (x-forwarded-proto)', async () => {
+    const plain = await fetch(`${runner.url}/health`);
+    expect(JSON.parse(plain.headers.get('x-ms-ags-diagnostic')!).ServerInfo.RoleInstance).toMatch(/^graph-enrollment-assignments-mock\//);
+    expect(plain.headers.get('strict-transport-security')).toBeNull();
+    const unknown = await fetch(`${runner.url}/beta/nothing`, { headers: { 'x-forwarded-proto': 'https' } });
+    expect(unknown.status).toBe(400);
+    expect(unknown.headers.get('x-ms-ags-diagnostic')).not.toBeNull();
+    expect(unknown.headers.get('strict-transport-security')).toBe('max-age=31536000');
+    const unauthorized = await fetch(`${runner.url}/beta${collection('x')}`);
+    expect(unauthorized.status).toBe(401);
+    expect(unauthorized.headers.get('x-ms-ags-diagnostic')).not.toBeNull();
+    const body = (await unauthorized.json()) as any;
+    expect(body.error.innerError.date).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
+  });
+});

@@ -54,7 +54,7 @@ describe('over HTTP through the local runner', () => {
     expect(body.error.message).toContain("'source'");
   });
 
-  it('answers an unknown path with Graph's 400 for the segment and a wrong method with 405 + Allow', async () => {
+  it('answers an unknown path with the Graph 400 for the segment and a wrong method with 405 + Allow', async () => {
     const missing = await fetch(`${runner.url}/beta/deviceManagement/somethingElse`, { headers: auth });
     expect(missing.status).toBe(400);
     expect((await jsonBody(missing)).error.code).toBe('BadRequest');
