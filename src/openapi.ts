@@ -146,6 +146,58 @@ const operations: Record<string, (op: string) => Schema> = {
     requestBody: { required: true, content: json(ref('assignActionParameters'), EXAMPLE_ASSIGN) },
     responses: { '204': { description: 'Replaced' }, ...errorResponses(400, 401, 413, 415, 503) },
   }),
+  countAssignments: () => ({
+    summary: 'Count assignments ($count segment), as text/plain',
+    parameters: [queryParameter('$filter', "eq on source, sourceId, target/groupId, joined by and.", { type: 'string' })],
+    responses: { '200': { description: 'The number of assignments', content: { 'text/plain': { schema: { type: 'string', pattern: '^[0-9]+$' } } } }, ...errorResponses(400, 401, 503) },
+  }),
+  batch: () => ({
+    summary: 'JSON batching: up to 20 requests, each answered as if sent alone',
+    requestBody: {
+      required: true,
+      content: json({
+        type: 'object',
+        required: ['requests'],
+        properties: {
+          requests: {
+            type: 'array',
+            maxItems: 20,
+            items: {
+              type: 'object',
+              required: ['id', 'method', 'url'],
+              properties: {
+                id: { type: 'string' },
+                method: { type: 'string', enum: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] },
+                url: { type: 'string', description: "Relative to the batch's version, e.g. /deviceManagement/..." },
+                headers: { type: 'object', additionalProperties: { type: 'string' } },
+                body: {},
+                dependsOn: { type: 'array', items: { type: 'string' } },
+              },
+            },
+          },
+        },
+      }),
+    },
+    responses: {
+      '200': {
+        description: "Every item's answer (a failed dependency is a 424 item)",
+        content: json({
+          type: 'object',
+          properties: {
+            responses: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['id', 'status'],
+                properties: { id: { type: 'string' }, status: { type: 'integer' }, headers: { type: 'object', additionalProperties: { type: 'string' } }, body: {} },
+              },
+            },
+          },
+        }),
+      },
+      ...errorResponses(400, 401, 413, 415),
+    },
+  }),
   health: () => ({
     summary: 'Health: the table answers',
     security: [],
@@ -166,7 +218,7 @@ function pathOf(route: string): { path: string; parameters: Schema[] } {
 export function buildOpenApiDocument(routes: RouteDefinition[], serverUrl?: string): Schema {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
-    const describe = operations[r.name.replace(/ViaDeviceManagement$/, '')];
+    const describe = operations[r.name.replace(/ViaDeviceManagement$/, '').replace(/^batchV1$/, 'batch')];
     if (!describe) continue; // the catch-all is not an operation
     const { path, parameters } = pathOf(r.route);
     const item = (paths[path] ??= parameters.length > 0 ? { parameters } : {});

@@ -1,6 +1,7 @@
 import type { HttpMethod } from '@azure/functions';
 import {
   assignConfiguration,
+  countAssignments,
   createAssignment,
   deleteAssignment,
   getAssignment,
@@ -8,6 +9,7 @@ import {
   updateAssignment,
 } from './assignments/handlers';
 import { health } from './health';
+import { batchHandler } from './graph/batch';
 import { openApiHandler } from './openapi';
 import { dispatcher, type RouteDefinition } from './routing';
 
@@ -56,6 +58,14 @@ export const assignmentRoutes: RouteDefinition[] = [
   { name: 'assignConfiguration', route: `${DEVICE_MANAGEMENT_CONFIGURATION}/assign`, methods: ['POST'], handler: assignConfiguration },
 ];
 
+// ---- Graph's protocol around the resource (issue 13, items 1 and 5): $batch, $count ----
+export const protocolRoutes: RouteDefinition[] = [
+  { name: 'batch', route: 'beta/$batch', methods: ['POST'], handler: batchHandler(() => hostFunction.handler) },
+  { name: 'batchV1', route: 'v1.0/$batch', methods: ['POST'], handler: batchHandler(() => hostFunction.handler) },
+  { name: 'countAssignments', route: `${INVITATION_ASSIGNMENTS}/$count`, methods: ['GET'], handler: countAssignments },
+  { name: 'countAssignmentsViaDeviceManagement', route: `${DEVICE_MANAGEMENT_ASSIGNMENTS}/$count`, methods: ['GET'], handler: countAssignments },
+];
+
 export const serviceRoutes: RouteDefinition[] = [
   { name: 'health', route: 'health', methods: ['GET'], handler: health },
   { name: 'openApi', route: 'openapi.json', methods: ['GET'], handler: openApiHandler(() => knownRoutes()) },
@@ -63,7 +73,7 @@ export const serviceRoutes: RouteDefinition[] = [
 
 /** Every operation, for the router and the OpenAPI document. */
 export function knownRoutes(): RouteDefinition[] {
-  return [...assignmentRoutes, ...serviceRoutes];
+  return [...assignmentRoutes, ...protocolRoutes, ...serviceRoutes];
 }
 
 /** The methods the host hands to the one function: everything it serves, so the app answers 405 itself. */

@@ -1,6 +1,7 @@
 import type { HttpHandler, HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { badRequest, methodNotAllowed, notFound, type GraphError } from './graph/errors';
+import { badRequest, methodNotAllowed, unknownSegment, type GraphError } from './graph/errors';
 import { graphHandler } from './graph/handler';
+import { withWireHeaders } from './graph/wire';
 
 /**
  * The app's own router: Graph's rules for picking the operation a request means. The Functions host
@@ -114,7 +115,24 @@ export function resolve(routes: readonly RouteDefinition[], method: string, url:
     allowed.push(...route.methods);
   }
   if (owner !== undefined) return { error: methodNotAllowed(method, [...new Set(allowed)]) };
-  return { error: notFound(`Resource not found for the segment '${segments[segments.length - 1] ?? ''}'.`) };
+  return { error: unknownSegment(firstUnknownSegment(routes, segments)) };
+}
+
+/** Graph names the first segment it cannot resolve: the one after the longest prefix any template matches. */
+function firstUnknownSegment(routes: readonly RouteDefinition[], segments: readonly string[]): string {
+  let known = 0;
+  for (const route of routes) {
+    const parts = splitPath(route.route);
+    let i = 0;
+    while (i < parts.length && i < segments.length) {
+      const part = parts[i]!;
+      if (part.startsWith('{*')) break;
+      if (!part.startsWith('{') && part.toLowerCase() !== segments[i]!.toLowerCase()) break;
+      i++;
+    }
+    known = Math.max(known, i);
+  }
+  return segments[Math.min(known, segments.length - 1)] ?? '';
 }
 
 /** The first query parameter (name or value, as sent) whose percent-escapes do not decode, if any. */
@@ -140,8 +158,11 @@ export function dispatcher(routes: readonly RouteDefinition[]): HttpHandler {
   const table = [...routes].sort((a, b) => compareRoutes(a.route, b.route));
   return async (request, context) => {
     const resolution = resolve(table, request.method, request.url);
-    if ('error' in resolution) return refuse(resolution.error)(request, context);
-    return resolution.route.handler(request, context, resolution.params);
+    const response =
+      'error' in resolution
+        ? await refuse(resolution.error)(request, context)
+        : await resolution.route.handler(request, context, resolution.params);
+    return withWireHeaders(request, response);
   };
 }
 

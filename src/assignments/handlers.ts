@@ -178,6 +178,26 @@ export const listAssignments = graphHandler(
   { access: 'read' },
 );
 
+/**
+ * GET .../assignments/$count: the number as text/plain. No ConsistencyLevel needed: Graph requires
+ * `eventual` only for directory (Entra ID) objects (learn.microsoft.com/graph/aad-advanced-queries);
+ * Intune resources are not directory objects.
+ */
+export const countAssignments = graphHandler(
+  async (g) => {
+    const address = collectionAddress(g);
+    const query = parseQuery(g.request.url, QUERY_RULES, ASSIGNMENT_TYPE);
+    const filter: AssignmentFilter = {
+      source: query.filter.source,
+      sourceId: query.filter.sourceId,
+      groupId: query.filter['target/groupId'],
+    };
+    const count = await getStore(g.config).count(address.configurationId, filter);
+    return { status: 200, text: String(count) };
+  },
+  { access: 'read' },
+);
+
 // ---- one assignment ----
 
 function itemAddress(g: GraphRequest): CollectionAddress & { id: string } {

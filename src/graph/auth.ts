@@ -12,7 +12,8 @@ import { forbidden, serviceUnavailable, unauthorized } from './errors';
  * Nothing here logs or echoes a token: answers use fixed, Graph-worded messages.
  */
 
-export type Access = 'read' | 'write';
+/** `authenticated`: any known caller (the $batch envelope; each item is then authorized on its own). */
+export type Access = 'read' | 'write' | 'authenticated';
 
 /** The caller of a request that passed authentication. */
 export type Principal =
@@ -99,7 +100,7 @@ export async function authenticate(authorization: string | null, auth: AuthSetti
 
 /** Throws Graph's 403 unless the caller holds one of the permissions the access needs. */
 export function authorize(principal: Principal, access: Access): void {
-  if (principal.permissions === 'all') return;
+  if (principal.permissions === 'all' || access === 'authenticated') return;
   const required = access === 'write' ? WRITE_PERMISSIONS : READ_PERMISSIONS;
   const held = new Set(principal.permissions.map((p) => p.toLowerCase()));
   if (required.some((p) => held.has(p.toLowerCase()))) return;

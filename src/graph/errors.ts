@@ -21,11 +21,18 @@ export class GraphError extends Error {
 
 export const badRequest = (message: string): GraphError => new GraphError(400, 'BadRequest', message);
 
+/** Graph's challenge, as its 401s carry it (docs/wire-details.md). */
+export const WWW_AUTHENTICATE =
+  'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"';
+
 export const unauthorized = (message: string): GraphError =>
-  new GraphError(401, 'InvalidAuthenticationToken', message, { 'WWW-Authenticate': 'Bearer' });
+  new GraphError(401, 'InvalidAuthenticationToken', message, { 'WWW-Authenticate': WWW_AUTHENTICATE });
 
 /** The token is good but lacks the permission: Graph's 403 names what the API requires and what the token had. */
 export const forbidden = (message: string): GraphError => new GraphError(403, 'Forbidden', message);
+
+/** Graph's answer for a path segment it cannot resolve: a 400, not a 404 (docs/wire-details.md). */
+export const unknownSegment = (segment: string): GraphError => badRequest(`Resource not found for the segment '${segment}'.`);
 
 export const notFound = (message: string): GraphError => new GraphError(404, 'ResourceNotFound', message);
 

@@ -29,6 +29,8 @@ export interface GraphRequest {
 export interface GraphResult {
   status: number;
   body?: unknown;
+  /** A text/plain answer instead of JSON (a `$count` segment). */
+  text?: string;
   headers?: Record<string, string>;
 }
 
@@ -80,9 +82,13 @@ export function graphHandler(logic: (g: GraphRequest) => Promise<GraphResult>, o
         principal,
       };
       // Simulated throttling, failures and latency (docs/mock-controls.md): after auth, before any write.
-      const mockHeaders = options.access ? await applyMockControls(g) : undefined;
+      // Not on the $batch envelope: its items meet the controls one by one, as Graph throttles batch items.
+      const mockHeaders = options.access && options.access !== 'authenticated' ? await applyMockControls(g) : undefined;
       const result = await logic(g);
       const headers: Record<string, string> = { ...commonHeaders(g), ...mockHeaders, ...result.headers };
+      if (result.text !== undefined) {
+        return { status: result.status, headers: { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }, body: result.text };
+      }
       if (result.body === undefined) return { status: result.status, headers };
       headers['Content-Type'] = SUCCESS_CONTENT_TYPE;
       headers['OData-Version'] = '4.0';

@@ -54,10 +54,10 @@ describe('over HTTP through the local runner', () => {
     expect(body.error.message).toContain("'source'");
   });
 
-  it('answers an unknown path with a Graph 404 and a wrong method with 405 + Allow', async () => {
+  it('answers an unknown path with the Graph 400 for the segment and a wrong method with 405 + Allow', async () => {
     const missing = await fetch(`${runner.url}/beta/deviceManagement/somethingElse`, { headers: auth });
-    expect(missing.status).toBe(404);
-    expect((await jsonBody(missing)).error.code).toBe('ResourceNotFound');
+    expect(missing.status).toBe(400);
+    expect((await jsonBody(missing)).error.code).toBe('BadRequest');
     const wrong = await fetch(`${runner.url}${collectionPath('cfg-e2e')}`, { method: 'PUT', headers: auth });
     expect(wrong.status).toBe(405);
     expect(wrong.headers.get('allow')).toContain('POST');
@@ -98,7 +98,7 @@ describe('over HTTP through the local runner', () => {
       body: '{}',
     });
     expect(response.status).toBe(401);
-    expect(response.headers.get('www-authenticate')).toBe('Bearer');
+    expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="", authorization_uri="https:\/\/login.microsoftonline.com\/common\/oauth2\/authorize", client_id="00000003-0000-0000-c000-000000000000"$/);
     const healthy = await fetch(`${runner.url}/health`);
     expect(healthy.status).toBe(200);
     expect(await jsonBody(healthy)).toEqual({ status: 'ok' });
@@ -153,7 +153,7 @@ describe('the deployment package (dist/package, what azd deploys)', () => {
       expect((await jsonBody(response)).target['@odata.type']).toBe('#microsoft.graph.deviceAndAppManagementAssignmentTarget');
       const invalid = await create(bundled.url, { target: {} });
       expect(invalid.status).toBe(400);
-      expect((await fetch(`${bundled.url}/nowhere`)).status).toBe(404);
+      expect((await fetch(`${bundled.url}/nowhere`)).status).toBe(400);
     } finally {
       await bundled.stop();
     }

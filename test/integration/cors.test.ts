@@ -45,7 +45,7 @@ describe('CORS on, for the listed origins', () => {
     const response = await createAssignment(request, invocationContext());
     expectGraphError(response, 401, 'InvalidAuthenticationToken');
     expect(headerOf(response, 'access-control-allow-origin')).toBe('http://localhost:3000');
-    expect(headerOf(response, 'www-authenticate')).toBe('Bearer');
+    expect(headerOf(response, 'www-authenticate')).toMatch(/^Bearer realm="", authorization_uri="https:\/\/login.microsoftonline.com\/common\/oauth2\/authorize", client_id="00000003-0000-0000-c000-000000000000"$/);
   });
 
   it('an origin not on the list gets no CORS headers, only Vary', async () => {

@@ -84,7 +84,7 @@ describe('x-mock-error: a Graph-shaped error on demand', () => {
     const healthRequest = graphRequest({ method: 'GET', path: '/health', params: {}, headers: { 'x-mock-error': '503' } });
     expect((await health(healthRequest, invocationContext())).status).toBe(200);
     const unknown = graphRequest({ method: 'GET', path: '/beta/nowhere', params: {}, headers: { 'x-mock-error': '503' } });
-    expectGraphError(await dispatch(unknown, invocationContext()), 404, 'ResourceNotFound');
+    expectGraphError(await dispatch(unknown, invocationContext()), 400, 'BadRequest');
   });
 });
 
