@@ -1,13 +1,7 @@
 // A namespace import lets esbuild tree-shake zod; `import { z }` keeps all of it (every locale) in the bundle.
 import * as z from 'zod';
-import {
-  assignActionSchema,
-  assignmentCollectionResource,
-  assignmentResource,
-  assignmentTargetResource,
-  createAssignmentSchema,
-  updateAssignmentSchema,
-} from './assignments/schema';
+import type { GraphVersion } from './assignments/model';
+import { schemasFor } from './assignments/schema';
 import { odataErrorSchema } from './graph/errors';
 import { graphHandler } from './graph/handler';
 import type { RouteDefinition } from './routes';
@@ -21,6 +15,10 @@ import type { RouteDefinition } from './routes';
 type Schema = Record<string, unknown>;
 
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+
+/** Beta's components keep their plain names; v1.0's (its own schema: target only) carry a suffix. */
+const componentName = (name: string, version: GraphVersion) => (version === 'beta' ? name : `${name}.v1.0`);
+const vref = (name: string, version: GraphVersion) => ref(componentName(name, version));
 
 /** Each schema under its component name; references between them point into components. */
 function componentSchemas(io: 'input' | 'output', schemas: Record<string, z.ZodType>): Record<string, Schema> {
@@ -106,44 +104,44 @@ const collectionQuery = [
 
 const ifMatch = { name: 'If-Match', in: 'header', required: false, description: 'The ETag to match; * matches any.', schema: { type: 'string' } };
 
-/** What each operation (by function name, without the path suffix) says about itself. */
-const operations: Record<string, (op: string) => Schema> = {
-  listAssignments: () => ({
+/** What each operation (by function name, without the path and version suffixes) says about itself. */
+const operations: Record<string, (version: GraphVersion) => Schema> = {
+  listAssignments: (v) => ({
     summary: 'List assignments',
     parameters: collectionQuery,
-    responses: { '200': { description: 'A page of assignments', content: json(ref('enrollmentConfigurationAssignmentCollectionResponse')) }, ...errorResponses(400, 401, 503) },
+    responses: { '200': { description: 'A page of assignments', content: json(vref('enrollmentConfigurationAssignmentCollectionResponse', v)) }, ...errorResponses(400, 401, 503) },
   }),
-  createAssignment: () => ({
+  createAssignment: (v) => ({
     summary: 'Create an assignment',
-    requestBody: { required: true, content: json(ref('enrollmentConfigurationAssignmentCreate'), EXAMPLE_CREATE) },
+    requestBody: { required: true, content: json(vref('enrollmentConfigurationAssignmentCreate', v), v === 'beta' ? EXAMPLE_CREATE : undefined) },
     responses: {
       '201': {
         description: 'Created; Location names the new assignment',
         headers: { Location: { schema: { type: 'string' } }, ETag: { schema: { type: 'string' } } },
-        content: json(ref('enrollmentConfigurationAssignment'), EXAMPLE_ASSIGNMENT),
+        content: json(vref('enrollmentConfigurationAssignment', v), v === 'beta' ? EXAMPLE_ASSIGNMENT : undefined),
       },
       ...errorResponses(400, 401, 413, 415, 503),
     },
   }),
-  getAssignment: () => ({
+  getAssignment: (v) => ({
     summary: 'Get an assignment',
-    parameters: [queryParameter('$select', 'Comma-separated: target, source, sourceId.', { type: 'string' })],
-    responses: { '200': { description: 'The assignment', content: json(ref('enrollmentConfigurationAssignment'), EXAMPLE_ASSIGNMENT) }, ...errorResponses(400, 401, 404, 503) },
+    parameters: [queryParameter('$select', v === 'beta' ? 'Comma-separated: target, source, sourceId.' : 'target', { type: 'string' })],
+    responses: { '200': { description: 'The assignment', content: json(vref('enrollmentConfigurationAssignment', v), v === 'beta' ? EXAMPLE_ASSIGNMENT : undefined) }, ...errorResponses(400, 401, 404, 503) },
   }),
-  updateAssignment: () => ({
+  updateAssignment: (v) => ({
     summary: 'Update an assignment (merge)',
     parameters: [ifMatch],
-    requestBody: { required: true, content: json(ref('enrollmentConfigurationAssignmentUpdate'), EXAMPLE_PATCH) },
-    responses: { '200': { description: 'The updated assignment', content: json(ref('enrollmentConfigurationAssignment')) }, ...errorResponses(400, 401, 404, 412, 413, 415, 503) },
+    requestBody: { required: true, content: json(vref('enrollmentConfigurationAssignmentUpdate', v), v === 'beta' ? EXAMPLE_PATCH : undefined) },
+    responses: { '200': { description: 'The updated assignment', content: json(vref('enrollmentConfigurationAssignment', v)) }, ...errorResponses(400, 401, 404, 412, 413, 415, 503) },
   }),
   deleteAssignment: () => ({
     summary: 'Delete an assignment',
     parameters: [ifMatch],
     responses: { '204': { description: 'Deleted' }, ...errorResponses(401, 404, 412, 503) },
   }),
-  assignConfiguration: () => ({
+  assignConfiguration: (v) => ({
     summary: "Replace the configuration's whole assignment set",
-    requestBody: { required: true, content: json(ref('assignActionParameters'), EXAMPLE_ASSIGN) },
+    requestBody: { required: true, content: json(vref('assignActionParameters', v), v === 'beta' ? EXAMPLE_ASSIGN : undefined) },
     responses: { '204': { description: 'Replaced' }, ...errorResponses(400, 401, 413, 415, 503) },
   }),
   countAssignments: () => ({
@@ -203,6 +201,11 @@ const operations: Record<string, (op: string) => Schema> = {
     security: [],
     responses: { '200': { description: 'Healthy', content: json({ type: 'object', properties: { status: { const: 'ok' } } }) }, ...errorResponses(503) },
   }),
+  metadata: () => ({
+    summary: "The CSDL ($metadata) of the types this API serves; @odata.context links point into it",
+    security: [],
+    responses: { '200': { description: 'OData 4.0 CSDL XML', content: { 'application/xml': { schema: { type: 'string' } } } } },
+  }),
   openApi: () => ({ summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1 document' } } }),
 };
 
@@ -215,16 +218,36 @@ function pathOf(route: string): { path: string; parameters: Schema[] } {
   };
 }
 
+/** One version's component schemas, from the zod schemas its handlers validate with. */
+function versionComponents(version: GraphVersion): Record<string, Schema> {
+  const s = schemasFor(version);
+  const n = (name: string) => componentName(name, version);
+  return {
+    ...componentSchemas('input', {
+      [n('enrollmentConfigurationAssignmentCreate')]: s.create,
+      [n('enrollmentConfigurationAssignmentUpdate')]: s.update,
+      [n('assignActionParameters')]: s.assign,
+    }),
+    ...componentSchemas('output', {
+      [n('enrollmentConfigurationAssignment')]: s.resource,
+      [n('deviceAndAppManagementAssignmentTarget')]: s.targetResource,
+      [n('enrollmentConfigurationAssignmentCollectionResponse')]: s.collection,
+    }),
+  };
+}
+
 export function buildOpenApiDocument(routes: RouteDefinition[], serverUrl?: string): Schema {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
-    const describe = operations[r.name.replace(/ViaDeviceManagement$/, '').replace(/^batchV1$/, 'batch')];
+    const version: GraphVersion = /V1$/.test(r.name) || r.route.startsWith('v1.0/') ? 'v1.0' : 'beta';
+    const describe = operations[r.name.replace(/V1$/, '').replace(/ViaDeviceManagement$/, '')];
     if (!describe) continue; // the catch-all is not an operation
     const { path, parameters } = pathOf(r.route);
     const item = (paths[path] ??= parameters.length > 0 ? { parameters } : {});
     for (const method of r.methods) {
-      const op = describe(r.name);
-      item[method.toLowerCase()] = { operationId: r.name, tags: [r.name === 'health' || r.name === 'openApi' ? 'service' : 'assignments'], ...op };
+      const op = describe(version);
+      const tag = ['health', 'openApi', 'metadata', 'metadataV1'].includes(r.name) ? 'service' : version === 'beta' ? 'assignments' : 'assignments (v1.0)';
+      item[method.toLowerCase()] = { operationId: r.name, tags: [tag], ...op };
     }
   }
   return {
@@ -232,7 +255,7 @@ export function buildOpenApiDocument(routes: RouteDefinition[], serverUrl?: stri
     info: {
       title: 'Graph enrollment configuration assignments mock',
       version: '1.0.0',
-      description: 'Microsoft Graph beta enrollmentConfigurationAssignment endpoints, answered as Graph does.',
+      description: 'Microsoft Graph beta and v1.0 enrollmentConfigurationAssignment endpoints, answered as Graph does.',
     },
     ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
     security: [{ bearer: [] }],
@@ -240,17 +263,9 @@ export function buildOpenApiDocument(routes: RouteDefinition[], serverUrl?: stri
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
       schemas: {
-        ...componentSchemas('input', {
-          enrollmentConfigurationAssignmentCreate: createAssignmentSchema,
-          enrollmentConfigurationAssignmentUpdate: updateAssignmentSchema,
-          assignActionParameters: assignActionSchema,
-        }),
-        ...componentSchemas('output', {
-          enrollmentConfigurationAssignment: assignmentResource,
-          deviceAndAppManagementAssignmentTarget: assignmentTargetResource,
-          enrollmentConfigurationAssignmentCollectionResponse: assignmentCollectionResource,
-          ODataError: odataErrorSchema,
-        }),
+        ...versionComponents('beta'),
+        ...versionComponents('v1.0'),
+        ...componentSchemas('output', { ODataError: odataErrorSchema }),
       },
     },
   };

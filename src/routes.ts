@@ -8,6 +8,7 @@ import {
   listAssignments,
   updateAssignment,
 } from './assignments/handlers';
+import { metadataHandler } from './graph/metadata';
 import { health } from './health';
 import { batchHandler } from './graph/batch';
 import { openApiHandler } from './openapi';
@@ -66,6 +67,25 @@ export const protocolRoutes: RouteDefinition[] = [
   { name: 'countAssignmentsViaDeviceManagement', route: `${DEVICE_MANAGEMENT_ASSIGNMENTS}/$count`, methods: ['GET'], handler: countAssignments },
 ];
 
+// ---- issue 13 items 2 and 4: v1.0 and $metadata ----
+
+/**
+ * v1.0's path to the collection. Only Intune's: v1.0's user has no deviceEnrollmentConfigurations
+ * navigation (v1.0-Prod.csdl), so the invitation path does not exist in v1.0 and gets Graph's
+ * unknown-segment answer (docs/graph-versions.md).
+ */
+export const V1_DEVICE_MANAGEMENT_CONFIGURATION = 'v1.0/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfigurationId}';
+export const V1_DEVICE_MANAGEMENT_ASSIGNMENTS = `${V1_DEVICE_MANAGEMENT_CONFIGURATION}/assignments`;
+
+export const versionRoutes: RouteDefinition[] = [
+  ...collectionRoutes(V1_DEVICE_MANAGEMENT_ASSIGNMENTS, 'V1'),
+  { name: 'assignConfigurationV1', route: `${V1_DEVICE_MANAGEMENT_CONFIGURATION}/assign`, methods: ['POST'], handler: assignConfiguration },
+  { name: 'metadata', route: 'beta/$metadata', methods: ['GET'], handler: metadataHandler('beta') },
+  { name: 'metadataV1', route: 'v1.0/$metadata', methods: ['GET'], handler: metadataHandler('v1.0') },
+];
+
+// ---- end of issue 13 items 2 and 4 ----
+
 export const serviceRoutes: RouteDefinition[] = [
   { name: 'health', route: 'health', methods: ['GET'], handler: health },
   { name: 'openApi', route: 'openapi.json', methods: ['GET'], handler: openApiHandler(() => knownRoutes()) },
@@ -73,7 +93,7 @@ export const serviceRoutes: RouteDefinition[] = [
 
 /** Every operation, for the router and the OpenAPI document. */
 export function knownRoutes(): RouteDefinition[] {
-  return [...assignmentRoutes, ...protocolRoutes, ...serviceRoutes];
+  return [...assignmentRoutes, ...protocolRoutes, ...versionRoutes, ...serviceRoutes];
 }
 
 /** The methods the host hands to the one function: everything it serves, so the app answers 405 itself. */

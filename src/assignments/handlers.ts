@@ -7,23 +7,24 @@ import { badRequest, notFound } from '../graph/errors';
 import { graphHandler, type GraphRequest } from '../graph/handler';
 import { applySelect, nextLink, parseQuery, type QueryRules } from '../graph/query';
 import { isWellFormedText, keyLiteral, keySegment } from './paths';
+import { assignmentProperties, type GraphVersion } from './model';
 import {
   ASSIGNMENT_TYPE,
-  assignActionSchema,
   MAX_STRING_LENGTH,
-  createAssignmentSchema,
   normaliseTarget,
   parseWith,
-  updateAssignmentSchema,
+  schemasFor,
+  targetView,
   type CreateAssignmentInput,
+  type UpdateAssignmentInput,
 } from './schema';
 import { getStore, invalidContinuation, type AssignmentFilter, type StoredAssignment } from './store';
 
 /**
  * The assignments resource: plain handlers that the route table hands to app.http and that tests call
  * directly with real HttpRequest objects. The same handlers serve both paths Graph has for the
- * collection (through an invitation's invitedUser, and Intune's deviceManagement); both address the
- * configuration's partition.
+ * collection (through an invitation's invitedUser, and Intune's deviceManagement) and both versions
+ * (beta and v1.0, each with its own schema from model.ts); all address the configuration's partition.
  */
 
 interface CollectionAddress {
@@ -58,21 +59,29 @@ function collectionUrl(g: GraphRequest, itemSegments = 0): string {
   return `${url.origin}/${segments.slice(0, segments.length - itemSegments).join('/')}`;
 }
 
-const QUERY_RULES: QueryRules = {
-  selectable: ['target', 'source', 'sourceId'],
-  filterable: ['source', 'sourceId', 'target/groupId'],
-  collection: true,
-};
-
-export function representation(a: StoredAssignment): Record<string, unknown> {
+/** $select and $filter reach the properties the version's assignment type has. */
+function queryRules(version: GraphVersion, collection: boolean): QueryRules {
+  const names = assignmentProperties(schemasFor(version).model).map((p) => p.name);
   return {
-    '@odata.type': `#${ASSIGNMENT_TYPE}`,
-    '@odata.etag': a.etag,
-    id: a.id,
-    target: a.target,
-    source: a.source,
-    sourceId: a.sourceId,
+    selectable: names,
+    filterable: [...names.filter((n) => n !== 'target'), 'target/groupId'],
+    collection,
   };
+}
+
+/** An assignment as a version shows it: only that version's properties (v1.0 has target only). */
+export function representation(a: StoredAssignment, version: GraphVersion = 'beta'): Record<string, unknown> {
+  const model = schemasFor(version).model;
+  const out: Record<string, unknown> = { '@odata.type': `#${ASSIGNMENT_TYPE}`, '@odata.etag': a.etag, id: a.id };
+  for (const { name } of assignmentProperties(model)) {
+    out[name] = name === 'target' ? targetView(model, a.target) : a[name as 'source' | 'sourceId'];
+  }
+  return out;
+}
+
+function parseBody<K extends 'create' | 'update' | 'assign'>(g: GraphRequest, which: K, body: unknown) {
+  const schemas = schemasFor(g.version);
+  return parseWith(schemas[which], body, which === 'assign' ? 'assign' : undefined, schemas.targetTypeNames);
 }
 
 function newAssignment(address: CollectionAddress, input: CreateAssignmentInput): Omit<StoredAssignment, 'etag'> {
@@ -132,7 +141,7 @@ function ifMatchOf(g: GraphRequest): string | undefined {
 export const createAssignment = graphHandler(
   async (g) => {
     const address = collectionAddress(g);
-    const input = parseWith(createAssignmentSchema, await readJsonObject(g.request));
+    const input = parseBody(g, 'create', await readJsonObject(g.request)) as CreateAssignmentInput;
     const assignment = newAssignment(address, input);
     // SDKs keep client-request-id across retries: with one, a retry answers what the first attempt stored.
     const clientRequestId = g.request.headers.get('client-request-id')?.trim();
@@ -141,7 +150,7 @@ export const createAssignment = graphHandler(
     return {
       status: 201,
       headers: { Location: `${collectionUrl(g)}/${encodeURIComponent(stored.id)}`, ETag: stored.etag },
-      body: { '@odata.context': `${g.serviceRoot}/$metadata#${address.contextPath}/$entity`, ...representation(stored) },
+      body: { '@odata.context': `${g.serviceRoot}/$metadata#${address.contextPath}/$entity`, ...representation(stored, g.version) },
     };
   },
   { access: 'write' },
@@ -150,7 +159,7 @@ export const createAssignment = graphHandler(
 export const listAssignments = graphHandler(
   async (g) => {
     const address = collectionAddress(g);
-    const query = parseQuery(g.request.url, QUERY_RULES, ASSIGNMENT_TYPE);
+    const query = parseQuery(g.request.url, queryRules(g.version, true), ASSIGNMENT_TYPE);
     // No stored value is longer, and an overlong one would only make the storage query's URL too long.
     for (const [property, value] of Object.entries(query.filter)) {
       if (value.length > MAX_STRING_LENGTH) {
@@ -172,7 +181,7 @@ export const listAssignments = graphHandler(
     const body: Record<string, unknown> = { '@odata.context': `${g.serviceRoot}/$metadata#${address.contextPath}${selectSuffix}` };
     if (count !== undefined) body['@odata.count'] = count;
     if (page.continuation !== undefined) body['@odata.nextLink'] = nextLink(g.request.url, encodeSkipToken(page.continuation));
-    body.value = page.items.map((a) => applySelect(representation(a), query.select));
+    body.value = page.items.map((a) => applySelect(representation(a, g.version), query.select));
     return { status: 200, body };
   },
   { access: 'read' },
@@ -186,14 +195,14 @@ export const listAssignments = graphHandler(
 export const countAssignments = graphHandler(
   async (g) => {
     const address = collectionAddress(g);
-    const query = parseQuery(g.request.url, QUERY_RULES, ASSIGNMENT_TYPE);
+    const query = parseQuery(g.request.url, queryRules(g.version, true), ASSIGNMENT_TYPE);
     const filter: AssignmentFilter = {
       source: query.filter.source,
       sourceId: query.filter.sourceId,
       groupId: query.filter['target/groupId'],
     };
     const count = await getStore(g.config).count(address.configurationId, filter);
-    return { status: 200, text: String(count) };
+    return { status: 200, text: { contentType: 'text/plain; charset=utf-8', body: String(count) } };
   },
   { access: 'read' },
 );
@@ -213,7 +222,7 @@ function entityResponse(g: GraphRequest, address: CollectionAddress, a: StoredAs
     headers: { ETag: a.etag },
     body: {
       '@odata.context': `${g.serviceRoot}/$metadata#${address.contextPath}${selectSuffix}/$entity`,
-      ...applySelect(representation(a), select),
+      ...applySelect(representation(a, g.version), select),
     },
   };
 }
@@ -221,7 +230,7 @@ function entityResponse(g: GraphRequest, address: CollectionAddress, a: StoredAs
 export const getAssignment = graphHandler(
   async (g) => {
     const address = itemAddress(g);
-    const { select } = parseQuery(g.request.url, { ...QUERY_RULES, collection: false }, ASSIGNMENT_TYPE);
+    const { select } = parseQuery(g.request.url, queryRules(g.version, false), ASSIGNMENT_TYPE);
     const found = await getStore(g.config).get(address.configurationId, address.id);
     if (!found) throw missing(address.id);
     return entityResponse(g, address, found, select);
@@ -232,7 +241,7 @@ export const getAssignment = graphHandler(
 export const updateAssignment = graphHandler(
   async (g) => {
     const address = itemAddress(g);
-    const input = parseWith(updateAssignmentSchema, await readJsonObject(g.request));
+    const input = parseBody(g, 'update', await readJsonObject(g.request)) as UpdateAssignmentInput;
     if (input.id !== undefined && input.id !== address.id) {
       throw badRequest("The property 'id' cannot be changed: it must be left out or equal the id in the request path.");
     }
@@ -269,7 +278,7 @@ export const assignConfiguration = graphHandler(
   async (g) => {
     const address = collectionAddress(g);
     // Every item is validated before anything is written.
-    const input = parseWith(assignActionSchema, await readJsonObject(g.request), 'assign');
+    const input = parseBody(g, 'assign', await readJsonObject(g.request)) as { enrollmentConfigurationAssignments: CreateAssignmentInput[] };
     const replacements = input.enrollmentConfigurationAssignments.map((item) => newAssignment(address, item));
     await getStore(g.config).replaceAll(address.configurationId, replacements);
     return { status: 204 };

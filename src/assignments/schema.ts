@@ -2,10 +2,24 @@
 import * as z from 'zod';
 import { badRequest, type GraphError } from '../graph/errors';
 
+import {
+  allProperties,
+  assignmentProperties,
+  findEnum,
+  findType,
+  modelOf,
+  NAMESPACE,
+  targetTypesOf,
+  TARGET_BASE_TYPE,
+  type GraphVersion,
+  type PropertyModel,
+  type VersionModel,
+} from './model';
+
 /**
- * The enrollmentConfigurationAssignment resource as Graph beta defines it, as zod schemas. These are
- * the only definition of what a valid body is: the handlers parse with them and the OpenAPI document
- * is generated from them.
+ * The enrollmentConfigurationAssignment resource as zod schemas, derived per Graph version from the
+ * model (model.ts). These are the only definition of what a valid body is: the handlers parse with
+ * them and the OpenAPI document is generated from them.
  */
 
 export const ASSIGNMENT_TYPE = 'microsoft.graph.enrollmentConfigurationAssignment';
@@ -16,36 +30,33 @@ export const MAX_STRING_LENGTH = 1024;
 const text = z.string().max(MAX_STRING_LENGTH);
 
 /** Graph accepts a type name with or without the leading '#', and answers with it. */
-const odataType = (name: string) => z.literal([`#microsoft.graph.${name}`, `microsoft.graph.${name}`]);
+const odataType = (name: string) => z.literal([`#${NAMESPACE}.${name}`, `${NAMESPACE}.${name}`]);
 
-export const ASSIGNMENT_SOURCES = ['direct', 'policySets'] as const;
-export const FILTER_TYPES = ['none', 'include', 'exclude'] as const;
+function enumMembers(model: VersionModel, type: string): [string, ...string[]] {
+  return findEnum(model, type)!.members.map((m) => m.name) as [string, ...string[]];
+}
 
-const filterFields = {
-  deviceAndAppManagementAssignmentFilterId: text.nullish(),
-  deviceAndAppManagementAssignmentFilterType: z.enum(FILTER_TYPES).nullish(),
-};
+export const ASSIGNMENT_SOURCES = enumMembers(modelOf('beta'), 'deviceAndAppManagementAssignmentSource') as unknown as readonly ['direct', 'policySets'];
+export const FILTER_TYPES = enumMembers(modelOf('beta'), 'deviceAndAppManagementAssignmentFilterType') as unknown as readonly ['none', 'include', 'exclude'];
 
-/** Each target type with its own properties; every one also carries the assignment filter fields. */
-export const TARGET_TYPES = {
-  deviceAndAppManagementAssignmentTarget: {},
-  allDevicesAssignmentTarget: {},
-  allLicensedUsersAssignmentTarget: {},
-  groupAssignmentTarget: { groupId: text },
-  exclusionGroupAssignmentTarget: { groupId: text },
-  configurationManagerCollectionAssignmentTarget: { collectionId: text },
-} as const;
+/** A property's value as a body may send it: its type, and null where the CSDL allows it. */
+function inputValue(model: VersionModel, p: PropertyModel, target: z.ZodType): z.ZodType {
+  let schema: z.ZodType;
+  if (p.type === 'Edm.String') schema = text;
+  else if (p.type === `graph.${TARGET_BASE_TYPE}`) schema = target;
+  else if (findEnum(model, p.type)) schema = z.enum(enumMembers(model, p.type));
+  else throw new Error(`model: no input schema for ${p.type}`);
+  return p.nullable ? schema.nullable() : schema;
+}
 
-export type TargetTypeName = keyof typeof TARGET_TYPES;
-
-const targetVariants = Object.entries(TARGET_TYPES).map(([name, own]) =>
-  z.strictObject({ '@odata.type': odataType(name), ...filterFields, ...own }),
-);
-
-export const targetSchema = z.discriminatedUnion(
-  '@odata.type',
-  targetVariants as unknown as [(typeof targetVariants)[number], ...(typeof targetVariants)[number][]],
-);
+function inputShape(model: VersionModel, properties: PropertyModel[], target: z.ZodType, mode: 'create' | 'update') {
+  return Object.fromEntries(
+    properties.map((p) => {
+      const value = inputValue(model, p, target);
+      return [p.name, mode === 'create' && p.requiredOnCreate ? value : value.optional()];
+    }),
+  );
+}
 
 /** Annotations a client may echo back from something it read; accepted and ignored, as Graph does. */
 const readOnlyAnnotations = {
@@ -54,49 +65,110 @@ const readOnlyAnnotations = {
   '@odata.id': z.string().optional(),
 };
 
-export const createAssignmentSchema = z.strictObject({
-  ...readOnlyAnnotations,
-  '@odata.type': odataType('enrollmentConfigurationAssignment').optional(),
-  /** Ignored: the server always assigns the id. */
-  id: text.nullish(),
-  target: targetSchema,
-  source: z.enum(ASSIGNMENT_SOURCES).nullish(),
-  sourceId: text.nullish(),
-});
-
-/** PATCH: the same rules, every property optional; id and @odata.type may be sent but not changed. */
-export const updateAssignmentSchema = z.strictObject({
-  ...readOnlyAnnotations,
-  '@odata.type': odataType('enrollmentConfigurationAssignment').optional(),
-  id: text.optional(),
-  target: targetSchema.optional(),
-  source: z.enum(ASSIGNMENT_SOURCES).optional(),
-  sourceId: text.nullish(),
-});
-
 /** The most assignments one assign action may carry; far above what Intune configurations hold. */
 export const MAX_ASSIGN_ITEMS = 1000;
 
-/** The assign action on a configuration: its whole new assignment set. */
-export const assignActionSchema = z.strictObject({
-  enrollmentConfigurationAssignments: z.array(createAssignmentSchema).max(MAX_ASSIGN_ITEMS),
-});
+function buildSchemas(model: VersionModel) {
+  const targets = targetTypesOf(model);
+  const variants = targets.map((t) =>
+    z.strictObject({ '@odata.type': odataType(t.name), ...inputShape(model, allProperties(model, t), z.never(), 'create') }),
+  );
+  const target = z.discriminatedUnion('@odata.type', variants as unknown as [(typeof variants)[number], ...(typeof variants)[number][]]);
+  const properties = assignmentProperties(model);
 
-export type CreateAssignmentInput = z.infer<typeof createAssignmentSchema>;
-export type UpdateAssignmentInput = z.infer<typeof updateAssignmentSchema>;
-export type TargetInput = z.infer<typeof targetSchema>;
+  const create = z.strictObject({
+    ...readOnlyAnnotations,
+    '@odata.type': odataType('enrollmentConfigurationAssignment').optional(),
+    /** Ignored: the server always assigns the id. */
+    id: text.nullish(),
+    ...inputShape(model, properties, target, 'create'),
+  });
+  /** PATCH: the same rules, every property optional; id and @odata.type may be sent but not changed. */
+  const update = z.strictObject({
+    ...readOnlyAnnotations,
+    '@odata.type': odataType('enrollmentConfigurationAssignment').optional(),
+    id: text.optional(),
+    ...inputShape(model, properties, target, 'update'),
+  });
+  const assign = z.strictObject({ enrollmentConfigurationAssignments: z.array(create).max(MAX_ASSIGN_ITEMS) });
 
-/** A target as stored and returned: type with '#', every property present (null where unset). */
+  // What the API answers: for the OpenAPI document, and checked against real responses in tests.
+  const outputValue = (p: PropertyModel): z.ZodType => {
+    const base = p.type === 'Edm.String' ? z.string() : z.enum(enumMembers(model, p.type));
+    return p.nullable ? base.nullable() : base;
+  };
+  const targetProperties = new Map<string, PropertyModel>();
+  for (const t of model.complexTypes) for (const p of allProperties(model, t)) targetProperties.set(p.name, p);
+  const baseNames = new Set(allProperties(model, findType(model, TARGET_BASE_TYPE)!).map((p) => p.name));
+  const targetResource = z.strictObject({
+    // Abstract types too: beta accepts its abstract base, and v1.0 reads what beta wrote.
+    '@odata.type': z.enum(model.complexTypes.map((t) => `#${NAMESPACE}.${t.name}`) as [string, ...string[]]),
+    ...Object.fromEntries([...targetProperties.values()].map((p) => [p.name, baseNames.has(p.name) ? outputValue(p) : outputValue(p).optional()])),
+  });
+  const resource = z.strictObject({
+    '@odata.context': z.string().optional(),
+    '@odata.type': z.literal(`#${ASSIGNMENT_TYPE}`),
+    '@odata.etag': z.string(),
+    id: z.string(),
+    ...Object.fromEntries(properties.map((p) => [p.name, p.name === 'target' ? targetResource.nullable() : outputValue(p)])),
+  });
+  const optionalInList = Object.fromEntries(['@odata.type', '@odata.etag', ...properties.map((p) => p.name)].map((k) => [k, true]));
+  const collection = z.strictObject({
+    '@odata.context': z.string(),
+    '@odata.count': z.number().int().optional(),
+    '@odata.nextLink': z.url().optional(),
+    value: z.array(resource.partial(optionalInList as never)),
+  });
+  return { model, targetTypeNames: targets.map((t) => `${NAMESPACE}.${t.name}`), target, create, update, assign, targetResource, resource, collection };
+}
+
+export type VersionSchemas = ReturnType<typeof buildSchemas>;
+
+const SCHEMAS: Record<GraphVersion, VersionSchemas> = { beta: buildSchemas(modelOf('beta')), 'v1.0': buildSchemas(modelOf('v1.0')) };
+
+export function schemasFor(version: GraphVersion): VersionSchemas {
+  return SCHEMAS[version];
+}
+
+// Beta's, under the names the rest of the app has always used.
+export const targetSchema = SCHEMAS.beta.target;
+export const createAssignmentSchema = SCHEMAS.beta.create;
+export const updateAssignmentSchema = SCHEMAS.beta.update;
+export const assignActionSchema = SCHEMAS.beta.assign;
+
+export interface TargetInput {
+  '@odata.type': string;
+  deviceAndAppManagementAssignmentFilterId?: string | null;
+  deviceAndAppManagementAssignmentFilterType?: (typeof FILTER_TYPES)[number];
+  groupId?: string | null;
+  collectionId?: string | null;
+}
+export interface CreateAssignmentInput {
+  target: TargetInput | null;
+  source?: (typeof ASSIGNMENT_SOURCES)[number];
+  sourceId?: string | null;
+}
+export interface UpdateAssignmentInput {
+  id?: string;
+  target?: TargetInput | null;
+  source?: (typeof ASSIGNMENT_SOURCES)[number];
+  sourceId?: string | null;
+}
+
+/**
+ * A target as stored: beta's shape (the superset), type with '#', the filter fields always present.
+ * A v1.0 write stores the filter defaults; a v1.0 read leaves them out (targetView).
+ */
 export interface AssignmentTarget {
   '@odata.type': string;
   deviceAndAppManagementAssignmentFilterId: string | null;
   deviceAndAppManagementAssignmentFilterType: (typeof FILTER_TYPES)[number];
-  groupId?: string;
-  collectionId?: string;
+  groupId?: string | null;
+  collectionId?: string | null;
 }
 
 export interface AssignmentFields {
-  target: AssignmentTarget;
+  target: AssignmentTarget | null;
   source: (typeof ASSIGNMENT_SOURCES)[number];
   sourceId: string | null;
 }
@@ -105,7 +177,8 @@ export function withHash(type: string): string {
   return type.startsWith('#') ? type : `#${type}`;
 }
 
-export function normaliseTarget(input: TargetInput): AssignmentTarget {
+export function normaliseTarget(input: TargetInput | null): AssignmentTarget | null {
+  if (input === null) return null;
   const { '@odata.type': type, deviceAndAppManagementAssignmentFilterId, deviceAndAppManagementAssignmentFilterType, ...own } =
     input;
   return {
@@ -114,6 +187,14 @@ export function normaliseTarget(input: TargetInput): AssignmentTarget {
     deviceAndAppManagementAssignmentFilterType: deviceAndAppManagementAssignmentFilterType ?? 'none',
     ...own,
   };
+}
+
+/** A stored target as a version shows it: only the properties its type has in that version. */
+export function targetView(model: VersionModel, target: AssignmentTarget | null): Record<string, unknown> | null {
+  if (target === null) return null;
+  const type = findType(model, target['@odata.type'].replace(/^#?microsoft\.graph\./, ''));
+  const names = new Set((type ? allProperties(model, type) : []).map((p) => p.name));
+  return Object.fromEntries(Object.entries(target).filter(([k]) => k === '@odata.type' || names.has(k)));
 }
 
 // ---- zod issues in Graph's words ----
@@ -147,7 +228,7 @@ function describe(value: unknown): string {
   return String(value);
 }
 
-function issueMessage(issue: Issue, input: unknown, operation?: string): string {
+function issueMessage(issue: Issue, input: unknown, operation: string | undefined, targetTypes: readonly string[]): string {
   const path = odataPath(issue.path);
   const value = valueAt(input, issue.path);
   switch (issue.code) {
@@ -160,7 +241,7 @@ function issueMessage(issue: Issue, input: unknown, operation?: string): string 
     }
     case 'invalid_union': {
       if ('discriminator' in issue && issue.discriminator) {
-        const known = Object.keys(TARGET_TYPES).map((n) => `microsoft.graph.${n}`);
+        const known = targetTypes;
         if (value === undefined) {
           return `The property '${path}' is required. It must be one of: ${known.join(', ')}.`;
         }
@@ -173,6 +254,7 @@ function issueMessage(issue: Issue, input: unknown, operation?: string): string 
       if (value === null) return `The property '${path}' cannot be null.`;
       return `Invalid value ${describe(value)} for property '${path}': expected ${issue.expected === 'object' ? 'an object' : `a ${issue.expected}`}.`;
     case 'invalid_value':
+      if (value === null) return `The property '${path}' cannot be null.`;
       return `Invalid value ${describe(value)} for property '${path}'. It must be one of: ${issue.values.map((v) => `'${String(v)}'`).join(', ')}.`;
     case 'too_big':
       if (issue.origin === 'array') return `The property '${path}' holds more than the maximum of ${String(issue.maximum)} items.`;
@@ -183,45 +265,26 @@ function issueMessage(issue: Issue, input: unknown, operation?: string): string 
 }
 
 /** A 400 naming the first problem, as Graph reports one at a time. */
-export function validationError(error: z.ZodError, input: unknown, operation?: string): GraphError {
+export function validationError(
+  error: z.ZodError,
+  input: unknown,
+  operation?: string,
+  targetTypes: readonly string[] = SCHEMAS.beta.targetTypeNames,
+): GraphError {
   // An unknown property explains the rest (a misspelt required one, say), so it is named first.
   const issue = error.issues.find((i) => i.code === 'unrecognized_keys') ?? error.issues[0];
-  return badRequest(issue ? issueMessage(issue, input, operation) : 'The request body is not valid.');
+  return badRequest(issue ? issueMessage(issue, input, operation, targetTypes) : 'The request body is not valid.');
 }
 
 /** Parses a body with a schema; `operation` names an action whose parameters the body holds. */
-export function parseWith<T extends z.ZodType>(schema: T, input: unknown, operation?: string): z.infer<T> {
+export function parseWith<T extends z.ZodType>(schema: T, input: unknown, operation?: string, targetTypes?: readonly string[]): z.infer<T> {
   const result = schema.safeParse(input);
-  if (!result.success) throw validationError(result.error, input, operation);
+  if (!result.success) throw validationError(result.error, input, operation, targetTypes);
   return result.data;
 }
 
-// ---- what the API answers: used for the OpenAPI document and checked against real responses in tests ----
+// ---- what the API answers (beta's), for the OpenAPI document and the tests ----
 
-export const assignmentTargetResource = z
-  .strictObject({
-    '@odata.type': z.enum(Object.keys(TARGET_TYPES).map((n) => `#microsoft.graph.${n}`) as [string, ...string[]]),
-    deviceAndAppManagementAssignmentFilterId: z.string().nullable(),
-    deviceAndAppManagementAssignmentFilterType: z.enum(FILTER_TYPES),
-    groupId: z.string().optional(),
-    collectionId: z.string().optional(),
-  });
-
-export const assignmentResource = z
-  .strictObject({
-    '@odata.context': z.string().optional(),
-    '@odata.type': z.literal(`#${ASSIGNMENT_TYPE}`),
-    '@odata.etag': z.string(),
-    id: z.string(),
-    target: assignmentTargetResource,
-    source: z.enum(ASSIGNMENT_SOURCES),
-    sourceId: z.string().nullable(),
-  });
-
-export const assignmentCollectionResource = z
-  .strictObject({
-    '@odata.context': z.string(),
-    '@odata.count': z.number().int().optional(),
-    '@odata.nextLink': z.url().optional(),
-    value: z.array(assignmentResource.partial({ '@odata.type': true, '@odata.etag': true, target: true, source: true, sourceId: true })),
-  });
+export const assignmentTargetResource = SCHEMAS.beta.targetResource;
+export const assignmentResource = SCHEMAS.beta.resource;
+export const assignmentCollectionResource = SCHEMAS.beta.collection;

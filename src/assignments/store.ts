@@ -144,13 +144,13 @@ function toEntity(a: NewAssignment, gen: string): AssignmentEntity {
     rowKey: a.id,
     gen,
     target: JSON.stringify(a.target),
-    targetType: a.target['@odata.type'],
+    targetType: a.target?.['@odata.type'] ?? '',
     source: a.source,
     createdDateTime: a.createdDateTime,
   };
   if (a.invitationId !== null) entity.invitationId = a.invitationId;
   if (a.sourceId !== null) entity.sourceId = a.sourceId;
-  if (a.target.groupId !== undefined) entity.targetGroupId = a.target.groupId;
+  if (a.target?.groupId != null) entity.targetGroupId = a.target.groupId;
   return entity;
 }
 

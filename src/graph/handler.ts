@@ -6,6 +6,7 @@ import { admit, redactToken, type Access, type Principal } from './auth';
 import { withCors } from './cors';
 import { errorBody, GraphError, unknownError } from './errors';
 import { applyMockControls } from '../mock/controls';
+import type { GraphVersion } from '../assignments/model';
 
 /** Graph's media type for success bodies; both official clients parse only when it starts with application/json. */
 export const SUCCESS_CONTENT_TYPE =
@@ -18,7 +19,9 @@ export interface GraphRequest {
   config: AppConfig;
   requestId: string;
   clientRequestId: string;
-  /** The request's own origin plus /beta: the base of every link this app writes. */
+  /** The Graph version the path starts with (beta when it names none, as /health). */
+  version: GraphVersion;
+  /** The request's own origin plus the version: the base of every link this app writes. */
   serviceRoot: string;
   /** What the route's template took from the path, decoded (the router's; else the request's own). */
   params: RouteParams;
@@ -29,8 +32,8 @@ export interface GraphRequest {
 export interface GraphResult {
   status: number;
   body?: unknown;
-  /** A text/plain answer instead of JSON (a `$count` segment). */
-  text?: string;
+  /** A body that is not JSON ($metadata's XML), sent as it is with its own Content-Type. */
+  text?: { contentType: string; body: string };
   headers?: Record<string, string>;
 }
 
@@ -39,8 +42,13 @@ export interface HandlerOptions {
   access?: Access;
 }
 
+/** `/v1.0/...` is v1.0 (case-insensitive, as the router matches it); anything else is beta. */
+export function versionOf(url: string): GraphVersion {
+  return new URL(url).pathname.split('/')[1]?.toLowerCase() === 'v1.0' ? 'v1.0' : 'beta';
+}
+
 export function serviceRootOf(url: string): string {
-  return `${new URL(url).origin}/beta`;
+  return `${new URL(url).origin}/${versionOf(url)}`;
 }
 
 function commonHeaders(g: Pick<GraphRequest, 'requestId' | 'clientRequestId'>): Record<string, string> {
@@ -78,6 +86,7 @@ export function graphHandler(logic: (g: GraphRequest) => Promise<GraphResult>, o
         requestId,
         clientRequestId,
         params: params ?? request.params,
+        version: versionOf(request.url),
         serviceRoot: serviceRootOf(request.url),
         principal,
       };
@@ -87,7 +96,9 @@ export function graphHandler(logic: (g: GraphRequest) => Promise<GraphResult>, o
       const result = await logic(g);
       const headers: Record<string, string> = { ...commonHeaders(g), ...mockHeaders, ...result.headers };
       if (result.text !== undefined) {
-        return { status: result.status, headers: { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }, body: result.text };
+        headers['Content-Type'] = result.text.contentType;
+        headers['OData-Version'] = '4.0';
+        return { status: result.status, headers, body: result.text.body };
       }
       if (result.body === undefined) return { status: result.status, headers };
       headers['Content-Type'] = SUCCESS_CONTENT_TYPE;

@@ -133,7 +133,12 @@ describe('POST assignments: validation in Graph words', () => {
       "The property 'groupId' does not exist on type 'microsoft.graph.allDevicesAssignmentTarget'",
     ],
     [{ source: 'direct' }, "The property 'target' is required"],
-    [{ target: null }, "The property 'target' cannot be null"],
+    // Non-nullable in beta's CSDL (target is nullable: test/integration/versions.test.ts).
+    [{ ...documentExample(), source: null }, "The property 'source' cannot be null"],
+    [
+      { target: { '@odata.type': 'microsoft.graph.allDevicesAssignmentTarget', deviceAndAppManagementAssignmentFilterType: null } },
+      "The property 'target/deviceAndAppManagementAssignmentFilterType' cannot be null",
+    ],
     [{ target: 'all' }, "property 'target': expected an object"],
     [{ target: {} }, "The property 'target/@odata.type' is required"],
     [{ target: { '@odata.type': 'microsoft.graph.userTarget' } }, "A type named 'microsoft.graph.userTarget' could not be resolved"],

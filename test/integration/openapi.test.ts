@@ -10,7 +10,7 @@ import {
 } from '../../src/assignments/schema';
 import { odataErrorSchema } from '../../src/graph/errors';
 import { buildOpenApiDocument } from '../../src/openapi';
-import { assignmentRoutes, serviceRoutes } from '../../src/routes';
+import { assignmentRoutes, serviceRoutes, versionRoutes } from '../../src/routes';
 import { graphRequest, invocationContext, jsonOf } from '../helpers/requests';
 
 const schemasByComponent: Record<string, z.ZodType> = {
@@ -21,7 +21,7 @@ const schemasByComponent: Record<string, z.ZodType> = {
   ODataError: odataErrorSchema,
 };
 
-const routes = [...assignmentRoutes, ...serviceRoutes];
+const routes = [...assignmentRoutes, ...versionRoutes, ...serviceRoutes];
 const document = () => buildOpenApiDocument(routes, 'http://127.0.0.1:7071') as any;
 
 describe('GET /openapi.json', () => {
@@ -42,7 +42,7 @@ describe('GET /openapi.json', () => {
 
   it('describes every route and method the app registers, except the catch-all', () => {
     const doc = document();
-    for (const r of [...assignmentRoutes, ...serviceRoutes]) {
+    for (const r of routes) {
       for (const method of r.methods) expect(doc.paths[`/${r.route}`]?.[method.toLowerCase()]?.operationId).toBe(r.name);
     }
     expect(Object.keys(doc.paths)).not.toContain('/{*path}');
@@ -86,5 +86,22 @@ describe('GET /openapi.json', () => {
     expect(assignmentCollectionResource.safeParse(listed).error).toBeUndefined();
     const error = jsonOf(await createAssignment(graphRequest({ path, params, body: { target: {} } }), invocationContext()));
     expect(odataErrorSchema.safeParse(error).error).toBeUndefined();
+  });
+});
+
+describe('the OpenAPI document and v1.0', () => {
+  it('describes the v1.0 operations with v1.0 schemas (target only) and $metadata as XML without auth', () => {
+    const doc = document();
+    const v1 = doc.paths['/v1.0/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfigurationId}/assignments'];
+    expect(v1.post.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/enrollmentConfigurationAssignmentCreate.v1.0');
+    const v1Create = doc.components.schemas['enrollmentConfigurationAssignmentCreate.v1.0'];
+    expect(Object.keys(v1Create.properties)).toContain('target');
+    expect(Object.keys(v1Create.properties)).not.toContain('source');
+    expect(Object.keys(doc.components.schemas.enrollmentConfigurationAssignmentCreate.properties)).toContain('source');
+    for (const version of ['beta', 'v1.0']) {
+      const op = doc.paths[`/${version}/$metadata`].get;
+      expect(op.security).toEqual([]);
+      expect(Object.keys(op.responses['200'].content)).toEqual(['application/xml']);
+    }
   });
 });
