@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { freePort } from '../../tools/azurite';
-import { APP_ROOT } from './runner';
+
+const APP_ROOT = path.resolve(__dirname, '..', '..');
 
 /** ../shared/functions-host: the genuine Azure Functions host and Node worker, built from source. */
 export const FUNCTIONS_HOST_RUN = path.resolve(APP_ROOT, '..', 'shared', 'functions-host', 'run');
