@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // test/host/ re-runs suites under the genuine Functions host: `npm run test:host` (jest.host.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/host/'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }] },
   // One Azurite (in memory, free port) for the whole run; each test file gets its own table.
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',

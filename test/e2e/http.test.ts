@@ -5,7 +5,7 @@ import path from 'node:path';
 import { SUCCESS_CONTENT_TYPE } from '../../src/graph/handler';
 import { freePort, startAzurite } from '../../tools/azurite';
 import { collectionPath, documentExample, GUID, jsonBody } from '../helpers/requests';
-import { startRunnerProcess, type RunnerProcess } from '../helpers/runner';
+import { E2E_SERVER, startRunnerProcess, type RunnerProcess } from '../helpers/runner';
 
 // End to end: real HTTP to the local runner process, which loads the compiled app as the worker does.
 
@@ -81,6 +81,9 @@ describe('over HTTP through the local runner', () => {
         body: JSON.stringify(documentExample()),
       });
       expect(response.status).toBe(400);
+      // Kestrel, in front of the genuine host, refuses a path with an encoded NUL itself (400, empty body)
+      // before any function runs; the app cannot answer that one.
+      if (E2E_SERVER === 'host' && id === 'a%00b') continue;
       expect((await jsonBody(response)).error.message).toContain("'deviceEnrollmentConfigurationId'");
     }
   });
