@@ -74,7 +74,8 @@ const settingsSchema = z
       .trim()
       .default('off')
       .transform((value, ctx) => parseRateLimit(value, ctx)),
-    // Automation controls and behaviour profile, set by the Bicep (MOCK_ADMIN_KEY from the Key Vault).
+    // Reserved for the admin endpoints and the intune profile, not built yet: parsed (so the Bicep's
+    // settings are checked) and otherwise unused. MOCK_ADMIN_KEY comes from the Key Vault.
     MOCK_ADMIN: onOff.default('off'),
     MOCK_ADMIN_KEY: z.string().optional(),
     MOCK_PROFILE: z.enum(['documented', 'intune']).default('documented'),
