@@ -74,8 +74,9 @@ const settingsSchema = z
       .trim()
       .default('off')
       .transform((value, ctx) => parseRateLimit(value, ctx)),
-    // Reserved for the admin endpoints and the intune profile, not built yet: parsed (so the Bicep's
-    // settings are checked) and otherwise unused. MOCK_ADMIN_KEY comes from the Key Vault.
+    // MOCK_ADMIN and MOCK_ADMIN_KEY are reserved for the admin endpoints, not built yet: parsed (so the
+    // Bicep's settings are checked) and otherwise unused. MOCK_ADMIN_KEY comes from the Key Vault.
+    // MOCK_PROFILE: docs/profiles.md.
     MOCK_ADMIN: onOff.default('off'),
     MOCK_ADMIN_KEY: z.string().optional(),
     MOCK_PROFILE: z.enum(['documented', 'intune']).default('documented'),
@@ -141,6 +142,8 @@ export interface AppConfig {
   auth: AuthSettings;
   cors: CorsSettings;
   mock: MockSettings;
+  /** Which behaviour to copy: Graph's documentation, or what the live Intune service was seen to do. */
+  profile: 'documented' | 'intune';
 }
 
 export type AuthSettings =
@@ -307,6 +310,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): AppConfig {
       seed: s.MOCK_SEED,
       rateLimit: s.MOCK_RATE_LIMIT,
     },
+    profile: s.MOCK_PROFILE,
   };
 }
 

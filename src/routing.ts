@@ -98,7 +98,7 @@ export function resolve(routes: readonly RouteDefinition[], method: string, url:
   for (const segment of raw) {
     const decoded = decodeSegment(segment);
     if (decoded === undefined) return { error: badRequest(`The segment '${segment}' of the request path has a malformed percent-escape.`) };
-    segments.push(decoded);
+    segments.push(...keySyntax(decoded));
   }
   const malformed = malformedQueryParameter(parsed.search);
   if (malformed !== undefined) {
@@ -133,6 +133,16 @@ function firstUnknownSegment(routes: readonly RouteDefinition[], segments: reado
     known = Math.max(known, i);
   }
   return segments[Math.min(known, segments.length - 1)] ?? '';
+}
+
+/**
+ * OData key syntax: `deviceEnrollmentConfigurations('c')` addresses what `deviceEnrollmentConfigurations/c`
+ * does, with `''` inside the quotes standing for one `'`. The segment is split into the two the
+ * templates name; the key stays one segment whatever it holds.
+ */
+function keySyntax(segment: string): string[] {
+  const m = /^([^()']+)\('((?:[^']|'')*)'\)$/.exec(segment);
+  return m ? [m[1]!, m[2]!.replace(/''/g, "'")] : [segment];
 }
 
 /** The first query parameter (name or value, as sent) whose percent-escapes do not decode, if any. */

@@ -3,7 +3,7 @@ import { v4 as uuidv4 } from 'uuid';
 // A namespace import lets esbuild tree-shake zod; `import { z }` keeps all of it (every locale) in the bundle.
 import * as z from 'zod';
 import { readJsonObject } from '../graph/body';
-import { badRequest, notFound } from '../graph/errors';
+import { badRequest, GraphError, notFound } from '../graph/errors';
 import { graphHandler, type GraphRequest } from '../graph/handler';
 import { applySelect, nextLink, parseQuery, type QueryRules } from '../graph/query';
 import { isWellFormedText, keyLiteral, keySegment } from './paths';
@@ -141,6 +141,7 @@ function ifMatchOf(g: GraphRequest): string | undefined {
 export const createAssignment = graphHandler(
   async (g) => {
     const address = collectionAddress(g);
+    refuseUnderIntuneProfile(g, 'POST', address.configurationId);
     const input = parseBody(g, 'create', await readJsonObject(g.request)) as CreateAssignmentInput;
     const assignment = newAssignment(address, input);
     // SDKs keep client-request-id across retries: with one, a retry answers what the first attempt stored.
@@ -264,6 +265,7 @@ export const updateAssignment = graphHandler(
 export const deleteAssignment = graphHandler(
   async (g) => {
     const address = itemAddress(g);
+    refuseUnderIntuneProfile(g, 'DELETE', address.configurationId, address.id);
     // Storage checks If-Match atomically: a mismatch comes back as 412, a missing entity as 404.
     const deleted = await getStore(g.config).delete(address.configurationId, address.id, ifMatchOf(g));
     if (!deleted) throw missing(address.id);
@@ -271,6 +273,18 @@ export const deleteAssignment = graphHandler(
   },
   { access: 'write' },
 );
+
+/**
+ * MOCK_PROFILE=intune: the live service was seen to refuse POST on the collection
+ * (msgraph-beta-sdk-dotnet#130) and DELETE on an item (Microsoft365DSC#3892) with OData's routing
+ * error, in Graph's envelope; the assign action is the only write that works. docs/profiles.md.
+ */
+function refuseUnderIntuneProfile(g: GraphRequest, verb: 'POST' | 'DELETE', configurationId: string, id?: string): void {
+  if (g.config.profile !== 'intune') return;
+  const template = id === undefined ? '~/singleton/navigation/key/navigation' : '~/singleton/navigation/key/navigation/key';
+  const request = `/StatelessOnboardingService/deviceManagement/deviceEnrollmentConfigurations('${configurationId}')/assignments${id === undefined ? '' : `('${id}')`}`;
+  throw new GraphError(400, 'No method match route template', `No OData route exists that match template ${template} with http verb ${verb} for request ${request}.`);
+}
 
 // ---- the assign action ----
 

@@ -20,6 +20,7 @@ describe('settings', () => {
         seed: undefined,
         rateLimit: { mode: 'off' },
       },
+      profile: 'documented',
     });
   });
 
