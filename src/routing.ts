@@ -61,12 +61,6 @@ function matchSegments(template: string, segments: readonly string[]): RoutePara
   return segments.length === parts.length ? params : undefined;
 }
 
-/** Matches a URL path (still percent-encoded) against a template; undefined if it does not match. */
-export function matchRoute(template: string, pathname: string): RouteParams | undefined {
-  const segments = splitPath(pathname).map((s) => decodeSegment(s) ?? s);
-  return matchSegments(template, segments);
-}
-
 /** More specific templates first: literals beat parameters, and a catch-all comes last. */
 export function routePrecedence(template: string): number[] {
   const parts = splitPath(template);
