@@ -17,6 +17,7 @@ import type { TLSSocket } from 'node:tls';
 import Module from 'node:module';
 import path from 'node:path';
 import { hostOrder, pickHostRoute } from './host-routing';
+import { loadLocalSettings } from './local-settings';
 
 interface RpcBinding {
   type: string;
@@ -139,14 +140,6 @@ export function entryFiles(appRoot: string): string[] {
     .filter((f) => re.test(f))
     .sort()
     .map((f) => path.join(dir, f));
-}
-
-/** Values from local.settings.json, without overriding what the environment already sets (as `func start`). */
-export function loadLocalSettings(appRoot: string, env: NodeJS.ProcessEnv = process.env): void {
-  const file = path.join(appRoot, 'local.settings.json');
-  if (!existsSync(file)) return;
-  const settings = JSON.parse(readFileSync(file, 'utf8')) as { Values?: Record<string, string> };
-  for (const [key, value] of Object.entries(settings.Values ?? {})) env[key] ??= value;
 }
 
 export interface LoadedApp {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { freePort } from '../../tools/azurite';
-import { loadLocalSettings } from '../../tools/runner';
+import { loadLocalSettings } from '../../tools/local-settings';
 import { startFunctionsHost } from './functions-host';
 import { startTlsProxy } from './tls-proxy';
 
