@@ -15,7 +15,7 @@ import type { AssignmentFields, AssignmentTarget } from './schema';
  * (docs/consistency.md):
  * - `~m`, the marker: the current generation of the set, its size when it became current, the
  *   generations being written by assign actions in progress and those retired and not yet removed;
- * - `~n0`..`~nf`, counter shards: how the set's size changed since it became current;
+ * - `~n00`..`~n3f`, 64 counter shards: how the set's size changed since it became current;
  * - `~r<sha256 of client-request-id>`, idempotency records of creates.
  * Each assignment row carries its generation (`gen`); only rows of the current one exist for readers.
  * The assign action writes a whole new generation and then makes it current with one conditional write
@@ -272,15 +272,66 @@ export class AssignmentStore {
     return this.#run((abortSignal) => this.#table.find<T>(partitionKey, rowKey, abortSignal));
   }
 
+  /** The partition's marker; a partition that has none yet gets one first (#adopt). */
   async #marker(configurationId: string): Promise<Marker> {
-    return markerOf(await this.#find<MarkerEntity>(configurationId, MARKER_ROW_KEY));
+    const found = await this.#find<MarkerEntity>(configurationId, MARKER_ROW_KEY);
+    return found ? markerOf(found) : this.#adopt(configurationId);
+  }
+
+  /**
+   * Gives a partition its marker. The partition is new, or was written by a version of this app from
+   * before generations (rows without `gen`, no counter shards, no marker: what the 0.1.0 release
+   * stored). Such rows join the first generation (`gen` merged in, 100 per transaction) and are counted
+   * in the marker's base; then the marker is created, which is the commit point: of instances doing
+   * this at once, one creates it and the others read it. Every operation reads the marker before it
+   * writes, so nothing else changes the partition's rows before the marker exists. Interrupted half
+   * way, it is simply done again: the base counts every row of the first generation, with or without
+   * `gen`, less what counter shards already count for it. Once per partition: one query and one insert
+   * for a new one, about a round trip per 100 rows for an old one.
+   */
+  async #adopt(configurationId: string): Promise<Marker> {
+    const rows = await this.#run(async (abortSignal) => {
+      const out: Array<{ rowKey: string; gen?: string; counted?: string; n?: number }> = [];
+      const entities = this.client.listEntities<{ gen?: string; counted?: string; n?: number }>({
+        queryOptions: { filter: odata`PartitionKey eq ${configurationId}`, select: ['RowKey', 'gen', 'counted', 'n'] },
+        abortSignal,
+      });
+      for await (const page of entities.byPage({ maxPageSize: 1000 })) for (const e of page) out.push({ ...e, rowKey: e.rowKey! });
+      return out;
+    });
+    const assignments = rows.filter((r) => !isReservedId(r.rowKey));
+    const legacy = assignments.filter((r) => r.gen === undefined || r.gen === null);
+    for (let i = 0; i < legacy.length; i += MAX_BATCH_OPERATIONS) {
+      const actions = legacy
+        .slice(i, i + MAX_BATCH_OPERATIONS)
+        .map((r): TransactionAction => ['update', { partitionKey: configurationId, rowKey: r.rowKey, gen: FIRST_GENERATION }, 'Merge']);
+      await this.#run((abortSignal) => this.client.submitTransaction(actions, { abortSignal }));
+    }
+    const inFirst = assignments.filter((r) => r.gen === undefined || r.gen === null || r.gen === FIRST_GENERATION).length;
+    const counted = rows
+      .filter((r) => r.rowKey.startsWith(SHARD_PREFIX) && r.counted === FIRST_GENERATION)
+      .reduce((n, r) => n + (Number(r.n) || 0), 0);
+    const marker: MarkerEntity = {
+      partitionKey: configurationId,
+      rowKey: MARKER_ROW_KEY,
+      current: FIRST_GENERATION,
+      base: inFirst - counted,
+      pending: '[]',
+      retired: '[]',
+    };
+    const created = await this.#attempt((abortSignal) => this.client.createEntity(marker, { abortSignal }));
+    if (created !== LOST) return markerOf({ ...marker, etag: created.etag });
+    const theirs = await this.#find<MarkerEntity>(configurationId, MARKER_ROW_KEY);
+    if (!theirs) throw serviceUnavailable(1);
+    return markerOf(theirs);
   }
 
   /** A row of the current generation, with the marker it was checked against; both read at once. */
   async #readCurrent(configurationId: string, id: string): Promise<{ entity?: AssignmentEntity & { etag: string }; marker: Marker }> {
     if (isReservedId(id)) return { marker: markerOf(undefined) };
     const [entity, marker] = await Promise.all([this.#find<AssignmentEntity>(configurationId, id), this.#marker(configurationId)]);
-    return { entity: entity && entity.gen === marker.current ? entity : undefined, marker };
+    // A row read while #adopt was giving its partition a marker may not have its `gen` yet.
+    return { entity: entity && (entity.gen ?? FIRST_GENERATION) === marker.current ? entity : undefined, marker };
   }
 
   /** A random counter shard, so that concurrent creates and deletes rarely write the same row. */
@@ -326,10 +377,7 @@ export class AssignmentStore {
         retired: JSON.stringify(next.retired),
       };
       return this.#attempt(async (abortSignal) => {
-        const response =
-          m.etag === undefined
-            ? await this.client.createEntity(entity, { abortSignal })
-            : await this.client.updateEntity(entity, 'Replace', { etag: m.etag, abortSignal });
+        const response = await this.client.updateEntity(entity, 'Replace', { etag: m.etag, abortSignal });
         return { ...next, etag: response.etag };
       });
     });
@@ -440,7 +488,9 @@ export class AssignmentStore {
       for await (const page of entities.byPage({ maxPageSize: 1000 })) out.push(...page);
       return out;
     });
-    const marker = markerOf(rows.find((r) => r.rowKey === MARKER_ROW_KEY) as MarkerEntity | undefined);
+    const found = rows.find((r) => r.rowKey === MARKER_ROW_KEY) as MarkerEntity | undefined;
+    // No marker yet: give the partition one, then count what that found (the shards stay as read).
+    const marker = found ? markerOf(found) : await this.#adopt(configurationId);
     let total = marker.base;
     for (const r of rows) if (r.rowKey.startsWith(SHARD_PREFIX) && (r as ShardEntity).counted === marker.current) total += Number((r as ShardEntity).n) || 0;
     if (!hasFilter(filter)) return total;
