@@ -1,4 +1,6 @@
 /** Pieces the bench scripts share: child environments, the function host, CPU accounting, the quiet gate. */
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { freePort } from '../tools/azurite';
@@ -81,6 +83,83 @@ async function startHost(script: string, env: NodeJS.ProcessEnv, execArgv: strin
       throw new Error('the function host did not drain');
     },
   };
+}
+
+/** ../shared/functions-host: the genuine Azure Functions host and its Node worker, built from source. */
+export const FUNCTIONS_HOST_RUN = path.resolve(ROOT, '..', 'shared', 'functions-host', 'run');
+
+export interface GenuineHost {
+  url: string;
+  /** The host's PID (the run script execs the host). */
+  pid: number;
+  /** Its Node worker(s): the host's children running the worker's nodejsWorker.js. */
+  workerPids: number[];
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Children of `pid` whose command line contains `needle`, from /proc. */
+function childrenOf(pid: number, needle: string): number[] {
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid && readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(needle)) found.push(Number(name));
+    } catch {
+      // gone while we looked
+    }
+  }
+  return found;
+}
+
+/**
+ * The genuine host serving `appRoot` (dist/package, what azd deploys) with the same app settings as the
+ * runner's function process. FUNCTIONS_HOST_NO_READY_LINE=1 execs the host without the run script's
+ * output filter (a bash loop reading every log line, which would cost CPU that is neither host nor worker);
+ * this process drains the host's output itself. The host logs every invocation at Information, as it
+ * does by default in Azure. CPU is read from /proc for the host and its Node worker: no bench code runs in them.
+ */
+export async function startGenuineHost(connectionString: string, table: string, appRoot: string): Promise<GenuineHost> {
+  const port = await freePort();
+  const node = path.join(ROOT, 'node_modules', '.bin', 'node');
+  const child = spawn(FUNCTIONS_HOST_RUN, ['--app', appRoot, '--port', String(port), '--node', node], {
+    cwd: ROOT,
+    env: childEnv({ ASSIGNMENTS_STORAGE: connectionString, ASSIGNMENTS_TABLE: table, FUNCTIONS_HOST_NO_READY_LINE: '1' }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  let listening = false;
+  let started = false;
+  const keep = (c: Buffer) => {
+    // Flags, not a search of `output` later: start-up logs more than the 20k characters kept.
+    output = (output + c.toString()).slice(-20_000);
+    if (output.includes(`Now listening on: http://127.0.0.1:${port}`)) listening = true;
+    if (output.includes('Job host started')) started = true;
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  const t0 = performance.now();
+  while (!listening || !started) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the Functions host exited:\n${output}`);
+    if (performance.now() - t0 > 90_000) {
+      await stop();
+      throw new Error(`the Functions host did not start within 90 s:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const workerPids = childrenOf(child.pid!, 'nodejsWorker');
+  if (workerPids.length === 0) {
+    await stop();
+    throw new Error(`the Functions host started no Node worker:\n${output}`);
+  }
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid!, workerPids, output: () => output, stop };
 }
 
 /** CPU of every process in the run, to say what bounds a figure on a shared 2-core machine. */

@@ -34,6 +34,19 @@ export interface ReadFigures {
   figures?: PairFigures;
 }
 
+/** The genuine Functions host path (../shared/functions-host serving dist/package), each round beside a raw one. */
+export interface GenuineHostFigures {
+  available: boolean;
+  reason?: string;
+  workers?: number;
+  post?: PairFigures;
+  /** CPU ms per request of the host process and of its Node worker(s), apart (their sum is e2e.cpuMsPerOp). */
+  postCpu?: { host: Spread; worker: Spread };
+  getItem?: PairFigures;
+  getItemCpu?: { host: Spread; worker: Spread };
+  getProbeStatus?: number;
+}
+
 export interface BenchResults {
   meta: {
     date: string;
@@ -55,6 +68,7 @@ export interface BenchResults {
   };
   post: Record<string, PairFigures>;
   reads: { item: ReadFigures; list: ReadFigures };
+  genuineHost?: GenuineHostFigures;
   coldStart: Record<'bundle' | 'tsc', { first201Ms: Spread; listeningMs: Spread; samples: unknown[] }>;
   importMs: Record<'bundle' | 'tsc', { wallMs: Spread; cpuMs: Spread }>;
   bare?: PairFigures;
@@ -182,6 +196,7 @@ export function renderMarkdown(r: BenchResults): string {
     ),
   );
   lines.push('');
+  lines.push(...genuineHostSection(r));
   lines.push('## Start-up');
   lines.push('');
   lines.push('| figure | esbuild bundle (dist/package) | tsc output (dist/src) |');
@@ -211,6 +226,36 @@ export function renderMarkdown(r: BenchResults): string {
   for (const t of r.targets) lines.push(`| ${t.name} | ${t.measured} | ${t.met ? 'yes' : '**no**'} |`);
   lines.push('');
   return lines.join('\n');
+}
+
+/** The genuine host's table: against raw in the same round pairs, and against the runner's medians of this run. */
+function genuineHostSection(r: BenchResults): string[] {
+  const headline = String(r.meta.settings.headline);
+  const g = r.genuineHost;
+  const lines = [`## The genuine Functions host at C = ${headline}`, ''];
+  if (!g) return [];
+  if (!g.available) return [...lines, `Not measured: ${g.reason ?? 'the host did not start'}.`, ''];
+  lines.push(
+    `autocannon → the Azure Functions host (../shared/functions-host, Kestrel + gRPC) → its Node worker (${g.workers ?? 1} process) → dist/package → Azurite, ` +
+      'the path Azure runs. Each host round runs beside a raw round, alternating which goes first; host ÷ raw is per pair. ' +
+      'CPU = the host process plus its Node worker, from /proc/<pid>/stat, per request answered. Runner = the local runner path of this run (POST at the same C; GET item from the reads).',
+  );
+  lines.push('');
+  lines.push('| request | raw req/s | host req/s | host ÷ raw | raw p99 ms | host p99 ms | host ÷ raw p99 | raw CPU ms/op | host + worker CPU ms/op (host, worker) | host ÷ runner req/s | host ÷ runner CPU |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const row = (name: string, f: PairFigures | undefined, cpu: { host: Spread; worker: Spread } | undefined, runner: PairFigures | undefined) => {
+    if (!f) return `| ${name} | not available | | | | | | | | | |`;
+    const vs = (a: number, b: number | undefined) => (b ? num(a / b, 2) : 'n/a');
+    return (
+      `| ${name} | ${fmt(f.raw.throughput, 0)} | ${fmt(f.e2e.throughput, 0)} | ${fmt(f.ratio.throughput, 2)} | ${fmt(f.raw.p99, 2)} | ${fmt(f.e2e.p99, 2)} | ${fmt(f.ratio.p99, 2)} | ` +
+      `${fmt(f.raw.cpuMsPerOp, 3)} | ${fmt(f.e2e.cpuMsPerOp, 3)} (${num(cpu?.host.median ?? NaN, 3)}, ${num(cpu?.worker.median ?? NaN, 3)}) | ` +
+      `${vs(f.e2e.throughput.median, runner?.e2e.throughput.median)} | ${vs(f.e2e.cpuMsPerOp.median, runner?.e2e.cpuMsPerOp.median)} |`
+    );
+  };
+  lines.push(row('POST', g.post, g.postCpu, r.post[headline]));
+  lines.push(row('GET item', g.getItem, g.getItemCpu, r.reads.item.figures));
+  lines.push('');
+  return lines;
 }
 
 // ---- chart: two panels, throughput and p99 against C, raw and end-to-end ----

@@ -12,11 +12,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort, startAzurite, type RunningAzurite } from '../tools/azurite';
 import { collectionPath, POST_BODY } from './entity';
-import { childEnv, cpuCores, cpuSnapshot, QuietGate, request, ROOT, startBareServer, startFunctionHost, type FunctionHost } from './harness';
+import { childEnv, cpuCores, cpuSnapshot, QuietGate, request, ROOT, startBareServer, startFunctionHost, startGenuineHost, type FunctionHost } from './harness';
 import type { HttpRound } from './http-load';
 import { forkChild, type BenchChild } from './ipc';
 import type { RawRound } from './raw-client';
-import { renderChart, renderMarkdown, type BenchResults, type ModeFigures, type PairFigures, type Target } from './report';
+import { renderChart, renderMarkdown, type BenchResults, type GenuineHostFigures, type ModeFigures, type PairFigures, type Target } from './report';
 import { slope, spread } from './stats';
 
 const BUNDLE_ROOT = path.join(ROOT, 'dist', 'package');
@@ -68,6 +68,9 @@ interface RoundRecord {
   errors: number;
   ops: number;
   cores: Record<string, number>;
+  /** Genuine host rounds: CPU per request of the host process and of its Node worker(s), apart. */
+  hostCpuMsPerOp?: number;
+  workerCpuMsPerOp?: number;
   contended?: boolean;
 }
 
@@ -159,6 +162,90 @@ async function main(): Promise<void> {
       };
     };
 
+    // ---- a round against the genuine host: CPU of the host process and its Node worker(s) from /proc ----
+    const genuineRound = async (url: string, op: string, concurrency: number, method: string, paths: string[], expect: number, body?: string): Promise<RoundRecord> => {
+      const before = cpuSnapshot(pids);
+      const t0 = performance.now();
+      const r = await load.call<HttpRound>({ op, url, concurrency, durationMs: settings.durationMs, method, paths, expect, body });
+      const wall = performance.now() - t0;
+      const after = cpuSnapshot(pids);
+      const cores = cpuCores(before, after, wall);
+      const served = Math.max(1, r.completed);
+      const delta = (keys: string[]) => keys.reduce((sum, k) => sum + ((after[k] ?? 0) - (before[k] ?? 0)), 0);
+      const workerKeys = Object.keys(pids).filter((k) => k.startsWith('hostWorker'));
+      if (r.errors > 0) log(`  host ${op} C=${concurrency}: ${r.errors} unexpected (${JSON.stringify(r.statusCounts)})`);
+      return {
+        throughput: r.throughput,
+        p50: r.latency.p50,
+        p99: r.latency.p99,
+        cpuMsPerOp: delta(['host', ...workerKeys]) / served,
+        hostCpuMsPerOp: delta(['host']) / served,
+        workerCpuMsPerOp: delta(workerKeys) / served,
+        azuriteCpuMsPerOp: cores.azurite === undefined ? undefined : (cores.azurite * wall) / served,
+        loadGenCpuMsPerOp: r.cpuMsPerOp,
+        errors: r.errors,
+        ops: r.completed,
+        cores,
+      };
+    };
+    const genuineHostRounds = async (readsTable: string, readsConfig: string, ids: string[]): Promise<GenuineHostFigures> => {
+      log('genuine host: starting ../shared/functions-host/run on dist/package');
+      let gh: Awaited<ReturnType<typeof startGenuineHost>>;
+      try {
+        gh = await startGenuineHost(azurite.connectionString, readsTable, BUNDLE_ROOT);
+      } catch (err) {
+        log(`genuine host not available: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+        return { available: false, reason: err instanceof Error ? err.message.split('\n')[0]! : String(err) };
+      }
+      try {
+        pids.host = gh.pid;
+        gh.workerPids.forEach((pid, i) => (pids[`hostWorker${i}`] = pid));
+        const c = settings.headline;
+        const hostConfig = `host-${runId}`;
+        await load.call({ op: 'warm', url: gh.url, concurrency: c, durationMs: settings.warmupMs, method: 'POST', paths: [collectionPath(`warm-host-${runId}`)], expect: 201, body: POST_BODY });
+        const itemPaths = ids.map((id) => `${collectionPath(readsConfig)}/${id}`);
+        const probe = ids.length ? await request(`${gh.url}${itemPaths[0]}`, 'GET') : undefined;
+        const getAvailable = probe?.status === 200;
+        if (getAvailable) await load.call({ op: 'warm', url: gh.url, concurrency: c, durationMs: settings.warmupMs, method: 'GET', paths: itemPaths, expect: 200 });
+        // All GET rounds first, then the POSTs: the POSTs add rows to the reads table.
+        const get = { raw: [] as RoundRecord[], e2e: [] as RoundRecord[] };
+        const post = { raw: [] as RoundRecord[], e2e: [] as RoundRecord[] };
+        for (let round = 0; getAvailable && round < settings.rounds; round++) {
+          const r = await pair(`host GET item round ${round + 1}/${settings.rounds} C=${c}`, pairIndex++, {
+            raw: () => rawRound('get', c, { table: readsTable, partition: readsConfig, ids }),
+            e2e: () => genuineRound(gh.url, 'host-get-item', c, 'GET', itemPaths, 200),
+          });
+          get.raw.push(r.raw);
+          get.e2e.push(r.e2e);
+        }
+        for (let round = 0; round < settings.rounds; round++) {
+          const r = await pair(`host POST round ${round + 1}/${settings.rounds} C=${c}`, pairIndex++, {
+            raw: (a) => rawRound('insert', c, { table: readsTable, partition: `raw-${hostConfig}-r${round}-a${a}` }),
+            e2e: (a) => genuineRound(gh.url, 'host-post', c, 'POST', [collectionPath(`${hostConfig}-r${round}-a${a}`)], 201, POST_BODY),
+          });
+          post.raw.push(r.raw);
+          post.e2e.push(r.e2e);
+        }
+        const split = (rounds: RoundRecord[]) => ({
+          host: spread(rounds.map((r) => r.hostCpuMsPerOp ?? NaN)),
+          worker: spread(rounds.map((r) => r.workerCpuMsPerOp ?? NaN)),
+        });
+        return {
+          available: true,
+          workers: gh.workerPids.length,
+          post: pairFigures(post.raw, post.e2e),
+          postCpu: split(post.e2e),
+          getItem: getAvailable ? pairFigures(get.raw, get.e2e) : undefined,
+          getItemCpu: getAvailable ? split(get.e2e) : undefined,
+          getProbeStatus: probe?.status,
+        };
+      } finally {
+        await gh.stop();
+        delete pids.host;
+        for (const k of Object.keys(pids)) if (k.startsWith('hostWorker')) delete pids[k];
+      }
+    };
+
     // ---- warm-up: JIT, connection pools and the table, on both sides; not recorded ----
     log('warm-up');
     const warmConfig = `warm-${runId}`;
@@ -231,8 +318,10 @@ async function main(): Promise<void> {
       item: { available: itemProbe?.status === 200, probeStatus: itemProbe?.status },
       list: { available: listProbe.status === 200, probeStatus: listProbe.status },
     };
+    let readIds: string[] = [];
     if (reads.item.available || reads.list.available) {
       const { ids } = await raw.call<{ ids: string[] }>({ op: 'seed', table: readsTable, partition: readsConfig, count: settings.listSeed });
+      readIds = ids;
       if (reads.list.available) {
         const page = JSON.parse((await request(`${readHost.url}${collectionPath(readsConfig)}?$top=100`, 'GET')).text) as { value?: unknown[]; '@odata.nextLink'?: string };
         reads.list.pageSize = page.value?.length;
@@ -267,6 +356,10 @@ async function main(): Promise<void> {
     }
     await readHost.worker.stop();
     await bare.worker.stop();
+
+    // ---- the genuine Functions host (../shared/functions-host) serving dist/package: POST and GET item at
+    // the headline C, each round beside a raw round, as Azure runs the app (host + gRPC + Node worker) ----
+    const genuineHost = await genuineHostRounds(readsTable, readsConfig, readIds);
     await raw.stop();
 
     // ---- memory: a fresh function process, RSS every 2k POSTs up to 20k, then a leak check ----
@@ -365,6 +458,7 @@ async function main(): Promise<void> {
       post,
       bare: bareFigures,
       reads,
+      genuineHost,
       coldStart: {
         bundle: { first201Ms: spread(coldStart.bundle.map((s) => s.first201Ms)), listeningMs: spread(coldStart.bundle.map((s) => s.listeningMs)), samples: coldStart.bundle },
         tsc: { first201Ms: spread(coldStart.tsc.map((s) => s.first201Ms)), listeningMs: spread(coldStart.tsc.map((s) => s.listeningMs)), samples: coldStart.tsc },

@@ -18,6 +18,19 @@ export function azuriteConnectionString(tablePort: number): string {
   );
 }
 
+/**
+ * The connection string `UseDevelopmentStorage=true` stands for (blob, queue and table on 127.0.0.1), with
+ * the ports given: Core Tools' default is 10000-10002, which other processes (or tests) may hold.
+ */
+export function devStorageConnectionString(blobPort: number, queuePort: number, tablePort: number): string {
+  const base = `http://127.0.0.1`;
+  return (
+    `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};` +
+    `BlobEndpoint=${base}:${blobPort}/${AZURITE_ACCOUNT};QueueEndpoint=${base}:${queuePort}/${AZURITE_ACCOUNT};` +
+    `TableEndpoint=${base}:${tablePort}/${AZURITE_ACCOUNT};`
+  );
+}
+
 /** A port that was free a moment ago (Azurite's `--tablePort 0` prints 0, not the port it bound). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -44,6 +57,9 @@ export interface AzuriteOptions {
   location?: string;
   /** Blob, queue and table (what `func start` needs for AzureWebJobsStorage), or the table service only. */
   allServices?: boolean;
+  /** With allServices: the blob and queue ports (default Azurite's own, 10000 and 10001). */
+  blobPort?: number;
+  queuePort?: number;
   /** Echo Azurite's output. */
   verbose?: boolean;
 }
@@ -76,7 +92,11 @@ function serverScript(): string {
 export function startAzurite(options: AzuriteOptions): Promise<RunningAzurite> {
   const args = [serverScript(), '--disableTelemetry', '--skipApiVersionCheck'];
   args.push('--tableHost', '127.0.0.1', '--tablePort', String(options.tablePort));
-  if (options.allServices) args.push('--blobHost', '127.0.0.1', '--queueHost', '127.0.0.1');
+  if (options.allServices) {
+    args.push('--blobHost', '127.0.0.1', '--queueHost', '127.0.0.1');
+    if (options.blobPort !== undefined) args.push('--blobPort', String(options.blobPort));
+    if (options.queuePort !== undefined) args.push('--queuePort', String(options.queuePort));
+  }
   if (options.location) args.push('--location', options.location);
   else args.push('--inMemoryPersistence');
   // Azurite's access log is a line per request; only asked for output shows it.

@@ -17,7 +17,7 @@ import type http from 'node:http';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { AZURITE_ACCOUNT, AZURITE_KEY, portIsFree, startAzurite, type RunningAzurite } from './azurite';
+import { devStorageConnectionString, portIsFree, startAzurite, type RunningAzurite } from './azurite';
 import { ensureDevCertificate, type DevCertificate } from './dev-certificate';
 import { startRunner, tlsFromEnvironment, type RunnerTls, type RunningServer } from './runner';
 
@@ -46,15 +46,6 @@ function fail(message: string): never {
 
 function hasFunc(): boolean {
   return spawnSync('func', ['--version'], { stdio: 'ignore' }).status === 0;
-}
-
-function devStorageConnectionString(blobPort: number, queuePort: number, tablePort: number): string {
-  const base = `http://127.0.0.1`;
-  return (
-    `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};` +
-    `BlobEndpoint=${base}:${blobPort}/${AZURITE_ACCOUNT};QueueEndpoint=${base}:${queuePort}/${AZURITE_ACCOUNT};` +
-    `TableEndpoint=${base}:${tablePort}/${AZURITE_ACCOUNT};`
-  );
 }
 
 function parseArguments(argv: string[]): { https: boolean } {
