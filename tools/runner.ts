@@ -209,76 +209,278 @@ export function kestrelDecodePath(pathname: string): string {
         else groups[groups.length - 1] += esc;
         return groups;
       }, [''])
-      .map((g) => (g === '' || /^%2f$/i.test(g) ? g : safeDecode(g)))
+      .map((g) => (g === '' || /^%2f$/i.test(g) ? g : decodeRun(g)))
       .join(''),
   );
 }
 
-function safeDecode(escapes: string): string {
+function tryDecode(escapes: string): string | undefined {
   try {
     return decodeURIComponent(escapes);
   } catch {
-    return escapes;
+    return undefined;
   }
 }
 
-/** The longest body the runner passes on; one byte more than the app accepts, so the app can say 413. */
-const RUNNER_BODY_LIMIT = 4 * 1024 * 1024 + 1;
+/**
+ * The host's request body limit (it sets Kestrel's MaxRequestBodySize to 104857600). A larger declared
+ * Content-Length is answered at once, 500 with the connection closed, the body unread; a chunked body
+ * that grows past it gets its connection closed once that much has been read.
+ */
+export const HOST_BODY_LIMIT = 104_857_600;
+
+/** What the runner keeps of a body it passes on: one byte more than the app accepts (4 MiB), so the app still says 413. */
+const KEEP_BYTES = 4 * 1024 * 1024 + 1;
+
+/** Characters PathString.ToUriComponent leaves as they are: unreserved, sub-delims, ':', '@' and '/'. */
+const PATH_SAFE = /[A-Za-z0-9\-._~!$&'()*+,;=:@/]/;
+
+/**
+ * The path as the host puts it in the URL it hands the worker: the decoded path (kestrelDecodePath)
+ * escaped again the way ASP.NET Core's PathString.ToUriComponent does: a `%` that starts a valid
+ * escape stays (so `%2F` stays, and `%2541` arrives as `%41`), a lone `%` becomes `%25` (`%zz` ->
+ * `%25zz`), and anything outside PATH_SAFE is percent-encoded as UTF-8 (`%27` arrives as `'`).
+ */
+export function hostUrlPath(decodedPath: string): string {
+  let out = '';
+  const chars = Array.from(decodedPath);
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i]!;
+    if (c === '%') out += /^[0-9A-Fa-f]{2}$/.test(`${chars[i + 1] ?? ''}${chars[i + 2] ?? ''}`) ? '%' : '%25';
+    else if (PATH_SAFE.test(c)) out += c;
+    else out += Array.from(Buffer.from(c, 'utf8'), (b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+  }
+  return out;
+}
+
+/** One query component as the host decodes it: `+` is a space, escapes decode as UTF-8, escapes that do not decode stay as written. */
+function decodeQueryComponent(text: string): string {
+  return kestrelDecodeAll(text.replace(/\+/g, ' '));
+}
+
+function kestrelDecodeAll(text: string): string {
+  return text.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => decodeRun(run));
+}
+
+/** A run of escapes decoded as UTF-8: each well-formed sequence decodes, each byte of an ill-formed one stays as written. */
+function decodeRun(run: string): string {
+  const bytes = run.split('%').slice(1).map((h) => parseInt(h, 16));
+  let out = '';
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i]!;
+    const n = b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : b >= 0xf0 && b < 0xf5 ? 4 : 0;
+    const seq = n === 0 ? undefined : bytes.slice(i, i + n);
+    const text = seq && seq.length === n ? tryDecode(seq.map((x) => `%${x.toString(16).padStart(2, '0')}`).join('')) : undefined;
+    if (text !== undefined) {
+      out += text;
+      i += n;
+    } else {
+      out += run.slice(i * 3, i * 3 + 3);
+      i += 1;
+    }
+  }
+  return out;
+}
+
+/**
+ * The query as the host hands it to the worker: names matched case-insensitively, repeated values joined
+ * with `,` (no space) under the spelling of the name's second occurrence (measured), `+` and escapes decoded.
+ */
+export function hostQuery(rawQuery: string): Record<string, string> {
+  const groups = new Map<string, { name: string; values: string[] }>();
+  for (const pair of rawQuery.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const name = decodeQueryComponent(eq < 0 ? pair : pair.slice(0, eq));
+    const value = eq < 0 ? '' : decodeQueryComponent(pair.slice(eq + 1));
+    const group = groups.get(name.toLowerCase());
+    if (!group) groups.set(name.toLowerCase(), { name, values: [value] });
+    else {
+      if (group.values.length === 1) group.name = name;
+      group.values.push(value);
+    }
+  }
+  return Object.fromEntries([...groups.values()].map((g) => [g.name, g.values.join(',')]));
+}
+
+/** Drains what is left of a request body; past the host's limit the connection is closed, as Kestrel does. */
+function drainBody(req: http.IncomingMessage, alreadyRead = 0): void {
+  let total = alreadyRead;
+  req.on('data', (chunk: Buffer) => {
+    total += chunk.length;
+    if (total > HOST_BODY_LIMIT) req.socket.destroy();
+  });
+  req.resume();
+}
 
 async function readBody(req: http.IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
-    if (total >= RUNNER_BODY_LIMIT) continue; // drain the rest without keeping it
-    const keep = chunk.subarray(0, RUNNER_BODY_LIMIT - total);
+    if (total >= KEEP_BYTES) continue; // drain the rest without keeping it (the app answers 413 all the same)
+    const keep = chunk.subarray(0, KEEP_BYTES - total);
     chunks.push(keep);
     total += keep.length;
   }
   return Buffer.concat(chunks);
 }
 
+/** Kestrel's own empty answers (400, 404, 500): Content-Length 0, Server: Kestrel, and Connection: close when it closes. */
+function emptyAnswer(res: http.ServerResponse, status: number, close = false): void {
+  res.removeHeader('connection');
+  res.setHeader('Server', 'Kestrel');
+  res.setHeader('Content-Length', '0');
+  if (close) {
+    res.setHeader('Connection', 'close');
+    res.shouldKeepAlive = false;
+  }
+  res.writeHead(status).end();
+  if (close) res.once('finish', () => res.socket?.destroySoon?.());
+}
+
+/**
+ * Node closes a connection whose `Expect: 100-continue` got no 100 (ServerResponse._expect_continue);
+ * Kestrel keeps it open. Clearing the flag is the only way to keep it (Node has no option for it).
+ */
+function keepWithoutContinue(res: http.ServerResponse): void {
+  (res as unknown as { _expect_continue: boolean })._expect_continue = false;
+}
+
+/** Response header names Kestrel writes in its own spelling whatever the app's (its known response headers). */
+const KESTREL_NAMES = new Map(
+  [
+    'Accept-Ranges', 'Access-Control-Allow-Credentials', 'Access-Control-Allow-Headers', 'Access-Control-Allow-Methods',
+    'Access-Control-Allow-Origin', 'Access-Control-Expose-Headers', 'Access-Control-Max-Age', 'Age', 'Allow', 'Alt-Svc',
+    'Cache-Control', 'Connection', 'Content-Encoding', 'Content-Language', 'Content-Length', 'Content-Location', 'Content-MD5',
+    'Content-Range', 'Content-Type', 'Date', 'ETag', 'Expires', 'Keep-Alive', 'Last-Modified', 'Location', 'Pragma',
+    'Proxy-Authenticate', 'Proxy-Connection', 'Retry-After', 'Server', 'Set-Cookie', 'Trailer', 'Transfer-Encoding', 'Upgrade',
+    'Vary', 'Via', 'Warning', 'WWW-Authenticate',
+  ].map((n) => [n.toLowerCase(), n]),
+);
+
+function kestrelHeaderNames(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [KESTREL_NAMES.get(k.toLowerCase()) ?? k, v]));
+}
+
+/** The headers as the host hands them to the worker: a repeated header's values joined with `,`, no space. */
+function hostHeaders(req: http.IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [key, values] of Object.entries(req.headersDistinct)) if (values) headers[key] = values.join(',');
+  return headers;
+}
+
+/** Whether the client asked for the connection to close (or spoke HTTP/1.0 without keep-alive): Kestrel then says Connection: close. */
+function clientCloses(req: http.IncomingMessage): boolean {
+  const tokens = (req.headers.connection ?? '').toLowerCase().split(',').map((t) => t.trim());
+  return req.httpVersion === '1.0' ? !tokens.includes('keep-alive') : tokens.includes('close');
+}
+
+type Prepared =
+  | { kind: 'answered' }
+  | { kind: 'invoke'; fn: RegisteredFunction; params: Record<string, string>; url: string; query: Record<string, string> };
+
+/**
+ * Everything the host decides before the function runs (Kestrel's request checks, the body limit,
+ * routing). Used for plain requests and for `Expect: 100-continue` ones, before any 100 is sent.
+ */
+function prepare(app: LoadedApp, req: http.IncomingMessage, res: http.ServerResponse): Prepared {
+  const method = (req.method ?? 'GET').toUpperCase();
+  const target = req.url ?? '/';
+  // Kestrel refuses a target with bytes outside ASCII and a path whose escapes decode to NUL: 400, closed.
+  // eslint-disable-next-line no-control-regex
+  if (/[^\x21-\x7e]/.test(target)) return emptyAnswer(res, 400, true), { kind: 'answered' };
+  const hosts = req.headersDistinct.host ?? [];
+  // HTTP/1.1 needs exactly one Host; HTTP/1.0 without one, or an empty one, leaves the host unable to build the URL: 500.
+  if (hosts.length > 1 || (hosts.length === 0 && req.httpVersion !== '1.0')) return emptyAnswer(res, 400, true), { kind: 'answered' };
+  const host = hosts[0] ?? '';
+  const scheme = (req.socket as TLSSocket).encrypted ? 'https' : 'http';
+  // A raw `#` is no fragment on the wire, and `\\` no separator: Kestrel keeps both as they are.
+  const hashSafe = target.replace(/#/g, '%23');
+  const q = hashSafe.indexOf('?');
+  const rawPath = (q < 0 ? hashSafe : hashSafe.slice(0, q)).replace(/\\/g, '%5C');
+  const rawQuery = q < 0 ? '' : target.slice(q + 1);
+  if (/%00/.test(rawPath)) return emptyAnswer(res, 400, true), { kind: 'answered' };
+  let url: URL;
+  try {
+    // An origin-form target is appended, not resolved ("//x" would read as the host "x"); absolute-form targets stand alone.
+    url = rawPath.startsWith('/') ? new URL(`${scheme}://${host}${rawPath}`) : new URL(rawPath);
+  } catch {
+    if (host === '' || (hosts.length === 0 && req.httpVersion === '1.0')) return emptyAnswer(res, 500, hosts.length === 0), { kind: 'answered' };
+    return emptyAnswer(res, 400, true), { kind: 'answered' };
+  }
+  if (host === '') return emptyAnswer(res, 500, hosts.length === 0), { kind: 'answered' };
+  const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
+  const decodedPath = kestrelDecodePath(url.pathname);
+  const picked = pickHostRoute(app.functions, method, decodedPath);
+  if (declared !== undefined && declared > HOST_BODY_LIMIT) {
+    // Matched or not, a body over the limit is never read; the connection closes (after a 404 without saying so).
+    if (picked) emptyAnswer(res, 500, true);
+    else {
+      emptyAnswer(res, 404);
+      res.once('finish', () => req.socket.destroySoon());
+    }
+    return { kind: 'answered' };
+  }
+  if (!picked) {
+    keepWithoutContinue(res);
+    emptyAnswer(res, 404); // the host's answer when no function matches: no body
+    drainBody(req);
+    return { kind: 'answered' };
+  }
+  const urlText = `${url.protocol}//${url.host}${hostUrlPath(decodedPath)}${q < 0 ? '' : `?${hashSafe.slice(q + 1)}`}`;
+  return { kind: 'invoke', fn: picked.fn, params: picked.params, url: urlText, query: hostQuery(rawQuery) };
+}
+
 export function createRequestListener(app: LoadedApp, log: LogFn = defaultLog): http.RequestListener {
-  return (req, res) => {
+  const listener = (req: http.IncomingMessage, res: http.ServerResponse, expectsContinue = false) => {
     void (async () => {
       const method = (req.method ?? 'GET').toUpperCase();
-      const host = req.headers.host ?? '127.0.0.1';
-      // The scheme the client used: the app builds Location, @odata.context and @odata.nextLink from it.
-      const scheme = (req.socket as TLSSocket).encrypted ? 'https' : 'http';
-      const target = req.url ?? '/';
-      let url: URL;
-      try {
-        // An origin-form target ("/path?query") is appended, not resolved: resolving "//x" against a base
-        // reads it as a reference to the host "x". Absolute-form targets (from proxies) stand alone.
-        url = target.startsWith('/') ? new URL(`${scheme}://${host}${target}`) : new URL(target);
-      } catch {
-        res.writeHead(400).end(); // a Host header that is no host: what the Functions host answers too
-        return;
+      const prepared = prepare(app, req, res);
+      if (prepared.kind === 'answered') return;
+      const { fn, params, url, query } = prepared;
+      // The host forwards a body only when Content-Length > 0 (GrpcMessageConversionExtensions): a chunked
+      // body is dropped and drained after the answer; `100 Continue` goes out only when the body is read.
+      const declared = Number(req.headers['content-length'] ?? 0);
+      let body: Buffer = Buffer.alloc(0);
+      if (declared > 0) {
+        if (expectsContinue) res.writeContinue();
+        body = await readBody(req);
+      } else {
+        keepWithoutContinue(res);
+        drainBody(req);
       }
-      const picked = pickHostRoute(app.functions, method, kestrelDecodePath(url.pathname));
-      if (!picked) {
-        res.writeHead(404).end(); // the host's answer when no function matches: no body
-        return;
-      }
-      const { fn, params } = picked;
-      const body = await readBody(req);
-      const headers: Record<string, string> = {};
-      for (const [key, value] of Object.entries(req.headers)) {
-        if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(', ') : value;
-      }
-      const query: Record<string, string> = {};
-      for (const [key, value] of url.searchParams) query[key] ??= value;
-      const response = await app.invoke(fn, { method, url: url.toString(), headers, query, params, body: { bytes: body } });
+      const response = await app.invoke(fn, { method, url, headers: hostHeaders(req), query, params, body: { bytes: body } });
       const status = Number(response.statusCode ?? 200);
       const out = response.body?.bytes ?? response.body?.string;
-      res.writeHead(status, response.headers ?? {});
-      res.end(status === 204 || status === 304 || method === 'HEAD' ? undefined : out);
+      // Kestrel's response headers: Server: Kestrel; Connection only when it closes or the app sets one.
+      res.removeHeader('connection');
+      res.setHeader('Server', 'Kestrel');
+      if (clientCloses(req)) res.setHeader('Connection', 'close');
+      const bodyless = status === 204 || status === 304 || method === 'HEAD';
+      const empty = out === undefined || out.length === 0;
+      // No body: Kestrel says Content-Length: 0 (not for 204/304 or HEAD); a body without one goes chunked.
+      if (empty && !bodyless) res.setHeader('Content-Length', '0');
+      res.writeHead(status, kestrelHeaderNames(response.headers ?? {}));
+      res.end(bodyless || empty ? undefined : out);
     })().catch((err: unknown) => {
       // What the host does when a function throws: a bare 500. The app's own handler never lets this happen.
       log('error', 'host', `Invocation failed: ${err instanceof Error ? err.message : String(err)}`);
-      if (!res.headersSent) res.writeHead(500);
-      res.end();
+      if (!res.headersSent) emptyAnswer(res, 500);
+      else res.end();
     });
   };
+  const requestListener = ((req, res) => listener(req, res)) as http.RequestListener & { checkContinue: http.RequestListener };
+  requestListener.checkContinue = (req, res) => listener(req, res, true);
+  return requestListener;
+}
+
+/**
+ * Kestrel's answer to a request Node's parser refuses (a malformed request line or header, no Host on
+ * HTTP/1.1 when Node checks it): 400, empty, closed.
+ */
+function onClientError(err: NodeJS.ErrnoException, socket: import('node:stream').Duplex): void {
+  if (!socket.writable || (err.code === 'ECONNRESET')) return void socket.destroy();
+  socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\nDate: ${new Date().toUTCString()}\r\nServer: Kestrel\r\n\r\n`);
 }
 
 export interface RunningServer {
@@ -297,9 +499,14 @@ export async function startRunner(options: { appRoot: string; port: number; host
   loadLocalSettings(options.appRoot);
   const app = loadApp(options.appRoot);
   await app.model.getCapabilities?.({});
-  const listener = createRequestListener(app);
-  const server = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, listener) : http.createServer(listener);
-  server.keepAliveTimeout = 65_000;
+  const listener = createRequestListener(app) as http.RequestListener & { checkContinue: http.RequestListener };
+  // requireHostHeader off: the Host checks are the host's own (prepare); Kestrel keeps an idle connection 130 s.
+  const serverOptions: http.ServerOptions = { requireHostHeader: false, keepAliveTimeout: 130_000 };
+  const server = options.tls
+    ? https.createServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, listener)
+    : http.createServer(serverOptions, listener);
+  server.on('checkContinue', listener.checkContinue);
+  server.on('clientError', onClientError);
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
