@@ -353,8 +353,8 @@ const KESTREL_NAMES = new Map(
     'Access-Control-Allow-Origin', 'Access-Control-Expose-Headers', 'Access-Control-Max-Age', 'Age', 'Allow', 'Alt-Svc',
     'Cache-Control', 'Connection', 'Content-Encoding', 'Content-Language', 'Content-Length', 'Content-Location', 'Content-MD5',
     'Content-Range', 'Content-Type', 'Date', 'ETag', 'Expires', 'Keep-Alive', 'Last-Modified', 'Location', 'Pragma',
-    'Proxy-Authenticate', 'Proxy-Connection', 'Retry-After', 'Server', 'Set-Cookie', 'Trailer', 'Transfer-Encoding', 'Upgrade',
-    'Vary', 'Via', 'Warning', 'WWW-Authenticate',
+    'Proxy-Authenticate', 'Proxy-Connection', 'Request-Id', 'Retry-After', 'Server', 'Set-Cookie', 'Trailer', 'Transfer-Encoding', 'Upgrade',
+    'Vary', 'Via', 'Warning', 'WWW-Authenticate', 'Grpc-Encoding', 'Grpc-Message', 'Grpc-Status',
   ].map((n) => [n.toLowerCase(), n]),
 );
 

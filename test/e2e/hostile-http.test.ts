@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import net from 'node:net';
 import { answerOfFetch, graphProblems } from '../reliability/graph-checks';
 import { describeRequest, fitsInRequestHead, hostileRequest, judge, sendOverHttp } from '../reliability/hostile';
-import { lyingContentLength, MiB, peakRssMiB, streamBody } from '../reliability/oversized';
+import { declaredOnly, lyingContentLength, MiB, peakRssMiB, streamBody } from '../reliability/oversized';
 import { collectionPath, documentExample, jsonBody } from '../helpers/requests';
 import { startRunnerProcess, type RunnerProcess } from '../helpers/runner';
 
@@ -43,7 +43,8 @@ describe('hostile input over HTTP, property-based', () => {
 describe('path ids over HTTP', () => {
   const item = (configuration: string, id: string) => `/beta/deviceManagement/deviceEnrollmentConfigurations/${configuration}/assignments/${id}`;
   const invitation = (invitationId: string) => `/beta/invitations/${invitationId}/invitedUser/deviceEnrollmentConfigurations/cfg-ids/assignments`;
-  const BAD = ['a%2Fb', 'a%23b', 'a%3Fb', 'a%5Cb', 'a%00b', 'a%01b', 'a%1Fb', 'a%7Fb', 'a%C2%85b', 'k'.repeat(513)];
+  // 'a%00b' is not here: Kestrel answers a NUL in the path itself (empty 400), see the test below.
+  const BAD = ['a%2Fb', 'a%23b', 'a%3Fb', 'a%5Cb', 'a%01b', 'a%1Fb', 'a%7Fb', 'a%C2%85b', 'k'.repeat(513)];
 
   it.each(['GET', 'PATCH', 'DELETE'])('%s: an encoded / # ? \\, a control character or 513 characters in any id is a 400 naming the segment', async (method) => {
     for (const bad of BAD) {
@@ -61,6 +62,11 @@ describe('path ids over HTTP', () => {
     const answer = await answerOfFetch(await send(invitation('x%23y'), 'POST', documentExample()));
     expect(answer.status).toBe(400);
     expect(JSON.parse(answer.body!).error.message).toContain("'invitationsId'");
+  });
+
+  it('%00 in a path id: Kestrel\'s own empty 400, the connection closed (the host\'s answer, copied)', async () => {
+    const answer = await fetch(`${runner.url}${item('cfg-ids', 'a%00b')}`, { headers: auth });
+    expect([answer.status, answer.headers.get('connection'), await answer.text()]).toEqual([400, 'close', '']);
   });
 
   it('unicode ids, 512 characters long, round-trip: 201, then the Location answers GET, PATCH and DELETE', async () => {
@@ -108,27 +114,47 @@ describe('request targets the runner must parse as a host would', () => {
   });
 });
 
-describe('bodies far over the 4 MiB limit, over HTTP', () => {
+describe('bodies over the limits, over HTTP', () => {
+  // The runner copies the genuine host (docs/host-measurements.md): a body reaches the app only with a
+  // Content-Length (chunked bodies are dropped: the app sees none), a Content-Length over the host's
+  // 104857600 bytes is answered 500 at once without reading the body, and between 4 MiB and that the
+  // app itself answers Graph's 413.
   const BODY = 256 * MiB;
   const expect413 = (a: { status: number; headers: Record<string, unknown>; body: string }) => {
     expect(a.status).toBe(413);
     expect(a.headers['content-type']).toBe('application/json');
     expect(JSON.parse(a.body).error.code).toBe('RequestEntityTooLarge');
   };
+  const expectEmptyBody400 = (a: { status: number; body: string }) => {
+    expect(a.status).toBe(400);
+    expect(JSON.parse(a.body).error.message).toMatch(/Unable to read JSON/);
+  };
 
-  it('256 MiB, chunked or with its Content-Length: 413, and the server’s peak memory grows by far less than the body', async () => {
+  it('5 MiB with its Content-Length: the app’s 413; chunked: the host drops the body, the app’s 400', async () => {
     const url = `${runner.url}${collectionPath('cfg-big')}`;
-    // Warm up with bodies just over the limit, so the baseline peak includes handling the most it keeps (4 MiB + 1).
-    expect413(await streamBody(url, 5 * MiB));
     expect413(await streamBody(url, 5 * MiB, 5 * MiB));
+    expectEmptyBody400(await streamBody(url, 5 * MiB));
+  });
+
+  it('a Content-Length over 104857600: the host’s 500, empty, Connection: close, before a byte is read', async () => {
+    const answer = await declaredOnly(`${runner.url}${collectionPath('cfg-big')}`, 104_857_601);
+    expect(answer.status).toBe(500);
+    expect(answer.received).toMatch(/\r\nContent-Length: 0\r\n/i);
+    expect(answer.received).toMatch(/\r\nConnection: close\r\n/i);
+    expect(answer.closed).toBe(true);
+    // Exactly the limit is still read and handed on: the app's 413.
+    expect413(await streamBody(`${runner.url}${collectionPath('cfg-big')}`, 104_857_600, 104_857_600));
+  });
+
+  it('256 MiB chunked: the app answers before the body is read (the host drops chunked bodies), and the server’s peak memory grows by far less than the body', async () => {
+    const url = `${runner.url}${collectionPath('cfg-big')}`;
+    expectEmptyBody400(await streamBody(url, 5 * MiB));
     const before = peakRssMiB(runner.process.pid!);
-    expect413(await streamBody(url, BODY));
-    expect413(await streamBody(url, BODY, BODY));
+    const answer = await streamBody(url, BODY);
+    expectEmptyBody400(answer);
+    expect(answer.sentBytes).toBeLessThan(BODY);
     const after = peakRssMiB(runner.process.pid!);
-    if (before !== undefined && after !== undefined) {
-      // Keeping a 256 MiB body whole would raise the peak by at least 256 MiB; measured here: about 25 MiB.
-      expect(after - before).toBeLessThan(BODY / MiB / 4);
-    }
+    if (before !== undefined && after !== undefined) expect(after - before).toBeLessThan(BODY / MiB / 4);
   });
 
   it('a Content-Length that lies low: the rest is a protocol error, the connection is closed early, never a 5xx', async () => {

@@ -437,6 +437,12 @@ export function judge(r: HostileRequest, answer: Answer, inProcess: boolean): Ve
     const hostAnswer = answer.status === 404 && !answer.body;
     return { answer, problems: hostAnswer ? [] : [`expected the host's empty 404 for a path starting with //, got ${answer.status}`] };
   }
+  // A path escape that decodes to NUL: Kestrel refuses the request itself (400, empty, closed; measured),
+  // and the runner copies it.
+  if (!inProcess && /%00/i.test(routeOf(r).path)) {
+    const kestrel = answer.status === 400 && !answer.body;
+    return { answer, problems: kestrel ? [] : [`expected Kestrel's empty 400 for %00 in the path, got ${answer.status}`] };
+  }
   const problems = graphProblems(answer);
   if (inProcess) problems.push(...prototypeProblems());
   let created: Verdict['created'];

@@ -63,6 +63,42 @@ export function streamBody(url: string, totalBytes: number, declaredBytes?: numb
   });
 }
 
+export interface DeclaredAnswer {
+  /** Everything the server sent back, as text. */
+  received: string;
+  status: number;
+  /** Whether the server closed the connection (within timeoutMs) without being sent a byte of the body. */
+  closed: boolean;
+}
+
+/**
+ * Headers only, over a raw socket, with a Content-Length of `declaredBytes` and no body: what a server
+ * answers to a declared size before reading any of it (the host: 500 and close, over 104857600 bytes).
+ */
+export function declaredOnly(url: string, declaredBytes: number, timeoutMs = 5_000): Promise<DeclaredAnswer> {
+  return new Promise((resolve) => {
+    const u = new URL(url);
+    const socket = net.connect(Number(u.port), u.hostname);
+    let received = '';
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      socket.destroy();
+    }, timeoutMs);
+    socket.on('data', (c: Buffer) => (received += c.toString('latin1')));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve({ received, status: Number(/^HTTP\/1\.1 (\d{3})/.exec(received)?.[1] ?? 0), closed: !timedOut });
+    });
+    socket.on('connect', () =>
+      socket.write(
+        `POST ${u.pathname} HTTP/1.1\r\nHost: ${u.host}\r\nAuthorization: Bearer declared\r\nContent-Type: application/json\r\nContent-Length: ${declaredBytes}\r\n\r\n`,
+      ),
+    );
+  });
+}
+
 export interface LyingAnswer {
   /** Everything the server sent back, as text. */
   received: string;
