@@ -7,6 +7,13 @@
  * Each HTTP request goes through the programming model the app handed over (getInvocationModel →
  * getArguments → invokeFunction → getResponse), so the library's own request and response conversion
  * runs exactly as in production. Not deployed (.funcignore).
+ *
+ * In front of the app it copies the genuine host's HTTP edge (Kestrel + the host, measured in
+ * docs/host-measurements.md and compared by test/host/differential.test.ts), never improving on it.
+ * What it does not copy: the host's own endpoints (/admin/..., /runtime/webhooks/...: here they reach
+ * the app's functions like any other path), Kestrel's header and body-rate timeouts (30 s, 240 B/s; only
+ * the 130 s keep-alive is set), HTTP/2, and Kestrel's header order; bodies between 4 MiB and the limit are read but
+ * only 4 MiB + 1 is kept (the app answers 413 either way).
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync, existsSync } from 'node:fs';

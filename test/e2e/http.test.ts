@@ -5,7 +5,7 @@ import path from 'node:path';
 import { SUCCESS_CONTENT_TYPE } from '../../src/graph/handler';
 import { freePort, startAzurite } from '../../tools/azurite';
 import { collectionPath, documentExample, GUID, jsonBody } from '../helpers/requests';
-import { E2E_SERVER, startRunnerProcess, type RunnerProcess } from '../helpers/runner';
+import { startRunnerProcess, type RunnerProcess } from '../helpers/runner';
 
 // End to end: real HTTP to the local runner process, which loads the compiled app as the worker does.
 
@@ -82,8 +82,11 @@ describe('over HTTP through the local runner', () => {
       });
       expect(response.status).toBe(400);
       // Kestrel, in front of the genuine host, refuses a path with an encoded NUL itself (400, empty body)
-      // before any function runs; the app cannot answer that one.
-      if (E2E_SERVER === 'host' && id === 'a%00b') continue;
+      // before any function runs; the app cannot answer that one, and the runner copies the host.
+      if (id === 'a%00b') {
+        expect(await response.text()).toBe('');
+        continue;
+      }
       expect((await jsonBody(response)).error.message).toContain("'deviceEnrollmentConfigurationId'");
     }
   });
