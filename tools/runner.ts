@@ -11,8 +11,8 @@
  * In front of the app it copies the genuine host's HTTP edge (Kestrel + the host, measured in
  * docs/host-measurements.md and compared by test/host/differential.test.ts), never improving on it.
  * What it does not copy: the host's own endpoints (/admin/..., /runtime/webhooks/...: here they reach
- * the app's functions like any other path), Kestrel's header and body-rate timeouts (30 s, 240 B/s; only
- * the 130 s keep-alive is set), HTTP/2, and Kestrel's header order; bodies between 4 MiB and the limit are read but
+ * the app's functions like any other path), HTTP/2, and Kestrel's header order (its timeouts are copied:
+ * headers 30 s, body 240 B/s after 5 s, keep-alive 130 s); bodies between 4 MiB and the limit are read but
  * only 4 MiB + 1 is kept (the app answers 413 either way).
  */
 import { randomUUID } from 'node:crypto';
@@ -320,16 +320,45 @@ function drainBody(req: http.IncomingMessage, alreadyRead = 0): void {
   req.resume();
 }
 
-async function readBody(req: http.IncomingMessage): Promise<Buffer> {
+/** Kestrel's MinRequestBodyDataRate: 240 bytes a second, checked after a 5 s grace period (measured: a stalled body gets 500 after 5.4-5.6 s). */
+export const MIN_BODY_BYTES_PER_SECOND = 240;
+export const BODY_RATE_GRACE_MS = 5000;
+/** Kestrel's RequestHeadersTimeout: 30 s (measured: 408 and close after 31.4 s, with its 1 s heartbeat). */
+export const HEADERS_TIMEOUT_MS = 30_000;
+
+/**
+ * Reads a body with a Content-Length, keeping at most KEEP_BYTES. Undefined when the client sends it
+ * slower than Kestrel's minimum data rate (a stall, or a Content-Length longer than what is sent): the
+ * caller then answers as Kestrel does, 500 and closed.
+ */
+async function readBody(req: http.IncomingMessage): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    if (total >= KEEP_BYTES) continue; // drain the rest without keeping it (the app answers 413 all the same)
-    const keep = chunk.subarray(0, KEEP_BYTES - total);
-    chunks.push(keep);
-    total += keep.length;
-  }
-  return Buffer.concat(chunks);
+  let kept = 0;
+  let received = 0;
+  const started = Date.now();
+  return new Promise((resolve) => {
+    // Checked once a second, as Kestrel's heartbeat does: past the grace period, the average rate must hold.
+    const check = setInterval(() => {
+      const elapsed = Date.now() - started;
+      if (elapsed > BODY_RATE_GRACE_MS && received < (MIN_BODY_BYTES_PER_SECOND * elapsed) / 1000) {
+        finish(undefined);
+      }
+    }, 1000);
+    const finish = (body: Buffer | undefined) => {
+      clearInterval(check);
+      req.off('data', onData).off('end', onEnd).off('error', onEnd);
+      resolve(body);
+    };
+    const onData = (chunk: Buffer) => {
+      received += chunk.length;
+      if (kept >= KEEP_BYTES) return; // drain the rest without keeping it (the app answers 413 all the same)
+      const keep = chunk.subarray(0, KEEP_BYTES - kept);
+      chunks.push(keep);
+      kept += keep.length;
+    };
+    const onEnd = () => finish(Buffer.concat(chunks));
+    req.on('data', onData).once('end', onEnd).once('error', onEnd);
+  });
 }
 
 /** Kestrel's own empty answers (400, 404, 500): Content-Length 0, Server: Kestrel, and Connection: close when it closes. */
@@ -451,7 +480,9 @@ export function createRequestListener(app: LoadedApp, log: LogFn = defaultLog): 
       let body: Buffer = Buffer.alloc(0);
       if (declared > 0) {
         if (expectsContinue) res.writeContinue();
-        body = await readBody(req);
+        const read = await readBody(req);
+        if (read === undefined) return emptyAnswer(res, 500, true);
+        body = read;
       } else {
         keepWithoutContinue(res);
         drainBody(req);
@@ -487,6 +518,10 @@ export function createRequestListener(app: LoadedApp, log: LogFn = defaultLog): 
  */
 function onClientError(err: NodeJS.ErrnoException, socket: import('node:stream').Duplex): void {
   if (!socket.writable || (err.code === 'ECONNRESET')) return void socket.destroy();
+  // Headers not complete within RequestHeadersTimeout: Kestrel's 408, closed.
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return void socket.end(`HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\nDate: ${new Date().toUTCString()}\r\nServer: Kestrel\r\n\r\n`);
+  }
   socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\nDate: ${new Date().toUTCString()}\r\nServer: Kestrel\r\n\r\n`);
 }
 
@@ -508,7 +543,15 @@ export async function startRunner(options: { appRoot: string; port: number; host
   await app.model.getCapabilities?.({});
   const listener = createRequestListener(app) as http.RequestListener & { checkContinue: http.RequestListener };
   // requireHostHeader off: the Host checks are the host's own (prepare); Kestrel keeps an idle connection 130 s.
-  const serverOptions: http.ServerOptions = { requireHostHeader: false, keepAliveTimeout: 130_000 };
+  // Kestrel's timeouts: headers 30 s (Node checks every connectionsCheckingInterval, here each second as
+  // Kestrel's heartbeat), no limit on a whole request (Kestrel has none; the body rate is readBody's).
+  const serverOptions: http.ServerOptions = {
+    requireHostHeader: false,
+    keepAliveTimeout: 130_000,
+    headersTimeout: HEADERS_TIMEOUT_MS,
+    requestTimeout: 0,
+    connectionsCheckingInterval: 1000,
+  };
   const server = options.tls
     ? https.createServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, listener)
     : http.createServer(serverOptions, listener);
