@@ -36,7 +36,10 @@ export function streamBody(url: string, totalBytes: number, declaredBytes?: numb
     const u = new URL(url);
     const headers: Record<string, string> = { authorization: 'Bearer oversized', 'content-type': 'application/json' };
     if (declaredBytes !== undefined) headers['content-length'] = String(declaredBytes);
-    const req = http.request({ host: u.hostname, port: u.port, path: `${u.pathname}${u.search}`, method: 'POST', headers, agent: false });
+    // Keep-alive, as clients send: with `Connection: close` the server may close (and reset) the connection
+    // right after an early answer to a body it drops, and the reset can swallow that answer.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const req = http.request({ host: u.hostname, port: u.port, path: `${u.pathname}${u.search}`, method: 'POST', headers, agent });
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     const chunk = Buffer.alloc(MiB, 0x20);
     let sent = 0;
@@ -45,9 +48,15 @@ export function streamBody(url: string, totalBytes: number, declaredBytes?: numb
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, sentBytes }));
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, sentBytes });
+        agent.destroy();
+      });
     });
-    req.on('error', reject);
+    req.on('error', (err) => {
+      agent.destroy();
+      reject(err);
+    });
     const pump = () => {
       while (sent < totalBytes && !req.destroyed) {
         const n = Math.min(chunk.length, totalBytes - sent);
