@@ -221,6 +221,18 @@ param mockAdmin string = 'off'
 @secure()
 param mockAdminKey string = ''
 
+@description('Whether requests are recorded in the request journal (MOCK_JOURNAL): on or off.')
+param mockJournal string = 'on'
+
+@description('How many journal entries are kept, newest first (MOCK_JOURNAL_MAX_ENTRIES).')
+param mockJournalMaxEntries string = '1000'
+
+@description('Answer a retry that comes before Retry-After elapsed with 429 (MOCK_ENFORCE_RETRY_AFTER): on or off.')
+param mockEnforceRetryAfter string = 'off'
+
+@description('Path of a JSON seed file loaded at start-up (MOCK_SEED_FILE); empty for none.')
+param mockSeedFile string = ''
+
 @description('Which Graph behaviour the mock follows where Graph\'s documentation and Intune differ: documented or intune (MOCK_PROFILE).')
 @allowed([
   'documented'
@@ -382,6 +394,10 @@ module api 'app/function-app.bicep' = {
     mockAdmin: mockAdmin
     mockAdminKeySetting: keyVaultEnabled ? keyVault!.outputs.mockAdminKeyReference : ''
     mockProfile: mockProfile
+    mockJournal: mockJournal
+    mockJournalMaxEntries: mockJournalMaxEntries
+    mockEnforceRetryAfter: mockEnforceRetryAfter
+    mockSeedFile: mockSeedFile
     corsAllowedOrigins: corsAllowedOrigins
     keyVaultReferenceIdentity: keyVaultEnabled ? identity.outputs.resourceId : ''
   }

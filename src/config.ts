@@ -23,6 +23,11 @@ export type MockErrorStatus = (typeof MOCK_ERROR_STATUSES)[number];
 /** Table holding x-mock-error-count attempts, shared by every instance; next to the assignments table. */
 export const MOCK_STATE_TABLE = 'MockControlState';
 
+/** Table holding the request journal (docs/admin.md), shared by every instance. */
+export const MOCK_JOURNAL_TABLE = 'MockRequestJournal';
+/** The most entries MOCK_JOURNAL_MAX_ENTRIES may keep: pruning lists the keys of all of them. */
+export const MAX_JOURNAL_ENTRIES = 100_000;
+
 /** Longer than any client waits; Retry-After beyond it would only stall a test run. */
 export const MAX_RETRY_AFTER_SECONDS = 3600;
 /** Azure's front end drops an HTTP request after 230 s, so no simulated delay may reach it. */
@@ -74,11 +79,14 @@ const settingsSchema = z
       .trim()
       .default('off')
       .transform((value, ctx) => parseRateLimit(value, ctx)),
-    // MOCK_ADMIN and MOCK_ADMIN_KEY are reserved for the admin endpoints, not built yet: parsed (so the
-    // Bicep's settings are checked) and otherwise unused. MOCK_ADMIN_KEY comes from the Key Vault.
+    // The admin endpoints, journal and seed (docs/admin.md). MOCK_ADMIN_KEY comes from the Key Vault.
     // MOCK_PROFILE: docs/profiles.md.
     MOCK_ADMIN: onOff.default('off'),
     MOCK_ADMIN_KEY: z.string().optional(),
+    MOCK_JOURNAL: onOff.default('on'),
+    MOCK_JOURNAL_MAX_ENTRIES: positiveInt.max(MAX_JOURNAL_ENTRIES).default(1000),
+    MOCK_ENFORCE_RETRY_AFTER: onOff.default('off'),
+    MOCK_SEED_FILE: z.string().trim().min(1).optional(),
     MOCK_PROFILE: z.enum(['documented', 'intune']).default('documented'),
   })
   .superRefine((s, ctx) => {
@@ -126,8 +134,10 @@ const settingsSchema = z
         message: `the maximum is above MOCK_MAX_LATENCY_MS (${s.MOCK_MAX_LATENCY_MS})`,
       });
     }
-    if (s.ASSIGNMENTS_TABLE.toLowerCase() === MOCK_STATE_TABLE.toLowerCase()) {
-      ctx.addIssue({ code: 'custom', path: ['ASSIGNMENTS_TABLE'], message: `${MOCK_STATE_TABLE} is reserved for mock control state` });
+    for (const reserved of [MOCK_STATE_TABLE, MOCK_JOURNAL_TABLE]) {
+      if (s.ASSIGNMENTS_TABLE.toLowerCase() === reserved.toLowerCase()) {
+        ctx.addIssue({ code: 'custom', path: ['ASSIGNMENTS_TABLE'], message: `${reserved} is reserved for mock state` });
+      }
     }
   });
 
@@ -142,6 +152,7 @@ export interface AppConfig {
   auth: AuthSettings;
   cors: CorsSettings;
   mock: MockSettings;
+  admin: AdminSettings;
   /** Which behaviour to copy: Graph's documentation, or what the live Intune service was seen to do. */
   profile: 'documented' | 'intune';
 }
@@ -183,6 +194,21 @@ export interface MockSettings {
   seed: number | undefined;
   rateLimit: RateLimitSetting;
 }
+
+/** The /__admin endpoints, the request journal and the seed (docs/admin.md). */
+export interface AdminSettings {
+  /** Whether /__admin/* is served (MOCK_ADMIN=on); off, it answers like any unknown path. */
+  enabled: boolean;
+  /** When set, /__admin/* needs `Authorization: Bearer <key>`. */
+  key: string | undefined;
+  journal: boolean;
+  journalMaxEntries: number;
+  enforceRetryAfter: boolean;
+  seedFile: string | undefined;
+}
+
+/** The platform sets these on every App Service and Functions app; their presence means "running in Azure". */
+export const AZURE_PLATFORM_VARIABLES = ['WEBSITE_SITE_NAME', 'WEBSITE_INSTANCE_ID'] as const;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -286,6 +312,12 @@ export function parseConfig(env: NodeJS.ProcessEnv): AppConfig {
     throw new ConfigError(`Invalid settings: ${problems.join('; ')}`);
   }
   const s = result.data;
+  const env2 = withoutBlanks(env);
+  if (s.MOCK_ADMIN === 'on' && !s.MOCK_ADMIN_KEY && AZURE_PLATFORM_VARIABLES.some((v) => env2[v] !== undefined)) {
+    throw new ConfigError(
+      'Invalid settings: MOCK_ADMIN: is on in Azure without MOCK_ADMIN_KEY, which would let anyone reset or seed the data; set MOCK_ADMIN_KEY (from the Key Vault) or MOCK_ADMIN=off',
+    );
+  }
   const storage: StorageSettings = s.ASSIGNMENTS_STORAGE__tableServiceUri
     ? {
         kind: 'identity',
@@ -309,6 +341,14 @@ export function parseConfig(env: NodeJS.ProcessEnv): AppConfig {
       latencyMs: s.MOCK_LATENCY_MS,
       seed: s.MOCK_SEED,
       rateLimit: s.MOCK_RATE_LIMIT,
+    },
+    admin: {
+      enabled: s.MOCK_ADMIN === 'on',
+      key: s.MOCK_ADMIN_KEY,
+      journal: s.MOCK_JOURNAL === 'on',
+      journalMaxEntries: s.MOCK_JOURNAL_MAX_ENTRIES,
+      enforceRetryAfter: s.MOCK_ENFORCE_RETRY_AFTER === 'on',
+      seedFile: s.MOCK_SEED_FILE,
     },
     profile: s.MOCK_PROFILE,
   };

@@ -12,6 +12,7 @@ import { metadataHandler } from './graph/metadata';
 import { health } from './health';
 import { batchHandler } from './graph/batch';
 import { openApiHandler } from './openapi';
+import { clearRequests, listRequests, reset, seedAssignments } from './mock/admin';
 import { dispatcher, type RouteDefinition } from './routing';
 
 /**
@@ -86,6 +87,14 @@ export const versionRoutes: RouteDefinition[] = [
 
 // ---- end of issue 13 items 2 and 4 ----
 
+// ---- issue 14: test-automation controls (docs/admin.md), served only with MOCK_ADMIN=on ----
+export const adminRoutes: RouteDefinition[] = [
+  { name: 'adminListRequests', route: '__admin/requests', methods: ['GET'], handler: listRequests },
+  { name: 'adminClearRequests', route: '__admin/requests', methods: ['DELETE'], handler: clearRequests },
+  { name: 'adminReset', route: '__admin/reset', methods: ['POST'], handler: reset },
+  { name: 'adminSeed', route: '__admin/seed', methods: ['POST'], handler: seedAssignments },
+];
+
 export const serviceRoutes: RouteDefinition[] = [
   { name: 'health', route: 'health', methods: ['GET'], handler: health },
   { name: 'openApi', route: 'openapi.json', methods: ['GET'], handler: openApiHandler(() => knownRoutes()) },
@@ -93,7 +102,7 @@ export const serviceRoutes: RouteDefinition[] = [
 
 /** Every operation, for the router and the OpenAPI document. */
 export function knownRoutes(): RouteDefinition[] {
-  return [...assignmentRoutes, ...protocolRoutes, ...versionRoutes, ...serviceRoutes];
+  return [...assignmentRoutes, ...protocolRoutes, ...versionRoutes, ...adminRoutes, ...serviceRoutes];
 }
 
 /** The methods the host hands to the one function: everything it serves, so the app answers 405 itself. */

@@ -2,6 +2,10 @@ import type { HttpHandler, HttpMethod, HttpRequest, HttpResponseInit, Invocation
 import { badRequest, methodNotAllowed, unknownSegment, type GraphError } from './graph/errors';
 import { graphHandler } from './graph/handler';
 import { withWireHeaders } from './graph/wire';
+import { getConfig } from './config';
+import { isAdminRoute } from './mock/admin';
+import { journaled } from './mock/journal';
+import { seedFromFile } from './mock/seed';
 
 /**
  * The app's own router: Graph's rules for picking the operation a request means. The Functions host
@@ -160,13 +164,28 @@ function malformedQueryParameter(search: string): string | undefined {
  */
 export function dispatcher(routes: readonly RouteDefinition[]): HttpHandler {
   const table = [...routes].sort((a, b) => compareRoutes(a.route, b.route));
+  // MOCK_ADMIN=off: the admin rows are not there, so /__admin/* answers like any unknown path.
+  const withoutAdmin = table.filter((r) => !isAdminRoute(r.route));
   return async (request, context) => {
-    const resolution = resolve(table, request.method, request.url);
-    const response =
-      'error' in resolution
-        ? await refuse(resolution.error)(request, context)
-        : await resolution.route.handler(request, context, resolution.params);
-    return withWireHeaders(request, response);
+    let adminOn = false;
+    try {
+      const config = getConfig();
+      adminOn = config.admin.enabled;
+      await seedFromFile(config);
+    } catch {
+      // A bad setting is answered by graphHandler (500, logged), as before.
+    }
+    return journaled(
+      request,
+      context,
+      async (req) => {
+        const resolution = resolve(adminOn ? table : withoutAdmin, req.method, req.url);
+        const response =
+          'error' in resolution ? await refuse(resolution.error)(req, context) : await resolution.route.handler(req, context, resolution.params);
+        return withWireHeaders(req, response);
+      },
+      async (error) => withWireHeaders(request, await refuse(error)(request, context)),
+    );
   };
 }
 

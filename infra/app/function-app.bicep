@@ -124,6 +124,18 @@ param mockAdmin string
 @secure()
 param mockAdminKeySetting string = ''
 
+@description('Whether requests are recorded in the request journal (MOCK_JOURNAL): on or off.')
+param mockJournal string
+
+@description('How many journal entries are kept, newest first (MOCK_JOURNAL_MAX_ENTRIES).')
+param mockJournalMaxEntries string
+
+@description('Answer a retry that comes before Retry-After elapsed with 429 (MOCK_ENFORCE_RETRY_AFTER): on or off.')
+param mockEnforceRetryAfter string
+
+@description('Path of a JSON seed file loaded at start-up (MOCK_SEED_FILE); empty for none.')
+param mockSeedFile string
+
 @description('Which Graph behaviour the mock follows where Graph\'s documentation and Intune differ (MOCK_PROFILE).')
 @allowed([
   'documented'
@@ -196,6 +208,10 @@ var appSettings = {
   MOCK_ADMIN: mockAdmin
   MOCK_ADMIN_KEY: mockAdminKeySetting
   MOCK_PROFILE: mockProfile
+  MOCK_JOURNAL: mockJournal
+  MOCK_JOURNAL_MAX_ENTRIES: mockJournalMaxEntries
+  MOCK_ENFORCE_RETRY_AFTER: mockEnforceRetryAfter
+  MOCK_SEED_FILE: mockSeedFile
 
   // CORS is answered by the app itself; the platform CORS setting stays unset so it does not
   // replace the app's headers.

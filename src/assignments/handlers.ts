@@ -299,3 +299,19 @@ export const assignConfiguration = graphHandler(
   },
   { access: 'write' },
 );
+
+/**
+ * One seed item (POST /__admin/seed, MOCK_SEED_FILE), validated exactly as a create is, with its own
+ * configurationId and, if given, its id; without one the id is `defaultId`.
+ */
+export function seedItem(item: unknown, defaultId: string): Omit<StoredAssignment, 'etag'> {
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) throw badRequest('Each seed assignment must be a JSON object.');
+  const { configurationId, ...rest } = item as Record<string, unknown>;
+  if (typeof configurationId !== 'string' || configurationId.length === 0 || configurationId.length > MAX_STRING_LENGTH || configurationId.startsWith('~')) {
+    throw badRequest("Each seed assignment needs a 'configurationId': a string of 1 to 1024 characters not starting with '~'.");
+  }
+  const input = parseWith(schemasFor('beta').create, rest, 'create', schemasFor('beta').targetTypeNames) as CreateAssignmentInput & { id?: string | null };
+  const id = input.id ?? defaultId;
+  if (id.length === 0 || id.startsWith('~')) throw badRequest("A seed assignment's 'id' must be non-empty and not start with '~'.");
+  return { ...newAssignment({ configurationId, invitationId: null, contextPath: '' }, input), id };
+}

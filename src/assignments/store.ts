@@ -648,6 +648,38 @@ export class AssignmentStore {
     return emptied.length === doomed.length;
   }
 
+  /**
+   * Removes every row of one configuration's partition (or of every partition): assignments of every
+   * generation, the marker, the counter shards and the idempotency records, so the partition is as if
+   * it had never been written (the next operation gives it a fresh marker). For POST /__admin/reset;
+   * an assign action in flight on the partition at that moment may leave its rows (docs/admin.md).
+   */
+  async purge(configurationId?: string): Promise<void> {
+    const filter = configurationId === undefined ? undefined : odata`PartitionKey eq ${configurationId}`;
+    const keys = await this.#run(async (abortSignal) => {
+      const out: Array<{ partitionKey: string; rowKey: string }> = [];
+      const entities = this.client.listEntities({ queryOptions: { filter, select: ['PartitionKey', 'RowKey'] }, abortSignal });
+      for await (const page of entities.byPage({ maxPageSize: 1000 })) for (const e of page) out.push({ partitionKey: e.partitionKey!, rowKey: e.rowKey! });
+      return out;
+    });
+    const byPartition = new Map<string, string[]>();
+    for (const k of keys) byPartition.set(k.partitionKey, [...(byPartition.get(k.partitionKey) ?? []), k.rowKey]);
+    for (const [partitionKey, rowKeys] of byPartition) {
+      for (let i = 0; i < rowKeys.length; i += MAX_BATCH_OPERATIONS) {
+        const batch = rowKeys.slice(i, i + MAX_BATCH_OPERATIONS).map((rowKey): TransactionAction => ['delete', { partitionKey, rowKey }]);
+        await this.#run((abortSignal) =>
+          this.client.submitTransaction(batch, { abortSignal }).catch(async (err: unknown) => {
+            if (storageStatus(err) !== 404 || storageErrorCode(err) === 'TableNotFound') throw err;
+            // Some were removed meanwhile: remove the rest one by one.
+            for (const [, { rowKey }] of batch as Array<[string, { rowKey: string }]>) {
+              await this.client.deleteEntity(partitionKey, rowKey, { abortSignal }).catch(() => undefined);
+            }
+          }),
+        );
+      }
+    }
+  }
+
   /** Answers when the table can be reached: for /health. */
   async ping(): Promise<void> {
     await this.#run(async (abortSignal) => {

@@ -6,6 +6,7 @@ import { admit, redactToken, type Access, type Principal } from './auth';
 import { withCors } from './cors';
 import { errorBody, GraphError, unknownError } from './errors';
 import { applyMockControls } from '../mock/controls';
+import { notePrincipal } from '../mock/journal';
 import type { GraphVersion } from '../assignments/model';
 
 /** Graph's media type for success bodies; both official clients parse only when it starts with application/json. */
@@ -79,6 +80,7 @@ export function graphHandler(logic: (g: GraphRequest) => Promise<GraphResult>, o
     try {
       const config = getConfig();
       const principal = options.access ? await admit(request.headers.get('authorization'), config.auth, options.access) : undefined;
+      notePrincipal(request, principal);
       const g: GraphRequest = {
         request,
         context,

@@ -10,6 +10,7 @@ describe('settings', () => {
       storageTimeoutMs: 4000,
       auth: { mode: 'dev' },
       cors: { allowedOrigins: [] },
+      admin: { enabled: false, key: undefined, journal: true, journalMaxEntries: 1000, enforceRetryAfter: false, seedFile: undefined },
       mock: {
         headers: false,
         retryAfterSeconds: 10,

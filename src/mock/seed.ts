@@ -1,0 +1,52 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { v4 as uuidv4 } from 'uuid';
+import type { AppConfig } from '../config';
+import { representation, seedItem } from '../assignments/handlers';
+import { getStore, type StoredAssignment } from '../assignments/store';
+import { badRequest } from '../graph/errors';
+
+/**
+ * Seeding (docs/admin.md): {"assignments": [{configurationId, id?, target, source?, sourceId?}]}, each
+ * validated as a create, stored through the store's create transaction (so the $count shards and the
+ * generation marker stay right). Idempotent by id: an id that exists is answered as stored, not written
+ * again. A file item without an id gets one derived from its content, so restarts do not duplicate it.
+ */
+
+export const MAX_SEED_ITEMS = 1000;
+
+function deterministicId(item: unknown): string {
+  const h = createHash('sha256').update(JSON.stringify(item), 'utf8').digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+export async function seed(config: AppConfig, body: unknown, from: 'request' | 'file'): Promise<Array<Record<string, unknown>>> {
+  const items = (body as { assignments?: unknown })?.assignments;
+  if (!Array.isArray(items) || Object.keys(body as object).some((k) => k !== 'assignments')) {
+    throw badRequest("The seed must be {\"assignments\": [...]} and nothing else.");
+  }
+  if (items.length > MAX_SEED_ITEMS) throw badRequest(`A seed holds at most ${MAX_SEED_ITEMS} assignments.`);
+  const assignments = items.map((item) => seedItem(item, from === 'file' ? deterministicId(item) : uuidv4()));
+  const store = getStore(config);
+  const out: Array<Record<string, unknown>> = [];
+  for (const a of assignments) {
+    const stored: StoredAssignment = (await store.get(a.configurationId, a.id)) ?? (await store.create(a));
+    out.push({ configurationId: stored.configurationId, ...representation(stored) });
+  }
+  return out;
+}
+
+let seeded: Promise<void> | undefined;
+
+/** Loads MOCK_SEED_FILE once per process; requests wait for it. A bad file is logged, not fatal after start. */
+export function seedFromFile(config: AppConfig): Promise<void> {
+  if (!config.admin.seedFile) return Promise.resolve();
+  seeded ??= (async () => {
+    const text = readFileSync(config.admin.seedFile!, 'utf8');
+    const stored = await seed(config, JSON.parse(text) as unknown, 'file');
+    console.info(`MOCK_SEED_FILE: ${stored.length} assignment(s) present.`);
+  })().catch((err: unknown) => {
+    console.error(`MOCK_SEED_FILE (${config.admin.seedFile}) was not loaded: ${err instanceof Error ? err.message : String(err)}`);
+  });
+  return seeded;
+}
