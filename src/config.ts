@@ -345,7 +345,8 @@ export function parseConfig(env: NodeJS.ProcessEnv): AppConfig {
     admin: {
       enabled: s.MOCK_ADMIN === 'on',
       key: s.MOCK_ADMIN_KEY,
-      journal: s.MOCK_JOURNAL === 'on',
+      // Kept only while /__admin is served: nothing could read it otherwise.
+      journal: s.MOCK_ADMIN === 'on' && s.MOCK_JOURNAL === 'on',
       journalMaxEntries: s.MOCK_JOURNAL_MAX_ENTRIES,
       enforceRetryAfter: s.MOCK_ENFORCE_RETRY_AFTER === 'on',
       seedFile: s.MOCK_SEED_FILE,

@@ -10,7 +10,7 @@ describe('settings', () => {
       storageTimeoutMs: 4000,
       auth: { mode: 'dev' },
       cors: { allowedOrigins: [] },
-      admin: { enabled: false, key: undefined, journal: true, journalMaxEntries: 1000, enforceRetryAfter: false, seedFile: undefined },
+      admin: { enabled: false, key: undefined, journal: false, journalMaxEntries: 1000, enforceRetryAfter: false, seedFile: undefined },
       mock: {
         headers: false,
         retryAfterSeconds: 10,
