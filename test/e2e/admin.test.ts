@@ -1,18 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { TableClient } from '@azure/data-tables';
 import { collectionPath, documentExample } from '../helpers/requests';
-import { startRunnerProcess, type RunnerProcess } from '../helpers/runner';
+import { withRunner, type RunnerProcess } from '../helpers/runner';
 
 // Issue 14 over real HTTP: the journal, Retry-After compliance, reset, seed and the admin auth matrix.
-
-async function withRunner<T>(env: Record<string, string>, use: (runner: RunnerProcess) => Promise<T>): Promise<T> {
-  const runner = await startRunnerProcess(env);
-  try {
-    return await use(runner);
-  } finally {
-    await runner.stop();
-  }
-}
 
 const auth = { Authorization: 'Bearer e2e-admin-token-secret' };
 const create = (runner: RunnerProcess, configuration: string, headers: Record<string, string> = {}) =>

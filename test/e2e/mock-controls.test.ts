@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { odata, TableClient } from '@azure/data-tables';
 import { collectionPath, documentExample, jsonBody } from '../helpers/requests';
-import { startRunnerProcess, type RunnerProcess } from '../helpers/runner';
+import { withRunner, type RunnerProcess } from '../helpers/runner';
 
 // Mock controls over real HTTP through the local runner process, each scenario in a freshly started
 // process with its own settings (settings, the seeded generator and the rate limiter are per process).
@@ -21,15 +21,6 @@ async function storedIn(configuration: string): Promise<number> {
   let n = 0;
   for await (const _ of table.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${configuration} and RowKey lt '~'` } })) n++;
   return n;
-}
-
-async function withRunner<T>(env: Record<string, string>, use: (runner: RunnerProcess) => Promise<T>): Promise<T> {
-  const runner = await startRunnerProcess(env);
-  try {
-    return await use(runner);
-  } finally {
-    await runner.stop();
-  }
 }
 
 describe('header controls', () => {

@@ -61,6 +61,16 @@ export async function startRunnerProcess(env: Record<string, string | undefined>
   return { url, process: child, output: () => output, stop };
 }
 
+/** A server with these settings for the length of `use`, stopped afterwards whatever happens. */
+export async function withRunner<T>(env: Record<string, string>, use: (runner: RunnerProcess) => Promise<T>): Promise<T> {
+  const runner = await startRunnerProcess(env);
+  try {
+    return await use(runner);
+  } finally {
+    await runner.stop();
+  }
+}
+
 /**
  * The genuine host, given what the runner would be given. The runner's own settings map to the host's
  * way of doing the same: local.settings.json's Values become environment without overriding it (what
