@@ -491,6 +491,12 @@ export async function runCampaign(
       try {
         verdict = judge(r, await send(r), options.inProcess);
       } catch (err) {
+        // Kestrel refuses a %00 path outright: 400, then it closes the connection without reading the
+        // body, so a client still sending one may see the reset before the answer (as under the host).
+        if (!options.inProcess && r.body !== undefined && /%00/i.test(routeOf(r).path)) {
+          result.byStatus[400] = (result.byStatus[400] ?? 0) + 1;
+          return true;
+        }
         result.failures.push({ request: describeRequest(r), problems: [`no answer: ${err instanceof Error ? err.message : String(err)}`] });
         return true;
       }
