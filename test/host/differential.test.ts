@@ -141,7 +141,8 @@ const VALUE_HEADERS = ['content-type', 'allow', 'location', 'retry-after', 'odat
 const IGNORED = new Set(['date']);
 
 const GUIDS = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
-const TIMES = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/g;
+// Timestamps with or without a zone: createdDateTime ends in Z, Graph's innerError date has none.
+const TIMES = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z?/g;
 const normalise = (s: string) => s.replace(GUIDS, '<guid>').replace(TIMES, '<time>').replace(/127\.0\.0\.1:\d+/g, '<server>');
 
 /** A JSON body's shape: keys and types, with the values that carry meaning kept (error codes, @odata.* and the echo app's fields). */
