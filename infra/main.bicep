@@ -147,9 +147,9 @@ param keyVaultEnabled bool = true
 // The app's own settings (each becomes the app setting named in its description)
 // ---------------------------------------------------------------------------------------------
 
-@description('Table that stores enrollment configuration assignments (ASSIGNMENTS_TABLE): 3-63 letters and digits, starting with a letter.')
+@description('Table that stores enrollment configuration assignments (ASSIGNMENTS_TABLE): 3-56 letters and digits, starting with a letter. The app keeps its mock state and request journal in <name>State and <name>Journal beside it.')
 @minLength(3)
-@maxLength(63)
+@maxLength(56)
 param assignmentsTableName string = 'EnrollmentConfigurationAssignments'
 
 @description('Per-request Table Storage timeout in milliseconds (STORAGE_TIMEOUT_MS).')

@@ -20,11 +20,16 @@ const positiveInt = z.coerce.number().int().positive();
 export const MOCK_ERROR_STATUSES = [429, 500, 502, 503, 504] as const;
 export type MockErrorStatus = (typeof MOCK_ERROR_STATUSES)[number];
 
-/** Table holding x-mock-error-count attempts, shared by every instance; next to the assignments table. */
-export const MOCK_STATE_TABLE = 'MockControlState';
-
-/** Table holding the request journal (docs/admin.md), shared by every instance. */
-export const MOCK_JOURNAL_TABLE = 'MockRequestJournal';
+/**
+ * The app's other tables are named after ASSIGNMENTS_TABLE, so mocks that share a storage account with
+ * different ASSIGNMENTS_TABLE values (parallel CI jobs, one test file each) never share mock state or a
+ * journal, and one's /__admin/reset never touches another's. Every instance of one app shares them.
+ */
+/** x-mock-error-count attempts and MOCK_RATE_LIMIT windows. */
+export const STATE_TABLE_SUFFIX = 'State';
+/** The request journal (docs/admin.md). */
+export const JOURNAL_TABLE_SUFFIX = 'Journal';
+const LONGEST_SUFFIX = Math.max(STATE_TABLE_SUFFIX.length, JOURNAL_TABLE_SUFFIX.length);
 /** The most entries MOCK_JOURNAL_MAX_ENTRIES may keep: pruning lists the keys of all of them. */
 export const MAX_JOURNAL_ENTRIES = 100_000;
 
@@ -41,7 +46,8 @@ const settingsSchema = z
     ASSIGNMENTS_STORAGE__credential: z.enum(['managedidentity']).optional(),
     ASSIGNMENTS_TABLE: z
       .string()
-      .regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'a table name is 3-63 letters and digits, starting with a letter')
+      .regex(/^[A-Za-z][A-Za-z0-9]{2,}$/, 'a table name is letters and digits, starting with a letter, at least 3')
+      .max(63 - LONGEST_SUFFIX, `at most ${63 - LONGEST_SUFFIX} characters: the app's other tables add up to ${LONGEST_SUFFIX} to it (a table name is at most 63)`)
       .default('EnrollmentConfigurationAssignments'),
     STORAGE_TIMEOUT_MS: positiveInt.max(60_000).default(4_000),
     AUTH_MODE: z.enum(['dev', 'apikey', 'jwt']).default('dev'),
@@ -134,11 +140,6 @@ const settingsSchema = z
         message: `the maximum is above MOCK_MAX_LATENCY_MS (${s.MOCK_MAX_LATENCY_MS})`,
       });
     }
-    for (const reserved of [MOCK_STATE_TABLE, MOCK_JOURNAL_TABLE]) {
-      if (s.ASSIGNMENTS_TABLE.toLowerCase() === reserved.toLowerCase()) {
-        ctx.addIssue({ code: 'custom', path: ['ASSIGNMENTS_TABLE'], message: `${reserved} is reserved for mock state` });
-      }
-    }
   });
 
 export type StorageSettings =
@@ -148,6 +149,10 @@ export type StorageSettings =
 export interface AppConfig {
   storage: StorageSettings;
   tableName: string;
+  /** `<tableName>State`: the mock controls' shared state. */
+  stateTableName: string;
+  /** `<tableName>Journal`: the request journal. */
+  journalTableName: string;
   storageTimeoutMs: number;
   auth: AuthSettings;
   cors: CorsSettings;
@@ -329,6 +334,8 @@ export function parseConfig(env: NodeJS.ProcessEnv): AppConfig {
   return {
     storage,
     tableName: s.ASSIGNMENTS_TABLE,
+    stateTableName: `${s.ASSIGNMENTS_TABLE}${STATE_TABLE_SUFFIX}`,
+    journalTableName: `${s.ASSIGNMENTS_TABLE}${JOURNAL_TABLE_SUFFIX}`,
     storageTimeoutMs: s.STORAGE_TIMEOUT_MS,
     auth: authSettings(s),
     cors: { allowedOrigins: splitList(s.CORS_ALLOWED_ORIGINS).map(normaliseOrigin) },

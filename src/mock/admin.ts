@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { HttpRequest } from '@azure/functions';
 import type { TableClient } from '@azure/data-tables';
-import { MOCK_STATE_TABLE, type AppConfig } from '../config';
+import { type AppConfig } from '../config';
 import { getStore } from '../assignments/store';
 import { readJsonObject } from '../graph/body';
 import { badRequest, unauthorized } from '../graph/errors';
@@ -101,7 +101,7 @@ let stateClient: TableClient | undefined;
 export async function resetAll(config: AppConfig): Promise<void> {
   await getStore(config).purge();
   await getJournal(config)?.clear();
-  stateClient ??= createTableClient(config, MOCK_STATE_TABLE);
+  stateClient ??= createTableClient(config, config.stateTableName);
   await emptyTable(stateClient, config.storageTimeoutMs);
 }
 

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { TableClient } from '@azure/data-tables';
-import { MOCK_STATE_TABLE, type AppConfig } from '../config';
+import type { AppConfig } from '../config';
 import { serviceUnavailable } from '../graph/errors';
 import { createTableClient, StorageTable, storageErrorCode, storageStatus } from '../storage/tables';
 
 /**
  * x-mock-error-count needs to know how many times a request was tried. The count lives in Table
- * Storage (table MockControlState), so every instance of a scaled-out app sees the same count:
+ * Storage (table `<ASSIGNMENTS_TABLE>State`), so every instance of a scaled-out app sees the same count:
  * PartitionKey = sha256 of the client-request-id (a header may hold characters a key may not),
  * RowKey = 'attempts'. A count expires ATTEMPT_STATE_TTL_MS after the first attempt; after that the
  * same client-request-id starts again from 1.
@@ -97,6 +97,6 @@ let counter: AttemptCounter | undefined;
 
 /** The process's one counter and its TableClient, created on first use. */
 export function getAttemptCounter(config: AppConfig): AttemptCounter {
-  counter ??= new AttemptCounter(createTableClient(config, MOCK_STATE_TABLE), config.storageTimeoutMs);
+  counter ??= new AttemptCounter(createTableClient(config, config.stateTableName), config.storageTimeoutMs);
   return counter;
 }

@@ -1,14 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { odata, type TableClient as Tables, type TransactionAction } from '@azure/data-tables';
-import { getConfig, MOCK_JOURNAL_TABLE, type AppConfig } from '../config';
+import { getConfig, type AppConfig } from '../config';
 import type { Principal } from '../graph/auth';
 import { tooManyRequests } from '../graph/errors';
 import { createTableClient, StorageTable } from '../storage/tables';
 
 /**
  * The request journal (docs/admin.md): every request to the Graph routes, each $batch item included
- * (items come back through the dispatcher), is recorded in Table Storage (table MockRequestJournal), so
+ * (items come back through the dispatcher), is recorded in Table Storage (table `<ASSIGNMENTS_TABLE>Journal`), so
  * every instance of a scaled-out app writes to and reads from one journal.
  *
  * - partition `j`: one row per request, RowKey = inverted receive time + random suffix, so a plain
@@ -226,7 +226,7 @@ let journal: Journal | undefined;
 /** The process's journal, or undefined when MOCK_JOURNAL=off. */
 export function getJournal(config: AppConfig = getConfig()): Journal | undefined {
   if (!config.admin.journal) return undefined;
-  journal ??= new Journal(createTableClient(config, MOCK_JOURNAL_TABLE), config.storageTimeoutMs, config.admin.journalMaxEntries);
+  journal ??= new Journal(createTableClient(config, config.journalTableName), config.storageTimeoutMs, config.admin.journalMaxEntries);
   return journal;
 }
 

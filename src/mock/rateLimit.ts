@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { TableClient, TransactionAction } from '@azure/data-tables';
-import { MOCK_STATE_TABLE, type AppConfig, type RateLimitSetting } from '../config';
+import { type AppConfig, type RateLimitSetting } from '../config';
 import { serviceUnavailable } from '../graph/errors';
 import { createTableClient, StorageTable, storageErrorCode, storageStatus } from '../storage/tables';
 
 /**
- * MOCK_RATE_LIMIT: sliding-window logs, kept in Table Storage (table MockControlState, partition
+ * MOCK_RATE_LIMIT: sliding-window logs, kept in Table Storage (table `<ASSIGNMENTS_TABLE>State`, partition
  * `rate-limit`) so that every instance of a scaled-out app counts against the same windows: N instances
  * allow exactly what one allows, as Graph's limits are per tenant and per app, not per server.
  *
@@ -174,6 +174,6 @@ let processLimiter: RateLimiter | undefined;
 export function getRateLimiter(config: AppConfig): RateLimiter | undefined {
   const setting = config.mock.rateLimit;
   if (setting.mode === 'off') return undefined;
-  processLimiter ??= new RateLimiter(setting, new TableHitLogs(createTableClient(config, MOCK_STATE_TABLE), config.storageTimeoutMs));
+  processLimiter ??= new RateLimiter(setting, new TableHitLogs(createTableClient(config, config.stateTableName), config.storageTimeoutMs));
   return processLimiter;
 }

@@ -31,7 +31,7 @@ afterAll(async () => {
 
 /** What the server recorded for a client-request-id: its attempt count in the mock state table. */
 async function serverAttempts(clientRequestId: string): Promise<number> {
-  const table = TableClient.fromConnectionString(process.env.ASSIGNMENTS_STORAGE!, 'MockControlState', { allowInsecureConnection: true });
+  const table = TableClient.fromConnectionString(process.env.ASSIGNMENTS_STORAGE!, `${process.env.ASSIGNMENTS_TABLE}State`, { allowInsecureConnection: true });
   const key = createHash('sha256').update(clientRequestId).digest('hex');
   return (await table.getEntity<{ attempts: number }>(key, 'attempts')).attempts;
 }

@@ -33,7 +33,7 @@ const post = (headers: Record<string, string>, configuration = 'cfg-mock', logs:
 
 const connection = () => process.env.ASSIGNMENTS_STORAGE!;
 const assignments = () => TableClient.fromConnectionString(connection(), process.env.ASSIGNMENTS_TABLE!, { allowInsecureConnection: true });
-const mockState = () => TableClient.fromConnectionString(connection(), 'MockControlState', { allowInsecureConnection: true });
+const mockState = () => TableClient.fromConnectionString(connection(), `${process.env.ASSIGNMENTS_TABLE}State`, { allowInsecureConnection: true });
 const stateKey = (clientRequestId: string) => createHash('sha256').update(clientRequestId).digest('hex');
 
 async function storedIn(configuration: string): Promise<number> {

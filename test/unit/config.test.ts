@@ -7,6 +7,8 @@ describe('settings', () => {
     expect(parseConfig(azurite)).toEqual({
       storage: { kind: 'connectionString', connectionString: 'UseDevelopmentStorage=true' },
       tableName: 'EnrollmentConfigurationAssignments',
+      stateTableName: 'EnrollmentConfigurationAssignmentsState',
+      journalTableName: 'EnrollmentConfigurationAssignmentsJournal',
       storageTimeoutMs: 4000,
       auth: { mode: 'dev' },
       cors: { allowedOrigins: [] },
@@ -43,6 +45,15 @@ describe('settings', () => {
     const config = parseConfig({ ...azurite, AUTH_MODE: 'apikey', AUTH_API_KEYS: ' k1, ,k2 ', ASSIGNMENTS_TABLE: '' });
     expect(config.auth).toEqual({ mode: 'apikey', apiKeys: ['k1', 'k2'] });
     expect(config.tableName).toBe('EnrollmentConfigurationAssignments');
+  });
+
+  it('names the state and journal tables after ASSIGNMENTS_TABLE, so two mocks on one account share neither', () => {
+    const a = parseConfig({ ...azurite, ASSIGNMENTS_TABLE: 'ciJobA' });
+    const b = parseConfig({ ...azurite, ASSIGNMENTS_TABLE: 'ciJobB' });
+    expect([a.stateTableName, a.journalTableName]).toEqual(['ciJobAState', 'ciJobAJournal']);
+    expect([b.stateTableName, b.journalTableName]).toEqual(['ciJobBState', 'ciJobBJournal']);
+    // The longest name that leaves room for the suffixes; a table name is at most 63 characters.
+    expect(parseConfig({ ...azurite, ASSIGNMENTS_TABLE: `A${'b'.repeat(55)}` }).journalTableName).toHaveLength(63);
   });
 
   const jwt = {

@@ -70,7 +70,7 @@ describe('mock control settings', () => {
     [{ MOCK_RATE_LIMIT: '0/20' }, 'MOCK_RATE_LIMIT'],
     [{ MOCK_RATE_LIMIT: '10/0' }, 'MOCK_RATE_LIMIT'],
     [{ MOCK_RATE_LIMIT: '5001/20' }, 'MOCK_RATE_LIMIT'],
-    [{ ASSIGNMENTS_TABLE: 'MockControlState' }, 'ASSIGNMENTS_TABLE'],
+    [{ ASSIGNMENTS_TABLE: 'A'.repeat(57) }, 'ASSIGNMENTS_TABLE'],
   ])('a bad value stops start-up naming the setting: %j', (env, name) => {
     expect(() => parseConfig({ ...azurite, ...env })).toThrow(ConfigError);
     expect(() => parseConfig({ ...azurite, ...env })).toThrow(new RegExp(`\\b${name}:`));
