@@ -5,6 +5,9 @@ import { schemasFor } from './assignments/schema';
 import { odataErrorSchema } from './graph/errors';
 import { graphHandler } from './graph/handler';
 import type { RouteDefinition } from './routes';
+import { isAdminRoute } from './mock/admin';
+import { MAX_BODY_CHARS } from './mock/journal';
+import { MAX_SEED_ITEMS } from './mock/seed';
 
 /**
  * An OpenAPI 3.1 description of every route, generated from the route table and the same zod schemas
@@ -101,6 +104,62 @@ const collectionQuery = [
   queryParameter('$count', 'true adds @odata.count.', { type: 'boolean' }),
   queryParameter('$filter', "eq comparisons joined by and, on source, sourceId, target/groupId: target/groupId eq 'x'.", { type: 'string' }),
 ];
+
+/** With MOCK_ADMIN_KEY set the admin endpoints need it as a bearer token; without, nothing. */
+const adminSecurity = [{ adminKey: [] }, {}];
+
+export const EXAMPLE_SEED = {
+  assignments: [
+    {
+      configurationId: 'demo-configuration',
+      id: 'seeded-1',
+      target: { '@odata.type': '#microsoft.graph.allLicensedUsersAssignmentTarget' },
+    },
+  ],
+};
+
+/** The admin endpoints' own shapes (docs/admin.md); the seed's items are creates plus configurationId and id. */
+const adminComponents = (): Record<string, Schema> => ({
+  mockSeed: {
+    type: 'object',
+    required: ['assignments'],
+    additionalProperties: false,
+    properties: {
+      assignments: {
+        type: 'array',
+        maxItems: MAX_SEED_ITEMS,
+        items: {
+          allOf: [
+            ref('enrollmentConfigurationAssignmentCreate'),
+            {
+              type: 'object',
+              required: ['configurationId'],
+              properties: { configurationId: { type: 'string', minLength: 1, maxLength: 1024 }, id: { type: 'string', minLength: 1 } },
+            },
+          ],
+        },
+      },
+    },
+  },
+  mockJournalEntry: {
+    type: 'object',
+    properties: {
+      receivedDateTime: { type: 'string', format: 'date-time' },
+      method: { type: 'string' },
+      url: { type: 'string' },
+      headers: { type: 'object', additionalProperties: { type: 'string' }, description: 'Authorization as <scheme> sha256:<12 hex>; values holding a key of the app as [redacted]' },
+      body: { description: `Parsed JSON, else text; past ${MAX_BODY_CHARS} characters, its start as text` },
+      bodyTruncated: { type: 'boolean' },
+      response: { type: 'object', properties: { status: { type: 'integer' }, headers: { type: 'object', additionalProperties: { type: 'string' } } } },
+      durationMs: { type: 'integer' },
+      requestId: { type: ['string', 'null'] },
+      clientRequestId: { type: ['string', 'null'] },
+      principal: { type: ['object', 'null'], properties: { kind: { type: 'string' }, callerId: { type: 'string' } } },
+      attempt: { type: 'integer', minimum: 1, description: 'The nth request carrying this client-request-id' },
+      retryAfterViolation: { type: 'boolean', description: "A retry that came before the previous answer's Retry-After elapsed" },
+    },
+  },
+});
 
 const ifMatch = { name: 'If-Match', in: 'header', required: false, description: 'The ETag to match; * matches any.', schema: { type: 'string' } };
 
@@ -207,6 +266,45 @@ const operations: Record<string, (version: GraphVersion) => Schema> = {
     responses: { '200': { description: 'OData 4.0 CSDL XML', content: { 'application/xml': { schema: { type: 'string' } } } } },
   }),
   openApi: () => ({ summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1 document' } } }),
+  // Issue 14's test-automation controls (docs/admin.md), listed only while MOCK_ADMIN=on serves them.
+  adminListRequests: () => ({
+    summary: 'The request journal, newest first',
+    security: adminSecurity,
+    parameters: [
+      queryParameter('clientRequestId', 'Only requests with this client-request-id.', { type: 'string', maxLength: 1024 }),
+      queryParameter('method', 'Only this HTTP method.', { type: 'string', maxLength: 1024 }),
+      queryParameter('path', 'Only URL paths starting with this, case-insensitive, e.g. /beta/deviceManagement.', { type: 'string', maxLength: 1024 }),
+      queryParameter('since', 'Only requests received at or after this ISO 8601 time.', { type: 'string', format: 'date-time' }),
+      queryParameter('$top', 'At most this many entries (default 100).', { type: 'integer', minimum: 1, maximum: 1000 }),
+    ],
+    responses: {
+      '200': { description: 'Journal entries', content: json({ type: 'object', required: ['value'], properties: { value: { type: 'array', items: ref('mockJournalEntry') } } }) },
+      ...errorResponses(400, 401, 503),
+    },
+  }),
+  adminClearRequests: () => ({
+    summary: 'Empty the request journal',
+    security: adminSecurity,
+    responses: { '204': { description: 'Emptied' }, ...errorResponses(401, 503) },
+  }),
+  adminReset: () => ({
+    summary: 'Remove every assignment, the journal and the mock state; or, with configurationId, one configuration\'s assignments',
+    security: adminSecurity,
+    parameters: [queryParameter('configurationId', 'Only this configuration\'s assignments.', { type: 'string', minLength: 1, maxLength: 1024 })],
+    responses: { '204': { description: 'Reset' }, ...errorResponses(400, 401, 503) },
+  }),
+  adminSeed: () => ({
+    summary: 'Store assignments, each validated as a create; an id may be given, and an existing id is not written again',
+    security: adminSecurity,
+    requestBody: { required: true, content: json(ref('mockSeed'), EXAMPLE_SEED) },
+    responses: {
+      '200': {
+        description: 'What is stored, in the order given',
+        content: json({ type: 'object', properties: { assignments: { type: 'array', items: { allOf: [ref('enrollmentConfigurationAssignment'), { type: 'object', properties: { configurationId: { type: 'string' } } }] } } } }),
+      },
+      ...errorResponses(400, 401, 413, 415, 503),
+    },
+  }),
 };
 
 /** `beta/x/{id}` → `/beta/x/{id}` and the path parameters it declares. */
@@ -236,8 +334,10 @@ function versionComponents(version: GraphVersion): Record<string, Schema> {
   };
 }
 
+/** The document for these routes; the admin rows, their tag and shapes only where the routes include them. */
 export function buildOpenApiDocument(routes: RouteDefinition[], serverUrl?: string): Schema {
   const paths: Record<string, Record<string, unknown>> = {};
+  const admin = routes.some((r) => isAdminRoute(r.route));
   for (const r of routes) {
     const version: GraphVersion = /V1$/.test(r.name) || r.route.startsWith('v1.0/') ? 'v1.0' : 'beta';
     const describe = operations[r.name.replace(/V1$/, '').replace(/ViaDeviceManagement$/, '')];
@@ -246,7 +346,13 @@ export function buildOpenApiDocument(routes: RouteDefinition[], serverUrl?: stri
     const item = (paths[path] ??= parameters.length > 0 ? { parameters } : {});
     for (const method of r.methods) {
       const op = describe(version);
-      const tag = ['health', 'openApi', 'metadata', 'metadataV1'].includes(r.name) ? 'service' : version === 'beta' ? 'assignments' : 'assignments (v1.0)';
+      const tag = isAdminRoute(r.route)
+        ? 'admin'
+        : ['health', 'openApi', 'metadata', 'metadataV1'].includes(r.name)
+          ? 'service'
+          : version === 'beta'
+            ? 'assignments'
+            : 'assignments (v1.0)';
       item[method.toLowerCase()] = { operationId: r.name, tags: [tag], ...op };
     }
   }
@@ -258,11 +364,21 @@ export function buildOpenApiDocument(routes: RouteDefinition[], serverUrl?: stri
       description: 'Microsoft Graph beta and v1.0 enrollmentConfigurationAssignment endpoints, answered as Graph does.',
     },
     ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
+    tags: [
+      { name: 'assignments', description: 'Graph beta' },
+      { name: 'assignments (v1.0)', description: 'Graph v1.0' },
+      { name: 'service', description: 'Health, $metadata and this document' },
+      ...(admin ? [{ name: 'admin', description: 'Test-automation controls of the mock, not Graph (MOCK_ADMIN=on; docs/admin.md)' }] : []),
+    ],
     security: [{ bearer: [] }],
     paths,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer' },
+        ...(admin ? { adminKey: { type: 'http', scheme: 'bearer', description: 'MOCK_ADMIN_KEY, when set' } } : {}),
+      },
       schemas: {
+        ...(admin ? adminComponents() : {}),
         ...versionComponents('beta'),
         ...versionComponents('v1.0'),
         ...componentSchemas('output', { ODataError: odataErrorSchema }),
@@ -271,11 +387,14 @@ export function buildOpenApiDocument(routes: RouteDefinition[], serverUrl?: stri
   };
 }
 
-/** GET /openapi.json: no token needed; the server URL is the request's own origin. */
+/**
+ * GET /openapi.json: no token needed; the server URL is the request's own origin. The admin endpoints
+ * are described only while MOCK_ADMIN=on serves them.
+ */
 export function openApiHandler(routes: () => RouteDefinition[]) {
   let cached: string | undefined;
   return graphHandler(async (g) => {
-    cached ??= JSON.stringify(buildOpenApiDocument(routes()));
+    cached ??= JSON.stringify(buildOpenApiDocument(routes().filter((r) => g.config.admin.enabled || !isAdminRoute(r.route))));
     const document = JSON.parse(cached) as Schema;
     document.servers = [{ url: new URL(g.request.url).origin }];
     return { status: 200, body: document };

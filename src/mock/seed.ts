@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { v4 as uuidv4 } from 'uuid';
+import * as z from 'zod';
 import type { AppConfig } from '../config';
 import { representation, seedItem } from '../assignments/handlers';
 import { getStore, type StoredAssignment } from '../assignments/store';
@@ -15,16 +16,18 @@ import { badRequest } from '../graph/errors';
 
 export const MAX_SEED_ITEMS = 1000;
 
+/** The seed's envelope; each item is then validated as a create (seedItem). */
+export const seedSchema = z.strictObject({ assignments: z.array(z.unknown()) });
+
 function deterministicId(item: unknown): string {
   const h = createHash('sha256').update(JSON.stringify(item), 'utf8').digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 export async function seed(config: AppConfig, body: unknown, from: 'request' | 'file'): Promise<Array<Record<string, unknown>>> {
-  const items = (body as { assignments?: unknown })?.assignments;
-  if (!Array.isArray(items) || Object.keys(body as object).some((k) => k !== 'assignments')) {
-    throw badRequest("The seed must be {\"assignments\": [...]} and nothing else.");
-  }
+  const parsed = seedSchema.safeParse(body);
+  if (!parsed.success) throw badRequest('The seed must be {"assignments": [...]} and nothing else.');
+  const items = parsed.data.assignments;
   if (items.length > MAX_SEED_ITEMS) throw badRequest(`A seed holds at most ${MAX_SEED_ITEMS} assignments.`);
   const assignments = items.map((item) => seedItem(item, from === 'file' ? deterministicId(item) : uuidv4()));
   const store = getStore(config);

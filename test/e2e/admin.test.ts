@@ -33,7 +33,7 @@ describe('admin endpoints', () => {
       expect(entries[0]!.headers.authorization).toMatch(/^Bearer sha256:[0-9a-f]{12}$/);
       expect(entries[0]!.body).toEqual(documentExample());
       expect(entries[1]!.response.status).toBe(429);
-      const raw = TableClient.fromConnectionString(process.env.ASSIGNMENTS_STORAGE!, 'MockRequestJournal', { allowInsecureConnection: true });
+      const raw = TableClient.fromConnectionString(process.env.ASSIGNMENTS_STORAGE!, `${process.env.ASSIGNMENTS_TABLE}Journal`, { allowInsecureConnection: true });
       for await (const e of raw.listEntities()) expect(JSON.stringify(e)).not.toContain('e2e-admin-token-secret');
 
       const seeded = await fetch(`${runner.url}/__admin/seed`, {
@@ -73,11 +73,17 @@ describe('admin endpoints', () => {
       const unknown = await fetch(`${runner.url}/__nothing/requests`);
       expect(admin.status).toBe(unknown.status);
       expect(((await admin.json()) as any).error.code).toBe(((await unknown.json()) as any).error.code);
+      // Not served, so not described either.
+      const doc = (await (await fetch(`${runner.url}/openapi.json`)).json()) as any;
+      expect(Object.keys(doc.paths).filter((p) => p.startsWith('/__admin'))).toEqual([]);
     });
     await withRunner({ MOCK_ADMIN: 'on', MOCK_ADMIN_KEY: 'k-123' }, async (runner) => {
       expect((await fetch(`${runner.url}/__admin/requests`)).status).toBe(401);
       expect((await fetch(`${runner.url}/__admin/requests`, { headers: { Authorization: 'Bearer wrong' } })).status).toBe(401);
       expect((await fetch(`${runner.url}/__admin/requests`, { headers: { Authorization: 'Bearer k-123' } })).status).toBe(200);
+      const doc = (await (await fetch(`${runner.url}/openapi.json`)).json()) as any;
+      expect(Object.keys(doc.paths).filter((p) => p.startsWith('/__admin')).sort()).toEqual(['/__admin/requests', '/__admin/reset', '/__admin/seed']);
+      expect(doc.paths['/__admin/requests'].get.tags).toEqual(['admin']);
     });
   });
 });

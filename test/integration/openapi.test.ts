@@ -1,6 +1,7 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import type { z } from 'zod';
-import { createAssignment, getAssignment, listAssignments } from '../../src/assignments/handlers';
+import { createAssignment, getAssignment, listAssignments, seedItem } from '../../src/assignments/handlers';
+import { seedSchema } from '../../src/mock/seed';
 import {
   assignActionSchema,
   assignmentCollectionResource,
@@ -10,7 +11,7 @@ import {
 } from '../../src/assignments/schema';
 import { odataErrorSchema } from '../../src/graph/errors';
 import { buildOpenApiDocument } from '../../src/openapi';
-import { assignmentRoutes, serviceRoutes, versionRoutes } from '../../src/routes';
+import { adminRoutes, assignmentRoutes, serviceRoutes, versionRoutes } from '../../src/routes';
 import { graphRequest, invocationContext, jsonOf } from '../helpers/requests';
 
 const schemasByComponent: Record<string, z.ZodType> = {
@@ -21,7 +22,20 @@ const schemasByComponent: Record<string, z.ZodType> = {
   ODataError: odataErrorSchema,
 };
 
-const routes = [...assignmentRoutes, ...versionRoutes, ...serviceRoutes];
+/** The seed's items are creates plus configurationId and id: checked by the seed's own validation. */
+const seedCheck = {
+  safeParse: (value: unknown) => {
+    try {
+      (value as { assignments: unknown[] }).assignments.forEach((item) => seedItem(item, 'x'));
+      return seedSchema.safeParse(value);
+    } catch (error) {
+      return { error };
+    }
+  },
+};
+schemasByComponent.mockSeed = seedCheck as unknown as z.ZodType;
+
+const routes = [...assignmentRoutes, ...versionRoutes, ...serviceRoutes, ...adminRoutes];
 const document = () => buildOpenApiDocument(routes, 'http://127.0.0.1:7071') as any;
 
 describe('GET /openapi.json', () => {
@@ -103,5 +117,27 @@ describe('the OpenAPI document and v1.0', () => {
       expect(op.security).toEqual([]);
       expect(Object.keys(op.responses['200'].content)).toEqual(['application/xml']);
     }
+  });
+});
+
+describe('the OpenAPI document and the admin endpoints', () => {
+  it('puts them under their own tag, with the admin key as their only (optional) security', () => {
+    const doc = document();
+    const ops = adminRoutes.map((r) => doc.paths[`/${r.route}`][r.methods[0]!.toLowerCase()]);
+    expect(ops.map((op) => op.tags)).toEqual(adminRoutes.map(() => ['admin']));
+    for (const op of ops) expect(op.security).toEqual([{ adminKey: [] }, {}]);
+    expect(doc.tags.map((t: { name: string }) => t.name)).toContain('admin');
+    expect(doc.components.schemas.mockJournalEntry.properties.retryAfterViolation.type).toBe('boolean');
+    // No other operation is tagged admin.
+    const tagged = Object.values<any>(doc.paths).flatMap((item) => Object.values<any>(item).filter((op) => op?.tags?.includes('admin')));
+    expect(tagged).toHaveLength(adminRoutes.length);
+  });
+
+  it('leaves them, their tag and their shapes out when the routes do not include them', () => {
+    const doc = buildOpenApiDocument([...assignmentRoutes, ...serviceRoutes]) as any;
+    expect(Object.keys(doc.paths).filter((p) => p.startsWith('/__admin'))).toEqual([]);
+    expect(doc.tags.map((t: { name: string }) => t.name)).not.toContain('admin');
+    expect(doc.components.schemas.mockSeed).toBeUndefined();
+    expect(doc.components.securitySchemes.adminKey).toBeUndefined();
   });
 });
