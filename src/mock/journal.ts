@@ -68,9 +68,21 @@ export function redactAuthorization(value: string): string {
   return `${scheme ? `${scheme} ` : ''}sha256:${sha(credential).slice(0, 12)}`;
 }
 
+/** The app's own secrets: never stored in the journal, wherever a caller puts them. */
+function secretsOf(config: AppConfig): string[] {
+  return [config.admin.key, ...(config.auth.mode === 'apikey' ? config.auth.apiKeys : [])].filter((k): k is string => !!k);
+}
+
+/** `text` with every occurrence of a secret replaced by `[redacted]`. */
+function scrub(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const k of secrets) if (out.includes(k)) out = out.split(k).join('[redacted]');
+  return out;
+}
+
 /** Request headers as stored: Authorization redacted, any value holding a secret of the app's replaced. */
 export function journalHeaders(headers: Headers, config: AppConfig): Record<string, string> {
-  const secrets = [config.admin.key, ...(config.auth.mode === 'apikey' ? config.auth.apiKeys : [])].filter((k): k is string => !!k);
+  const secrets = secretsOf(config);
   const out: Record<string, string> = {};
   headers.forEach((value, name) => {
     if (name.toLowerCase() === 'authorization') out[name] = redactAuthorization(value);
@@ -267,13 +279,14 @@ export async function journaled(
       ? await refuse(tooManyRequests(Math.max(1, Math.ceil(prior.waitMs / 1000))))
       : await handle(copy);
   const headers = responseHeaders(response);
+  const secrets = secretsOf(config);
   const principal = principals.get(copy) ?? principals.get(request);
   const entry: JournalEntry = {
     receivedDateTime: new Date(started).toISOString(),
     method: request.method.toUpperCase(),
-    url: request.url,
+    url: scrub(request.url, secrets),
     headers: journalHeaders(request.headers, config),
-    ...parseBody(bodyText),
+    ...parseBody(scrub(bodyText, secrets)),
     response: { status: response.status ?? 200, headers },
     durationMs: Date.now() - started,
     requestId: headers['request-id'] ?? null,

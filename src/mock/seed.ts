@@ -5,7 +5,7 @@ import * as z from 'zod';
 import type { AppConfig } from '../config';
 import { representation, seedItem } from '../assignments/handlers';
 import { getStore, type StoredAssignment } from '../assignments/store';
-import { badRequest } from '../graph/errors';
+import { badRequest, GraphError } from '../graph/errors';
 
 /**
  * Seeding (docs/admin.md): {"assignments": [{configurationId, id?, target, source?, sourceId?}]}, each
@@ -41,7 +41,14 @@ export async function seed(config: AppConfig, body: unknown, from: 'request' | '
 
 let seeded: Promise<void> | undefined;
 
-/** Loads MOCK_SEED_FILE once per process; requests wait for it. A bad file is logged, not fatal after start. */
+/** The file's own fault (unreadable, not JSON, not a valid seed): retrying cannot help. */
+const isFileFault = (err: unknown): boolean =>
+  err instanceof SyntaxError || (err instanceof GraphError && err.status < 500) || (err as NodeJS.ErrnoException)?.syscall !== undefined;
+
+/**
+ * Loads MOCK_SEED_FILE once per process; requests wait for it. A bad file is logged once and the app
+ * serves on; a load that storage failed (unreachable, 503) is logged and tried again by the next request.
+ */
 export function seedFromFile(config: AppConfig): Promise<void> {
   if (!config.admin.seedFile) return Promise.resolve();
   seeded ??= (async () => {
@@ -49,7 +56,13 @@ export function seedFromFile(config: AppConfig): Promise<void> {
     const stored = await seed(config, JSON.parse(text) as unknown, 'file');
     console.info(`MOCK_SEED_FILE: ${stored.length} assignment(s) present.`);
   })().catch((err: unknown) => {
-    console.error(`MOCK_SEED_FILE (${config.admin.seedFile}) was not loaded: ${err instanceof Error ? err.message : String(err)}`);
+    const message = err instanceof Error ? err.message : String(err);
+    if (isFileFault(err)) {
+      console.error(`MOCK_SEED_FILE (${config.admin.seedFile}) was not loaded: ${message}`);
+      return;
+    }
+    console.error(`MOCK_SEED_FILE (${config.admin.seedFile}) could not be stored yet (${message}); the next request tries again.`);
+    seeded = undefined;
   });
   return seeded;
 }
