@@ -277,6 +277,9 @@ var entraAuthority = '${environment().authentication.loginEndpoint}${tenant().te
 // setting, readable by anyone who can read the app's configuration. The resource group's tags carry
 // the refusal, so it fails validation, before anything is created.
 var mockAdminKeyRefused = !keyVaultEnabled && !empty(mockAdminKey)
+// The app itself refuses to start in Azure with MOCK_ADMIN=on and no key (anyone could reset or seed
+// the data); saying so here fails the deployment before it creates an app that cannot start.
+var mockAdminWithoutKey = mockAdmin == 'on' && empty(mockAdminKey)
 
 // ---------------------------------------------------------------------------------------------
 // Modules
@@ -287,7 +290,9 @@ resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   location: location
   tags: mockAdminKeyRefused
     ? fail('mockAdminKey (MOCK_ADMIN_KEY) needs keyVaultEnabled (AZURE_KEY_VAULT_ENABLED=true): it is never written as a plain app setting.')
-    : tags
+    : mockAdminWithoutKey
+        ? fail('mockAdmin=on (MOCK_ADMIN) needs mockAdminKey (MOCK_ADMIN_KEY): without it anyone could reset or seed the data, and the app would refuse to start.')
+        : tags
 }
 
 module monitoring 'core/monitoring.bicep' = {

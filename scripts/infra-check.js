@@ -720,6 +720,13 @@ function templateChecks(template) {
       /parameters\('mockAdminKey'\)/.test(template.variables?.mockAdminKeyRefused ?? ''),
     refusal.slice(0, 80),
   );
+  check(
+    'MOCK_ADMIN=on without a MOCK_ADMIN_KEY is refused before anything is created (the app would not start)',
+    /, if\(variables\('mockAdminWithoutKey'\), fail\(/.test(refusal) &&
+      /equals\(parameters\('mockAdmin'\), 'on'\)/.test(template.variables?.mockAdminWithoutKey ?? '') &&
+      /empty\(parameters\('mockAdminKey'\)\)/.test(template.variables?.mockAdminWithoutKey ?? ''),
+    `${refusal.slice(0, 160)} | ${template.variables?.mockAdminWithoutKey ?? '(no mockAdminWithoutKey)'}`,
+  );
 
   // No secret in the template or its outputs.
   const secretProblems = [];
@@ -783,6 +790,7 @@ const MUTATIONS = [
   ['a vault output that is not a reference', 'AUTH_API_KEYS and MOCK_ADMIN_KEY are @Microsoft.KeyVault', (t) => (kvOf(t).properties.template.outputs.authApiKeysReference.value = "[reference('authApiKeysSecret').secretUriWithVersion]")],
   ['no keyVaultReferenceIdentity', 'the app resolves Key Vault references', (t) => delete site(t).properties.keyVaultReferenceIdentity],
   ['no refusal of MOCK_ADMIN_KEY without the vault', 'a MOCK_ADMIN_KEY without the vault is refused', (t) => (t.resources.find((r) => r.type === 'Microsoft.Resources/resourceGroups').tags = "[variables('tags')]")],
+  ['MOCK_ADMIN=on without a key let through', 'MOCK_ADMIN=on without a MOCK_ADMIN_KEY is refused', (t) => (t.variables.mockAdminWithoutKey = '[false()]')],
   ['a secure parameter with a default', 'no secret value in the template', (t) => (t.parameters.authApiKeys.defaultValue = 'key-in-the-template')],
   ['an output that carries a secret', 'no secret value in the template', (t) => (t.outputs.LEAK = { type: 'string', value: "[parameters('mockAdminKey')]" })],
   ['a secret output of a module', 'no secret value in the template', (t) => (kvOf(t).properties.template.outputs.leak = { type: 'string', value: "[parameters('authApiKeys')]" })],

@@ -38,3 +38,8 @@ it('stops loading with a message naming the setting when the settings do not fit
     /AUTH_JWKS_URI: must be an https URL/,
   );
 });
+
+it('stops loading in Azure with MOCK_ADMIN=on and no MOCK_ADMIN_KEY, naming both settings (issue 14)', () => {
+  expect(() => loadTwice({ MOCK_ADMIN: 'on', WEBSITE_SITE_NAME: 'mock-app' })).toThrow(/MOCK_ADMIN: is on in Azure without MOCK_ADMIN_KEY/);
+  expect(() => loadTwice({ MOCK_ADMIN: 'on', MOCK_ADMIN_KEY: 'k-1', WEBSITE_SITE_NAME: 'mock-app' })).not.toThrow();
+});
