@@ -6,7 +6,7 @@ import { expectFaultHandled, scenario } from '../helpers/storage-faults';
 
 it('Azurite back empty: the app creates its table again by itself and recovers; every 201 after that is readable', async () => {
   const f = await scenario(true);
-  // Includes: every write acknowledged after the old Azurite exited is in the new, empty one's table,
+  // Includes: every write sent after the old Azurite exited and acknowledged is in the new, empty one's table,
   // which only the app itself can have created again.
   expectFaultHandled(f);
 }, 120_000);
