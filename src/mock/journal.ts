@@ -170,7 +170,12 @@ export class Journal {
       writes.push(this.#table.run((s) => this.client.upsertEntity(row, 'Replace', { abortSignal: s })));
     }
     await Promise.all(writes);
-    if (++this.#writes % this.#pruneEvery() === 0) this.#pruning ??= this.prune().finally(() => (this.#pruning = undefined));
+    if (++this.#writes % this.#pruneEvery() === 0) {
+      // In the background, so nothing may escape it: an unhandled rejection ends the process.
+      this.#pruning ??= this.prune()
+        .catch((err: unknown) => console.warn(`Request journal: pruning failed (${err instanceof Error ? err.message : String(err)}); the next prune tries again.`))
+        .finally(() => (this.#pruning = undefined));
+    }
   }
 
   #pruneEvery(): number {

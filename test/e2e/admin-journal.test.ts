@@ -141,6 +141,29 @@ it('the journal keeps at most MOCK_JOURNAL_MAX_ENTRIES: reads never return more,
   });
 });
 
+it('storage failing while an instance prunes the journal is logged, and the instance serves on (it crashed once)', async () => {
+  // The scale-out test's Azurite SIGSTOP caught it: the background prune's rejection was unhandled,
+  // which ends a Node process. Here only the prune's listing of the journal hangs, every other call passes.
+  const port = Number(/:(\d+)\//.exec(process.env.ASSIGNMENTS_STORAGE!)![1]);
+  const proxy = await startFaultProxy(port);
+  try {
+    const settings = { MOCK_ADMIN: 'on', MOCK_JOURNAL_MAX_ENTRIES: '1', STORAGE_TIMEOUT_MS: '500' };
+    await withRunner({ ...settings, ASSIGNMENTS_STORAGE: proxy.connectionString, ASSIGNMENTS_TABLE: `p${randomUUID().replace(/-/g, '')}` }, async (runner) => {
+      proxy.hangWhen((method, url) => method === 'GET' && /Journal\(\)\?/.test(url));
+      for (let i = 0; i < 3; i++) expect(await count(runner, 'cfg-prune')).toBe('0');
+      await sleep(1500); // each prune gives up after STORAGE_TIMEOUT_MS
+      expect(await count(runner, 'cfg-prune')).toBe('0');
+      expect(runner.output()).toMatch(/Request journal: pruning failed .*the next prune tries again/);
+      proxy.hangWhen(undefined);
+      // Storage back: the next prune brings the journal down to its bound again.
+      for (let i = 0; i < 3; i++) expect(await count(runner, 'cfg-prune')).toBe('0');
+      expect((await journal(runner, '?$top=1000')).length).toBe(1);
+    });
+  } finally {
+    await proxy.stop();
+  }
+});
+
 it("the app's secrets are never stored: API keys and MOCK_ADMIN_KEY, in headers, URL and body", async () => {
   const apiKey = `api-key-${randomUUID()}`;
   const adminKey = `admin-key-${randomUUID()}`;
