@@ -9,13 +9,17 @@ import { machineBusyMs, processCpuMs } from './procstat';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 
-/** The environment a child gets: ours, minus any app setting, plus the ones given. */
+/**
+ * The environment a child gets: ours, minus any app setting, plus the ones given. MOCK_ADMIN is off
+ * (the code's and the Bicep's default, what a deployment runs) unless given: local.settings.json turns
+ * it on, and the journal's own cost is `bench:journal`'s figure, not a part of every other one.
+ */
 export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const base: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (!/^(ASSIGNMENTS_|AUTH_|STORAGE_TIMEOUT|RUNNER_APP_ROOT$|PORT$)/.test(k)) base[k] = v;
+    if (!/^(ASSIGNMENTS_|AUTH_|STORAGE_TIMEOUT|RUNNER_APP_ROOT$|PORT$|MOCK_)/.test(k)) base[k] = v;
   }
-  return { ...base, ...extra };
+  return { ...base, MOCK_ADMIN: 'off', ...extra };
 }
 
 /** A plain request with its own connection (no agent state carried between calls). */
