@@ -20,6 +20,11 @@ import { createTableClient, StorageTable } from '../storage/tables';
  *
  * Bounded by MOCK_JOURNAL_MAX_ENTRIES: reads never return more, and each instance prunes the oldest
  * entries beyond it every PRUNE_EVERY writes (so storage holds at most the bound plus a few per instance).
+ *
+ * An answer waits for its entry, so a test that asserts right after its last request finds it. While
+ * the journal's storage is failing (for UNREACHABLE_HOLD_MS after a failed call) answers stop waiting:
+ * the entry is still tried in the background, and the first that lands makes answers wait again. A
+ * storage outage then costs the caller one storage deadline at most, not three per request.
  */
 
 export const ENTRY_PARTITION = 'j';
@@ -29,6 +34,8 @@ export const MAX_BODY_CHARS = 8192;
 /** Header values longer than this are cut: an entity property holds at most 64 KiB. */
 const MAX_HEADER_CHARS = 1024;
 const INVERT_FROM = 9_999_999_999_999;
+/** How long after a failed journal call answers stop waiting for the journal. */
+const UNREACHABLE_HOLD_MS = 5_000;
 /** Paths that are not Graph routes and are not journaled. */
 const UNJOURNALED = /^\/(__admin(\/|$)|health$|openapi\.json$)/i;
 
@@ -130,6 +137,7 @@ export class Journal {
   readonly #table: StorageTable;
   #writes = 0;
   #pruning: Promise<void> | undefined;
+  #unreachableUntil = 0;
 
   constructor(
     readonly client: Tables,
@@ -139,9 +147,24 @@ export class Journal {
     this.#table = new StorageTable(client, timeoutMs);
   }
 
+  /** Whether answers wait for the journal: false while its storage is failing (see above). */
+  get reachable(): boolean {
+    return Date.now() >= this.#unreachableUntil;
+  }
+
+  /** `work`, noting a failure so that answers stop waiting for a journal storage cannot reach. */
+  async #noted<T>(work: Promise<T>): Promise<T> {
+    try {
+      return await work;
+    } catch (err) {
+      this.#unreachableUntil = Date.now() + UNREACHABLE_HOLD_MS;
+      throw err;
+    }
+  }
+
   /** The client-request-id's record before this request: the attempt it makes and whether it is early. */
   async before(clientRequestId: string, now: number): Promise<{ attempt: number; waitMs: number }> {
-    const row = await this.#table.run((s) => this.#table.find<ClientEntity>(CLIENT_PARTITION, sha(clientRequestId), s));
+    const row = await this.#noted(this.#table.run((s) => this.#table.find<ClientEntity>(CLIENT_PARTITION, sha(clientRequestId), s)));
     return { attempt: (Number(row?.count) || 0) + 1, waitMs: Math.max(0, (Number(row?.waitUntilMs) || 0) - now) };
   }
 
@@ -169,7 +192,8 @@ export class Journal {
       };
       writes.push(this.#table.run((s) => this.client.upsertEntity(row, 'Replace', { abortSignal: s })));
     }
-    await Promise.all(writes);
+    await this.#noted(Promise.all(writes));
+    this.#unreachableUntil = 0;
     if (++this.#writes % this.#pruneEvery() === 0) {
       // In the background, so nothing may escape it: an unhandled rejection ends the process.
       this.#pruning ??= this.prune()
@@ -277,7 +301,9 @@ export async function journaled(
     bodyText = await request.text().catch(() => '');
   }
   let prior = { attempt: 1, waitMs: 0 };
-  if (clientRequestId !== null) prior = await j.before(clientRequestId, started).catch(() => prior);
+  // While the journal's storage is failing the answer does not wait for it (a read would fail the same way).
+  const waits = j.reachable;
+  if (clientRequestId !== null && waits) prior = await j.before(clientRequestId, started).catch(() => prior);
   const violation = prior.attempt > 1 && prior.waitMs > 0;
   const response =
     violation && config.admin.enforceRetryAfter
@@ -300,6 +326,12 @@ export async function journaled(
     attempt: prior.attempt,
     retryAfterViolation: violation,
   };
-  await j.record(entry, started).catch((err: unknown) => context.warn(`Request journal: could not record ${entry.method} ${entry.url}: ${String(err)}`));
+  const recorded = j.record(entry, started).catch((err: unknown) => {
+    const message = `Request journal: could not record ${entry.method} ${entry.url}: ${String(err)}`;
+    // Once the answer has gone, the invocation's context is over: the process log takes it.
+    if (waits) context.warn(message);
+    else console.warn(message);
+  });
+  if (waits) await recorded;
   return response;
 }

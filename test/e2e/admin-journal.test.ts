@@ -164,6 +164,39 @@ it('storage failing while an instance prunes the journal is logged, and the inst
   }
 });
 
+it('a journal storage cannot reach holds an answer once, not every answer; once it is back, answers wait for their entries again', async () => {
+  // The reliability figures caught it: with the journal kept, each answer during a storage outage waited
+  // for the journal's read and write to fail too, so 503s came late, some after storage was back.
+  const port = Number(/:(\d+)\//.exec(process.env.ASSIGNMENTS_STORAGE!)![1]);
+  const proxy = await startFaultProxy(port);
+  try {
+    const settings = { MOCK_ADMIN: 'on', STORAGE_TIMEOUT_MS: '2000' };
+    await withRunner({ ...settings, ASSIGNMENTS_STORAGE: proxy.connectionString, ASSIGNMENTS_TABLE: `u${randomUUID().replace(/-/g, '')}` }, async (runner) => {
+      expect(await count(runner, 'cfg-unreachable')).toBe('0'); // the tables exist before the journal hangs
+      proxy.hangWhen((_method, url) => url.includes('Journal'));
+      const timed = async () => {
+        const t0 = Date.now();
+        const r = await fetch(`${runner.url}${collectionPath('cfg-unreachable')}/$count`, { headers: { ...TOKEN, 'client-request-id': randomUUID() } });
+        expect(r.status).toBe(200);
+        return Date.now() - t0;
+      };
+      expect(await timed()).toBeGreaterThanOrEqual(1900); // the first waits out one storage deadline
+      // The rest do not wait for the journal (each would take 2 s to 4 s if they did).
+      for (let i = 0; i < 3; i++) expect(await timed()).toBeLessThan(1500);
+      await sleep(2500); // the hung journal calls give up
+      proxy.hangWhen(undefined);
+      await timed(); // its entry, written in the background, shows the journal is back
+      await sleep(500);
+      const last = `${runner.url}${collectionPath('cfg-unreachable')}?last=1`;
+      expect((await fetch(last, { headers: TOKEN })).status).toBe(200);
+      expect((await journal(runner, '?$top=1'))[0]?.url).toBe(last);
+      expect(runner.output()).toContain('Request journal: could not record');
+    });
+  } finally {
+    await proxy.stop();
+  }
+});
+
 it("the app's secrets are never stored: API keys and MOCK_ADMIN_KEY, in headers, URL and body", async () => {
   const apiKey = `api-key-${randomUUID()}`;
   const adminKey = `admin-key-${randomUUID()}`;
