@@ -22,6 +22,28 @@ export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...base, MOCK_ADMIN: 'off', ...extra };
 }
 
+/** The real runner (dist/tools/runner.js) in its own process, on a free port, with childEnv's settings. */
+export async function startRunnerApp(connectionString: string, table: string, env: Record<string, string> = {}): Promise<{ url: string; stop(): void }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'tools', 'runner.js')], {
+    cwd: ROOT,
+    env: childEnv({ PORT: String(port), ASSIGNMENTS_STORAGE: connectionString, ASSIGNMENTS_TABLE: table, ...env }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const onData = (c: Buffer) => {
+      out += c.toString();
+      const m = /listening on (\S+)\r?\n/.exec(out);
+      if (m) resolve(m[1]!);
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', () => reject(new Error(`runner exited:\n${out}`)));
+  });
+  return { url, stop: () => child.kill('SIGTERM') };
+}
+
 /** A plain request with its own connection (no agent state carried between calls). */
 export function request(url: string, method: string, body?: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
   return new Promise((resolve, reject) => {

@@ -9,11 +9,11 @@
  *   writes and one point read per request), GET of one assignment and POST of a new one. Writes
  *   bench/results/journal.md.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, startAzurite } from '../tools/azurite';
+import { startRunnerApp } from './harness';
 import { spread } from './stats';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -35,27 +35,6 @@ const SCENARIOS: Record<string, Scenario> = {
   'rate-limit': { setting: 'MOCK_RATE_LIMIT', off: { MOCK_RATE_LIMIT: 'off', MOCK_ADMIN: 'off' }, on: { MOCK_RATE_LIMIT: '5000/1', MOCK_ADMIN: 'off' }, onLabel: '5000/1 (never reached)', operations: ['GET'] },
   journal: { setting: 'MOCK_ADMIN', off: { MOCK_ADMIN: 'off' }, on: { MOCK_ADMIN: 'on', MOCK_JOURNAL: 'on' }, onLabel: 'on (journal kept)', operations: ['GET', 'POST'] },
 };
-
-async function startApp(connectionString: string, env: Record<string, string>): Promise<{ url: string; stop(): void }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'tools', 'runner.js')], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: String(port), ASSIGNMENTS_STORAGE: connectionString, ASSIGNMENTS_TABLE: 'benchSettingCost', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const onData = (c: Buffer) => {
-      out += c.toString();
-      const m = /listening on (\S+)\r?\n/.exec(out);
-      if (m) resolve(m[1]!);
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', () => reject(new Error(`runner exited:\n${out}`)));
-  });
-  return { url, stop: () => child.kill('SIGTERM') };
-}
 
 async function round(url: string, method: 'GET' | 'POST'): Promise<{ perSecond: number; meanMs: number; other: number }> {
   const until = performance.now() + ROUND_MS;
@@ -84,8 +63,8 @@ async function main(): Promise<void> {
   const scenario = SCENARIOS[name];
   if (!scenario) throw new Error(`name a scenario: ${Object.keys(SCENARIOS).join(', ')}`);
   const azurite = await startAzurite({ tablePort: await freePort() });
-  const off = await startApp(azurite.connectionString, scenario.off);
-  const on = await startApp(azurite.connectionString, scenario.on);
+  const off = await startRunnerApp(azurite.connectionString, 'benchSettingCost', scenario.off);
+  const on = await startRunnerApp(azurite.connectionString, 'benchSettingCost', scenario.on);
   try {
     const collection = (base: string) => `${base}/beta/deviceManagement/deviceEnrollmentConfigurations/bench-cost/assignments`;
     const created = await (await fetch(collection(off.url), { method: 'POST', headers, body: TARGET })).json();

@@ -8,12 +8,12 @@
  * g0, the marker holding the size: docs/consistency.md), which is what that many creates leave.
  */
 import { TableClient, type TransactionAction } from '@azure/data-tables';
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, startAzurite } from '../tools/azurite';
+import { startRunnerApp } from './harness';
 import { renderSizeChart } from './report';
 import { spread, type Spread } from './stats';
 
@@ -24,27 +24,6 @@ const REPEATS = Number(process.env.BENCH_SIZE_REPEATS ?? 15);
 const TABLE = 'benchSizes';
 const headers = { 'Content-Type': 'application/json', Authorization: 'Bearer bench' };
 const group = (groupId: string) => ({ target: { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId } });
-
-async function startApp(connectionString: string): Promise<{ url: string; stop(): void }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'tools', 'runner.js')], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: String(port), ASSIGNMENTS_STORAGE: connectionString, ASSIGNMENTS_TABLE: TABLE },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const onData = (c: Buffer) => {
-      out += c.toString();
-      const m = /listening on (\S+)\r?\n/.exec(out);
-      if (m) resolve(m[1]!);
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', () => reject(new Error(`runner exited:\n${out}`)));
-  });
-  return { url, stop: () => child.kill('SIGTERM') };
-}
 
 async function seed(client: TableClient, cfg: string, size: number): Promise<void> {
   const batches: TransactionAction[][] = [];
@@ -81,7 +60,7 @@ type Operation = (typeof OPERATIONS)[number];
 
 async function main(): Promise<void> {
   const azurite = await startAzurite({ tablePort: await freePort() });
-  const app = await startApp(azurite.connectionString);
+  const app = await startRunnerApp(azurite.connectionString, TABLE);
   const client = TableClient.fromConnectionString(azurite.connectionString, TABLE, { allowInsecureConnection: true });
   await client.createTable();
   const results: Record<string, Record<Operation, Spread> & { seedMs: number; count: number; staleAfterAssign: number }> = {};
