@@ -151,6 +151,10 @@ export async function runStorageFaultScenario(o: StorageFaultOptions): Promise<S
     const writing = Promise.all(Array.from({ length: o.writers }, (_, n) => writer(n)));
 
     // ---- healthy, then storage goes away ----
+    // From the first 201: a fresh app's first write also creates its tables (the journal's too, with
+    // local.settings.json's MOCK_ADMIN=on), which on a busy machine can take longer than healthyMs.
+    const warmDeadline = Date.now() + 15_000;
+    while (!writes.some((w) => w.status === 201) && Date.now() < warmDeadline) await sleep(20);
     await sleep(o.healthyMs);
     const sigintAt = Date.now();
     await azurite.stop();
