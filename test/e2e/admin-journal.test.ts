@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TableClient } from '@azure/data-tables';
-import { startFaultProxy } from '../helpers/fault-proxy';
+import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy';
 import { collectionPath, documentExample } from '../helpers/requests';
 import { startRunnerProcess, withRunner, type RunnerProcess } from '../helpers/runner';
 
@@ -34,6 +34,16 @@ async function journal(runner: RunnerProcess, query = '', headers: Record<string
 }
 const reset = async (runner: RunnerProcess) => expect((await fetch(`${runner.url}/__admin/reset`, { method: 'POST' })).status).toBe(204);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A fault proxy in front of the suite's Azurite for the length of `use`, and a table of its own behind it. */
+async function withFaultProxy(use: (proxy: FaultProxy, storage: { ASSIGNMENTS_STORAGE: string; ASSIGNMENTS_TABLE: string }) => Promise<void>): Promise<void> {
+  const proxy = await startFaultProxy(Number(/:(\d+)\//.exec(process.env.ASSIGNMENTS_STORAGE!)![1]));
+  try {
+    await use(proxy, { ASSIGNMENTS_STORAGE: proxy.connectionString, ASSIGNMENTS_TABLE: `f${randomUUID().replace(/-/g, '')}` });
+  } finally {
+    await proxy.stop();
+  }
+}
 
 it('two instances on one storage account keep one journal: a retry counted by the other instance is attempt 2', async () => {
   const a = await startRunnerProcess({ MOCK_ADMIN: 'on' });
@@ -144,11 +154,8 @@ it('the journal keeps at most MOCK_JOURNAL_MAX_ENTRIES: reads never return more,
 it('storage failing while an instance prunes the journal is logged, and the instance serves on (it crashed once)', async () => {
   // The scale-out test's Azurite SIGSTOP caught it: the background prune's rejection was unhandled,
   // which ends a Node process. Here only the prune's listing of the journal hangs, every other call passes.
-  const port = Number(/:(\d+)\//.exec(process.env.ASSIGNMENTS_STORAGE!)![1]);
-  const proxy = await startFaultProxy(port);
-  try {
-    const settings = { MOCK_ADMIN: 'on', MOCK_JOURNAL_MAX_ENTRIES: '1', STORAGE_TIMEOUT_MS: '500' };
-    await withRunner({ ...settings, ASSIGNMENTS_STORAGE: proxy.connectionString, ASSIGNMENTS_TABLE: `p${randomUUID().replace(/-/g, '')}` }, async (runner) => {
+  await withFaultProxy(async (proxy, storage) => {
+    await withRunner({ MOCK_ADMIN: 'on', MOCK_JOURNAL_MAX_ENTRIES: '1', STORAGE_TIMEOUT_MS: '500', ...storage }, async (runner) => {
       proxy.hangWhen((method, url) => method === 'GET' && /Journal\(\)\?/.test(url));
       for (let i = 0; i < 3; i++) expect(await count(runner, 'cfg-prune')).toBe('0');
       await sleep(1500); // each prune gives up after STORAGE_TIMEOUT_MS
@@ -159,19 +166,14 @@ it('storage failing while an instance prunes the journal is logged, and the inst
       for (let i = 0; i < 3; i++) expect(await count(runner, 'cfg-prune')).toBe('0');
       expect((await journal(runner, '?$top=1000')).length).toBe(1);
     });
-  } finally {
-    await proxy.stop();
-  }
+  });
 });
 
 it('a journal storage cannot reach holds an answer once, not every answer; once it is back, answers wait for their entries again', async () => {
   // The reliability figures caught it: with the journal kept, each answer during a storage outage waited
   // for the journal's read and write to fail too, so 503s came late, some after storage was back.
-  const port = Number(/:(\d+)\//.exec(process.env.ASSIGNMENTS_STORAGE!)![1]);
-  const proxy = await startFaultProxy(port);
-  try {
-    const settings = { MOCK_ADMIN: 'on', STORAGE_TIMEOUT_MS: '2000' };
-    await withRunner({ ...settings, ASSIGNMENTS_STORAGE: proxy.connectionString, ASSIGNMENTS_TABLE: `u${randomUUID().replace(/-/g, '')}` }, async (runner) => {
+  await withFaultProxy(async (proxy, storage) => {
+    await withRunner({ MOCK_ADMIN: 'on', STORAGE_TIMEOUT_MS: '2000', ...storage }, async (runner) => {
       expect(await count(runner, 'cfg-unreachable')).toBe('0'); // the tables exist before the journal hangs
       proxy.hangWhen((_method, url) => url.includes('Journal'));
       const timed = async () => {
@@ -192,9 +194,7 @@ it('a journal storage cannot reach holds an answer once, not every answer; once 
       expect((await journal(runner, '?$top=1'))[0]?.url).toBe(last);
       expect(runner.output()).toContain('Request journal: could not record');
     });
-  } finally {
-    await proxy.stop();
-  }
+  });
 });
 
 it("the app's secrets are never stored: API keys and MOCK_ADMIN_KEY, in headers, URL and body", async () => {
@@ -288,11 +288,9 @@ describe('MOCK_SEED_FILE', () => {
   });
 
   it('is tried again by the next request when storage could not take it', async () => {
-    const port = Number(/:(\d+)\//.exec(process.env.ASSIGNMENTS_STORAGE!)![1]);
-    const proxy = await startFaultProxy(port);
-    proxy.mode = 'blackhole';
-    try {
-      await withRunner({ MOCK_SEED_FILE: file, ASSIGNMENTS_STORAGE: proxy.connectionString, ASSIGNMENTS_TABLE: `s${randomUUID().replace(/-/g, '')}`, STORAGE_TIMEOUT_MS: '500' }, async (runner) => {
+    await withFaultProxy(async (proxy, storage) => {
+      proxy.mode = 'blackhole';
+      await withRunner({ MOCK_SEED_FILE: file, STORAGE_TIMEOUT_MS: '500', ...storage }, async (runner) => {
         const down = await fetch(`${runner.url}${collectionPath('cfg-seeded')}/$count`, { headers: TOKEN });
         expect(down.status).toBe(503);
         expect(down.headers.get('retry-after')).toBeTruthy();
@@ -300,8 +298,6 @@ describe('MOCK_SEED_FILE', () => {
         expect(await count(runner, 'cfg-seeded')).toBe('2');
         expect(runner.output()).toContain('the next request tries again');
       });
-    } finally {
-      await proxy.stop();
-    }
+    });
   });
 });
