@@ -60,7 +60,15 @@ server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
       if (command.op === 'usage') {
         const cpu = process.cpuUsage();
         const mem = process.memoryUsage();
-        return { cpuMs: (cpu.user + cpu.system) / 1000, systemMs: cpu.system / 1000, rss: mem.rss, heapUsed: mem.heapUsed, heapTotal: mem.heapTotal, served, inFlight };
+        return {
+          cpuMs: (cpu.user + cpu.system) / 1000,
+          systemMs: cpu.system / 1000,
+          rss: mem.rss,
+          heapUsed: mem.heapUsed,
+          heapTotal: mem.heapTotal,
+          served,
+          inFlight,
+        };
       }
       throw new Error(`unknown op ${command.op}`);
     },

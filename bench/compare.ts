@@ -49,19 +49,34 @@ async function main(): Promise<void> {
   const quiet = new QuietGate(60_000, 0);
   try {
     const table = `Compare${Date.now().toString(36)}`;
-    const { worker: raw } = await forkChild(path.join(__dirname, 'raw-client.js'), { env: childEnv({ BENCH_STORAGE: azurite.connectionString, BENCH_TABLE: table }) });
+    const { worker: raw } = await forkChild(path.join(__dirname, 'raw-client.js'), {
+      env: childEnv({ BENCH_STORAGE: azurite.connectionString, BENCH_TABLE: table }),
+    });
     children.push(raw);
     await raw.call({ op: 'init' });
     const { worker: load } = await forkChild(path.join(__dirname, 'http-load.js'));
     children.push(load);
     const hosts: FunctionHost[] = [];
     for (const { folder, execArgv } of specs) {
-      const host = folder === 'bare' ? await startBareServer(azurite.connectionString, table) : await startFunctionHost(azurite.connectionString, table, folder, execArgv);
+      const host =
+        folder === 'bare'
+          ? await startBareServer(azurite.connectionString, table)
+          : await startFunctionHost(azurite.connectionString, table, folder, execArgv);
       children.push(host.worker);
       hosts.push(host);
     }
     const post = (host: FunctionHost, partition: string, ms: number) =>
-      load.call<HttpRound>({ op: 'post', url: host.url, concurrency, durationMs: ms, method: 'POST', paths: [collectionPath(partition)], expect: 201, body: POST_BODY, rate });
+      load.call<HttpRound>({
+        op: 'post',
+        url: host.url,
+        concurrency,
+        durationMs: ms,
+        method: 'POST',
+        paths: [collectionPath(partition)],
+        expect: 201,
+        body: POST_BODY,
+        rate,
+      });
     // Warm-up: JIT and connection pools of every process.
     await raw.call({ op: 'insert', concurrency, durationMs: 2000, partition: 'warm' });
     for (const host of hosts) await post(host, 'warm', 2000);
@@ -69,7 +84,11 @@ async function main(): Promise<void> {
     const names = [
       'raw createEntity',
       ...specs.map(({ folder: f, label }) =>
-        f === 'bare' ? 'bare node:http + createEntity' : f.endsWith('floor-app') ? 'floor: runner + @azure/functions, empty function' : (label ?? (path.relative(process.cwd(), f) || '.')),
+        f === 'bare'
+          ? 'bare node:http + createEntity'
+          : f.endsWith('floor-app')
+            ? 'floor: runner + @azure/functions, empty function'
+            : (label ?? (path.relative(process.cwd(), f) || '.')),
       ),
     ];
     const cpu: number[][] = names.map(() => []);
@@ -97,9 +116,13 @@ async function main(): Promise<void> {
       process.stdout.write(`round ${round + 1}/${rounds}: ${names.map((n, i) => `${n} ${cpu[i]!.at(-1)!.toFixed(3)} ms`).join(' | ')}\n`);
     }
     const f = (s: Spread, d: number) => `${s.median.toFixed(d)} (${s.min.toFixed(d)}–${s.max.toFixed(d)})`;
-    process.stdout.write(`\nC = ${concurrency}${rate ? `, app folders at ${rate} requests/s` : ''}, ${rounds} rounds of ${durationMs / 1000} s, median (min–max); waited ${(quiet.waitedMs / 1000).toFixed(0)} s for quiet\n`);
+    process.stdout.write(
+      `\nC = ${concurrency}${rate ? `, app folders at ${rate} requests/s` : ''}, ${rounds} rounds of ${durationMs / 1000} s, median (min–max); waited ${(quiet.waitedMs / 1000).toFixed(0)} s for quiet\n`,
+    );
     process.stdout.write('| build | CPU ms per request | of which system (kernel) | requests/s |\n|---|---:|---:|---:|\n');
-    names.forEach((n, i) => process.stdout.write(`| ${n} | ${f(spread(cpu[i]!), 3)} | ${f(spread(sys[i]!), 3)} | ${f(spread(rps[i]!), 0)} |\n`));
+    names.forEach((n, i) =>
+      process.stdout.write(`| ${n} | ${f(spread(cpu[i]!), 3)} | ${f(spread(sys[i]!), 3)} | ${f(spread(rps[i]!), 0)} |\n`),
+    );
   } finally {
     for (const c of children) await c.stop().catch(() => undefined);
     await azurite.stop();

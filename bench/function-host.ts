@@ -28,7 +28,17 @@ async function main(): Promise<void> {
       case 'usage': {
         const cpu = process.cpuUsage();
         const mem = process.memoryUsage();
-        return { cpuMs: (cpu.user + cpu.system) / 1000, systemMs: cpu.system / 1000, rss: mem.rss, heapUsed: mem.heapUsed, heapTotal: mem.heapTotal, external: mem.external, arrayBuffers: mem.arrayBuffers, served, inFlight };
+        return {
+          cpuMs: (cpu.user + cpu.system) / 1000,
+          systemMs: cpu.system / 1000,
+          rss: mem.rss,
+          heapUsed: mem.heapUsed,
+          heapTotal: mem.heapTotal,
+          external: mem.external,
+          arrayBuffers: mem.arrayBuffers,
+          served,
+          inFlight,
+        };
       }
       case 'gc':
         // Only with --expose-gc (bench/run.ts's memory check): tells retained memory from garbage not yet collected.

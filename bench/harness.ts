@@ -23,7 +23,11 @@ export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 /** The real runner (dist/tools/runner.js) in its own process, on a free port, with childEnv's settings. */
-export async function startRunnerApp(connectionString: string, table: string, env: Record<string, string> = {}): Promise<{ url: string; stop(): void }> {
+export async function startRunnerApp(
+  connectionString: string,
+  table: string,
+  env: Record<string, string> = {},
+): Promise<{ url: string; stop(): void }> {
   const port = await freePort();
   const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'tools', 'runner.js')], {
     cwd: ROOT,
@@ -45,7 +49,11 @@ export async function startRunnerApp(connectionString: string, table: string, en
 }
 
 /** A plain request with its own connection (no agent state carried between calls). */
-export function request(url: string, method: string, body?: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+export function request(
+  url: string,
+  method: string,
+  body?: string,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       url,
@@ -81,9 +89,18 @@ export interface FunctionHost {
   drained(): Promise<HostUsage>;
 }
 
-export async function startFunctionHost(connectionString: string, table: string, appRoot: string, execArgv: string[] = []): Promise<FunctionHost> {
+export async function startFunctionHost(
+  connectionString: string,
+  table: string,
+  appRoot: string,
+  execArgv: string[] = [],
+): Promise<FunctionHost> {
   const port = await freePort();
-  return startHost('function-host.js', childEnv({ PORT: String(port), ASSIGNMENTS_STORAGE: connectionString, ASSIGNMENTS_TABLE: table, RUNNER_APP_ROOT: appRoot }), execArgv);
+  return startHost(
+    'function-host.js',
+    childEnv({ PORT: String(port), ASSIGNMENTS_STORAGE: connectionString, ASSIGNMENTS_TABLE: table, RUNNER_APP_ROOT: appRoot }),
+    execArgv,
+  );
 }
 
 /** The bare node:http stand-in (bench/bare-server.ts), measured the same way as the function process. */
@@ -195,7 +212,11 @@ export function cpuSnapshot(pids: Record<string, number | undefined>): Record<st
   return snap;
 }
 
-export function cpuCores(before: Record<string, number | undefined>, after: Record<string, number | undefined>, wallMs: number): Record<string, number> {
+export function cpuCores(
+  before: Record<string, number | undefined>,
+  after: Record<string, number | undefined>,
+  wallMs: number,
+): Record<string, number> {
   const out: Record<string, number> = {};
   let ours = 0;
   for (const key of Object.keys(after)) {
@@ -243,4 +264,3 @@ export class QuietGate {
     return true;
   }
 }
-

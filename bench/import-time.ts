@@ -21,4 +21,11 @@ withCoreApi(api, () => {
 const importMs = performance.now() - start;
 const cpu = process.cpuUsage(cpu0);
 if (api.functions.length === 0) throw new Error('no functions registered');
-console.log(JSON.stringify({ importMs, cpuMs: (cpu.user + cpu.system) / 1000, files: files.map((f) => path.relative(appRoot, f)), functions: api.functions.length }));
+console.log(
+  JSON.stringify({
+    importMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    files: files.map((f) => path.relative(appRoot, f)),
+    functions: api.functions.length,
+  }),
+);

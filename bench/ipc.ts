@@ -95,7 +95,8 @@ export function serveCommands(handle: (command: Command) => Promise<unknown>, re
     const { id, command } = m as Envelope;
     handle(command).then(
       (result) => process.send!({ id, ok: true, result } satisfies Reply),
-      (err: unknown) => process.send!({ id, ok: false, error: err instanceof Error ? err.stack ?? err.message : String(err) } satisfies Reply),
+      (err: unknown) =>
+        process.send!({ id, ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies Reply),
     );
   });
   process.send({ ready: true, ...ready });

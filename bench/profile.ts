@@ -62,7 +62,8 @@ export function summariseProfile(file: string, top = 40, requests?: number, inte
     const key = `${functionName || '(anonymous)'}  ${cat}${url ? `:${lineNumber + 1}` : ''}`;
     byFunction.set(key, (byFunction.get(key) ?? 0) + t);
   }
-  const pct = (t: number) => `${((100 * t) / busy).toFixed(1).padStart(5)} %${requests ? ` ${(t / requests).toFixed(1).padStart(7)} µs/req` : ''}`;
+  const pct = (t: number) =>
+    `${((100 * t) / busy).toFixed(1).padStart(5)} %${requests ? ` ${(t / requests).toFixed(1).padStart(7)} µs/req` : ''}`;
   const lines = [
     `busy ${(busy / 1000).toFixed(0)} ms of ${(total / 1000).toFixed(0)} ms sampled${requests ? `, ${requests} requests: ${(busy / requests / 1000).toFixed(3)} ms per request` : ''}`,
     '',
@@ -89,29 +90,51 @@ async function main(): Promise<void> {
         execArgv: ['--cpu-prof', '--cpu-prof-dir', OUT],
       });
       await raw.call({ op: 'init' });
-      const r = await raw.call<{ throughput: number; errors: number; cpuMsPerOp: number; completed: number }>({ op: 'insert', concurrency, durationMs: seconds * 1000, partition: 'profile' });
-      console.log(`${r.throughput.toFixed(0)} inserts/s at C = ${concurrency}, ${r.errors} errors, ${r.cpuMsPerOp.toFixed(3)} ms CPU per insert`);
+      const r = await raw.call<{ throughput: number; errors: number; cpuMsPerOp: number; completed: number }>({
+        op: 'insert',
+        concurrency,
+        durationMs: seconds * 1000,
+        partition: 'profile',
+      });
+      console.log(
+        `${r.throughput.toFixed(0)} inserts/s at C = ${concurrency}, ${r.errors} errors, ${r.cpuMsPerOp.toFixed(3)} ms CPU per insert`,
+      );
       requests = r.completed;
       // Disconnecting makes the child exit normally, which is when --cpu-prof writes the profile.
       raw.child.disconnect();
       await new Promise((r) => raw.child.once('exit', r));
     } else {
-    const port = await freePort();
-    const { worker: host, ready } = await forkChild(path.join(__dirname, 'function-host.js'), {
-      env: { ...process.env, PORT: String(port), ASSIGNMENTS_STORAGE: azurite.connectionString, ASSIGNMENTS_TABLE: 'Profile', RUNNER_APP_ROOT: app },
-      execArgv: ['--cpu-prof', '--cpu-prof-dir', OUT],
-    });
-    const { worker: load } = await forkChild(path.join(__dirname, 'http-load.js'));
-    const round = (durationMs: number) =>
-      load.call<{ throughput: number; errors: number }>({ op: 'profile', url: String(ready.url), concurrency, durationMs, method: 'POST', paths: [collectionPath('profile')], expect: 201, body: POST_BODY });
-    const r = await round(seconds * 1000);
-    console.log(`${r.throughput.toFixed(0)} POST/s at C = ${concurrency}, ${r.errors} errors`);
-    const usage = await host.call<{ cpuMs: number; served: number }>({ op: 'usage' });
-    console.log(`function process: ${(usage.cpuMs / usage.served).toFixed(3)} ms CPU per request over its life (start-up included)`);
-    requests = usage.served;
-    await load.stop();
-    await host.call({ op: 'stop' }).catch(() => undefined);
-    await new Promise((r) => host.child.once('exit', r));
+      const port = await freePort();
+      const { worker: host, ready } = await forkChild(path.join(__dirname, 'function-host.js'), {
+        env: {
+          ...process.env,
+          PORT: String(port),
+          ASSIGNMENTS_STORAGE: azurite.connectionString,
+          ASSIGNMENTS_TABLE: 'Profile',
+          RUNNER_APP_ROOT: app,
+        },
+        execArgv: ['--cpu-prof', '--cpu-prof-dir', OUT],
+      });
+      const { worker: load } = await forkChild(path.join(__dirname, 'http-load.js'));
+      const round = (durationMs: number) =>
+        load.call<{ throughput: number; errors: number }>({
+          op: 'profile',
+          url: String(ready.url),
+          concurrency,
+          durationMs,
+          method: 'POST',
+          paths: [collectionPath('profile')],
+          expect: 201,
+          body: POST_BODY,
+        });
+      const r = await round(seconds * 1000);
+      console.log(`${r.throughput.toFixed(0)} POST/s at C = ${concurrency}, ${r.errors} errors`);
+      const usage = await host.call<{ cpuMs: number; served: number }>({ op: 'usage' });
+      console.log(`function process: ${(usage.cpuMs / usage.served).toFixed(3)} ms CPU per request over its life (start-up included)`);
+      requests = usage.served;
+      await load.stop();
+      await host.call({ op: 'stop' }).catch(() => undefined);
+      await new Promise((r) => host.child.once('exit', r));
     }
   } finally {
     await azurite.stop();

@@ -100,7 +100,9 @@ async function handle(command: Command): Promise<unknown> {
     case 'list': {
       const pageSize = Number(command.pageSize ?? 100);
       return closedLoop('list', concurrency, durationMs, async () => {
-        const pages = client.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${partition}` } }).byPage({ maxPageSize: pageSize });
+        const pages = client
+          .listEntities({ queryOptions: { filter: odata`PartitionKey eq ${partition}` } })
+          .byPage({ maxPageSize: pageSize });
         const page = await pages.next();
         if (page.done || page.value.length !== pageSize) throw new Error(`expected a page of ${pageSize}`);
       });

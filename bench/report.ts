@@ -100,7 +100,9 @@ function fmt(s: Spread | undefined, d?: number): string {
 }
 
 function cores(f: ModeFigures, key: string): string {
-  const values = (f.rounds as Array<{ cores: Record<string, number> }>).map((r) => r.cores[key]).filter((v): v is number => v !== undefined);
+  const values = (f.rounds as Array<{ cores: Record<string, number> }>)
+    .map((r) => r.cores[key])
+    .filter((v): v is number => v !== undefined);
   if (values.length === 0) return 'n/a';
   return (values.reduce((a, b) => a + b, 0) / values.length).toFixed(2);
 }
@@ -148,13 +150,20 @@ export function renderMarkdown(r: BenchResults): string {
   lines.push('| C | rounds | machine | Azurite | function process | raw client | load generator | other processes |');
   lines.push('|---:|---|---:|---:|---:|---:|---:|---:|');
   for (const [c, f] of Object.entries(r.post)) {
-    lines.push(`| ${c} | raw | ${cores(f.raw, 'machine')} | ${cores(f.raw, 'azurite')} | ${cores(f.raw, 'function')} | ${cores(f.raw, 'raw')} | ${cores(f.raw, 'loadgen')} | ${cores(f.raw, 'others')} |`);
-    lines.push(`| ${c} | e2e | ${cores(f.e2e, 'machine')} | ${cores(f.e2e, 'azurite')} | ${cores(f.e2e, 'function')} | ${cores(f.e2e, 'raw')} | ${cores(f.e2e, 'loadgen')} | ${cores(f.e2e, 'others')} |`);
+    lines.push(
+      `| ${c} | raw | ${cores(f.raw, 'machine')} | ${cores(f.raw, 'azurite')} | ${cores(f.raw, 'function')} | ${cores(f.raw, 'raw')} | ${cores(f.raw, 'loadgen')} | ${cores(f.raw, 'others')} |`,
+    );
+    lines.push(
+      `| ${c} | e2e | ${cores(f.e2e, 'machine')} | ${cores(f.e2e, 'azurite')} | ${cores(f.e2e, 'function')} | ${cores(f.e2e, 'raw')} | ${cores(f.e2e, 'loadgen')} | ${cores(f.e2e, 'others')} |`,
+    );
   }
   lines.push('');
   lines.push(
     `Azurite's own CPU per operation (median): ${Object.entries(r.post)
-      .map(([c, f]) => `C = ${c}: ${num(f.raw.azuriteCpuMsPerOp?.median ?? NaN, 3)} ms for raw, ${num(f.e2e.azuriteCpuMsPerOp?.median ?? NaN, 3)} ms for end-to-end`)
+      .map(
+        ([c, f]) =>
+          `C = ${c}: ${num(f.raw.azuriteCpuMsPerOp?.median ?? NaN, 3)} ms for raw, ${num(f.e2e.azuriteCpuMsPerOp?.median ?? NaN, 3)} ms for end-to-end`,
+      )
       .join('; ')}.`,
   );
   const h = r.post[headline];
@@ -204,7 +213,9 @@ export function renderMarkdown(r: BenchResults): string {
   lines.push(`| entry-module import, ms | ${fmt(r.importMs.bundle.wallMs, 0)} | ${fmt(r.importMs.tsc.wallMs, 0)} |`);
   lines.push(`| CPU time of that import (all threads), ms | ${fmt(r.importMs.bundle.cpuMs, 0)} | ${fmt(r.importMs.tsc.cpuMs, 0)} |`);
   lines.push(`| process start → listening, ms | ${fmt(r.coldStart.bundle.listeningMs, 0)} | ${fmt(r.coldStart.tsc.listeningMs, 0)} |`);
-  lines.push(`| process start → first 201, ms (Azurite up) | ${fmt(r.coldStart.bundle.first201Ms, 0)} | ${fmt(r.coldStart.tsc.first201Ms, 0)} |`);
+  lines.push(
+    `| process start → first 201, ms (Azurite up) | ${fmt(r.coldStart.bundle.first201Ms, 0)} | ${fmt(r.coldStart.tsc.first201Ms, 0)} |`,
+  );
   lines.push('');
   lines.push('## Memory');
   lines.push('');
@@ -241,9 +252,16 @@ function genuineHostSection(r: BenchResults): string[] {
       'CPU = the host process plus its Node worker, from /proc/<pid>/stat, per request answered. Runner = the local runner path of this run (POST at the same C; GET item from the reads).',
   );
   lines.push('');
-  lines.push('| request | raw req/s | host req/s | host ÷ raw | raw p99 ms | host p99 ms | host ÷ raw p99 | raw CPU ms/op | host + worker CPU ms/op (host, worker) | host ÷ runner req/s | host ÷ runner CPU |');
+  lines.push(
+    '| request | raw req/s | host req/s | host ÷ raw | raw p99 ms | host p99 ms | host ÷ raw p99 | raw CPU ms/op | host + worker CPU ms/op (host, worker) | host ÷ runner req/s | host ÷ runner CPU |',
+  );
   lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-  const row = (name: string, f: PairFigures | undefined, cpu: { host: Spread; worker: Spread } | undefined, runner: PairFigures | undefined) => {
+  const row = (
+    name: string,
+    f: PairFigures | undefined,
+    cpu: { host: Spread; worker: Spread } | undefined,
+    runner: PairFigures | undefined,
+  ) => {
     if (!f) return `| ${name} | not available | | | | | | | | | |`;
     const vs = (a: number, b: number | undefined) => (b ? num(a / b, 2) : 'n/a');
     return (
@@ -310,13 +328,17 @@ function panel(
   out.push(`<line x1="${left}" x2="${right}" y1="${bottom}" y2="${bottom}" stroke="#333"/>`);
   cs.forEach((c, i) => out.push(`<text x="${xAt(i)}" y="${bottom + 16}" text-anchor="middle" font-size="11">${c}</text>`));
   out.push(`<text x="${(left + right) / 2}" y="${bottom + 36}" text-anchor="middle" font-size="12">${xLabel}</text>`);
-  out.push(`<text transform="translate(${x0 + 16} ${(top + bottom) / 2}) rotate(-90)" text-anchor="middle" font-size="12">${yLabel}</text>`);
+  out.push(
+    `<text transform="translate(${x0 + 16} ${(top + bottom) / 2}) rotate(-90)" text-anchor="middle" font-size="12">${yLabel}</text>`,
+  );
   for (const s of series) {
     const pts = s.points.map((p, i) => `${xAt(i).toFixed(1)},${yAt(p.median).toFixed(1)}`);
     out.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${pts.join(' ')}"/>`);
     s.points.forEach((p, i) => {
       const x = xAt(i);
-      out.push(`<line x1="${x}" x2="${x}" y1="${yAt(p.min).toFixed(1)}" y2="${yAt(p.max).toFixed(1)}" stroke="${s.color}" stroke-width="1"/>`);
+      out.push(
+        `<line x1="${x}" x2="${x}" y1="${yAt(p.min).toFixed(1)}" y2="${yAt(p.max).toFixed(1)}" stroke="${s.color}" stroke-width="1"/>`,
+      );
       out.push(
         `<circle cx="${x}" cy="${yAt(p.median).toFixed(1)}" r="3.5" fill="${s.color}"><title>${s.name} ${cs[i]}: ${p.median.toFixed(2)} (${p.min.toFixed(2)}–${p.max.toFixed(2)})</title></circle>`,
       );

@@ -12,11 +12,30 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort, startAzurite, type RunningAzurite } from '../tools/azurite';
 import { collectionPath, POST_BODY } from './entity';
-import { childEnv, cpuCores, cpuSnapshot, QuietGate, request, ROOT, startBareServer, startFunctionHost, startGenuineHost, type FunctionHost } from './harness';
+import {
+  childEnv,
+  cpuCores,
+  cpuSnapshot,
+  QuietGate,
+  request,
+  ROOT,
+  startBareServer,
+  startFunctionHost,
+  startGenuineHost,
+  type FunctionHost,
+} from './harness';
 import type { HttpRound } from './http-load';
 import { forkChild, type BenchChild } from './ipc';
 import type { RawRound } from './raw-client';
-import { renderChart, renderMarkdown, type BenchResults, type GenuineHostFigures, type ModeFigures, type PairFigures, type Target } from './report';
+import {
+  renderChart,
+  renderMarkdown,
+  type BenchResults,
+  type GenuineHostFigures,
+  type ModeFigures,
+  type PairFigures,
+  type Target,
+} from './report';
 import { slope, spread } from './stats';
 
 const BUNDLE_ROOT = path.join(ROOT, 'dist', 'package');
@@ -124,7 +143,14 @@ async function main(): Promise<void> {
     children.push(host.worker);
     const bare = await startBareServer(azurite.connectionString, table);
     children.push(bare.worker);
-    const pids: Record<string, number | undefined> = { azurite: azurite.process.pid, function: host.pid, bare: bare.pid, raw: Number(rawReady.pid), loadgen: Number(loadReady.pid), bench: process.pid };
+    const pids: Record<string, number | undefined> = {
+      azurite: azurite.process.pid,
+      function: host.pid,
+      bare: bare.pid,
+      raw: Number(rawReady.pid),
+      loadgen: Number(loadReady.pid),
+      bench: process.pid,
+    };
 
     // ---- one raw round and one end-to-end round, each with the CPU of every process around it ----
     const rawRound = async (op: string, concurrency: number, extra: Record<string, unknown>): Promise<RoundRecord> => {
@@ -134,15 +160,42 @@ async function main(): Promise<void> {
       const cores = cpuCores(before, cpuSnapshot(pids), performance.now() - t0);
       const az = cores.azurite === undefined ? undefined : (cores.azurite * (performance.now() - t0)) / Math.max(1, r.completed);
       if (r.errors > 0) log(`  raw ${op} C=${concurrency}: ${r.errors} errors, first: ${r.firstError}`);
-      return { throughput: r.throughput, p50: r.latency.p50, p99: r.latency.p99, cpuMsPerOp: r.cpuMsPerOp, systemMsPerOp: r.systemMsPerOp, azuriteCpuMsPerOp: az, errors: r.errors, ops: r.completed, cores };
+      return {
+        throughput: r.throughput,
+        p50: r.latency.p50,
+        p99: r.latency.p99,
+        cpuMsPerOp: r.cpuMsPerOp,
+        systemMsPerOp: r.systemMsPerOp,
+        azuriteCpuMsPerOp: az,
+        errors: r.errors,
+        ops: r.completed,
+        cores,
+      };
     };
     const e2eRound = (op: string, concurrency: number, method: string, paths: string[], expect: number, body?: string) =>
       httpRound(host, op, concurrency, method, paths, expect, body);
-    const httpRound = async (target: FunctionHost, op: string, concurrency: number, method: string, paths: string[], expect: number, body?: string): Promise<RoundRecord> => {
+    const httpRound = async (
+      target: FunctionHost,
+      op: string,
+      concurrency: number,
+      method: string,
+      paths: string[],
+      expect: number,
+      body?: string,
+    ): Promise<RoundRecord> => {
       const u0 = await target.drained();
       const before = cpuSnapshot(pids);
       const t0 = performance.now();
-      const r = await load.call<HttpRound>({ op, url: target.url, concurrency, durationMs: settings.durationMs, method, paths, expect, body });
+      const r = await load.call<HttpRound>({
+        op,
+        url: target.url,
+        concurrency,
+        durationMs: settings.durationMs,
+        method,
+        paths,
+        expect,
+        body,
+      });
       const u1 = await target.drained();
       const wall = performance.now() - t0;
       const cores = cpuCores(before, cpuSnapshot(pids), wall);
@@ -163,7 +216,15 @@ async function main(): Promise<void> {
     };
 
     // ---- a round against the genuine host: CPU of the host process and its Node worker(s) from /proc ----
-    const genuineRound = async (url: string, op: string, concurrency: number, method: string, paths: string[], expect: number, body?: string): Promise<RoundRecord> => {
+    const genuineRound = async (
+      url: string,
+      op: string,
+      concurrency: number,
+      method: string,
+      paths: string[],
+      expect: number,
+      body?: string,
+    ): Promise<RoundRecord> => {
       const before = cpuSnapshot(pids);
       const t0 = performance.now();
       const r = await load.call<HttpRound>({ op, url, concurrency, durationMs: settings.durationMs, method, paths, expect, body });
@@ -202,11 +263,29 @@ async function main(): Promise<void> {
         gh.workerPids.forEach((pid, i) => (pids[`hostWorker${i}`] = pid));
         const c = settings.headline;
         const hostConfig = `host-${runId}`;
-        await load.call({ op: 'warm', url: gh.url, concurrency: c, durationMs: settings.warmupMs, method: 'POST', paths: [collectionPath(`warm-host-${runId}`)], expect: 201, body: POST_BODY });
+        await load.call({
+          op: 'warm',
+          url: gh.url,
+          concurrency: c,
+          durationMs: settings.warmupMs,
+          method: 'POST',
+          paths: [collectionPath(`warm-host-${runId}`)],
+          expect: 201,
+          body: POST_BODY,
+        });
         const itemPaths = ids.map((id) => `${collectionPath(readsConfig)}/${id}`);
         const probe = ids.length ? await request(`${gh.url}${itemPaths[0]}`, 'GET') : undefined;
         const getAvailable = probe?.status === 200;
-        if (getAvailable) await load.call({ op: 'warm', url: gh.url, concurrency: c, durationMs: settings.warmupMs, method: 'GET', paths: itemPaths, expect: 200 });
+        if (getAvailable)
+          await load.call({
+            op: 'warm',
+            url: gh.url,
+            concurrency: c,
+            durationMs: settings.warmupMs,
+            method: 'GET',
+            paths: itemPaths,
+            expect: 200,
+          });
         // All GET rounds first, then the POSTs: the POSTs add rows to the reads table.
         const get = { raw: [] as RoundRecord[], e2e: [] as RoundRecord[] };
         const post = { raw: [] as RoundRecord[], e2e: [] as RoundRecord[] };
@@ -250,8 +329,26 @@ async function main(): Promise<void> {
     log('warm-up');
     const warmConfig = `warm-${runId}`;
     await raw.call({ op: 'insert', concurrency: settings.headline, durationMs: settings.warmupMs, partition: warmConfig });
-    await load.call({ op: 'warm', url: host.url, concurrency: settings.headline, durationMs: settings.warmupMs, method: 'POST', paths: [collectionPath(warmConfig)], expect: 201, body: POST_BODY });
-    await load.call({ op: 'warm', url: bare.url, concurrency: settings.headline, durationMs: settings.warmupMs, method: 'POST', paths: [collectionPath(warmConfig)], expect: 201, body: POST_BODY });
+    await load.call({
+      op: 'warm',
+      url: host.url,
+      concurrency: settings.headline,
+      durationMs: settings.warmupMs,
+      method: 'POST',
+      paths: [collectionPath(warmConfig)],
+      expect: 201,
+      body: POST_BODY,
+    });
+    await load.call({
+      op: 'warm',
+      url: bare.url,
+      concurrency: settings.headline,
+      durationMs: settings.warmupMs,
+      method: 'POST',
+      paths: [collectionPath(warmConfig)],
+      expect: 201,
+      body: POST_BODY,
+    });
 
     // ---- a raw round and its end-to-end round (and at the headline C the bare stand-in's), back to back ----
     type Runner = (attempt: number) => Promise<RoundRecord>;
@@ -266,7 +363,9 @@ async function main(): Promise<void> {
         const others = Math.max(...Object.values(out).map((r) => r.cores.others ?? 0));
         const show = (name: string, r: RoundRecord | undefined) =>
           r ? `${name} ${r.throughput.toFixed(0)}/s p99 ${r.p99.toFixed(2)} ms cpu ${r.cpuMsPerOp.toFixed(3)} ms` : undefined;
-        log(`${label}: ${[show('raw', out.raw), show('e2e', out.e2e), show('bare', out.bare)].filter(Boolean).join(' | ')} | other processes ${others.toFixed(2)} cores`);
+        log(
+          `${label}: ${[show('raw', out.raw), show('e2e', out.e2e), show('bare', out.bare)].filter(Boolean).join(' | ')} | other processes ${others.toFixed(2)} cores`,
+        );
         // Another process took a real share of the 2 cores during the pair: run it again, a bounded number of times.
         if (others > settings.contendedCores && quiet.retry()) {
           log(`  ${label}: other processes used ${others.toFixed(2)} cores, running the pair again`);
@@ -287,7 +386,9 @@ async function main(): Promise<void> {
         const r = await pair(`POST round ${round + 1}/${settings.rounds} C=${c}`, pairIndex++, {
           raw: (a) => rawRound('insert', c, { partition: `raw-c${c}-r${round}-a${a}` }),
           e2e: (a) => e2eRound('post', c, 'POST', [collectionPath(`e2e-c${c}-r${round}-a${a}`)], 201, POST_BODY),
-          ...(c === settings.headline ? { bare: (a: number) => httpRound(bare, 'post', c, 'POST', [collectionPath(`bare-c${c}-r${round}-a${a}`)], 201, POST_BODY) } : {}),
+          ...(c === settings.headline
+            ? { bare: (a: number) => httpRound(bare, 'post', c, 'POST', [collectionPath(`bare-c${c}-r${round}-a${a}`)], 201, POST_BODY) }
+            : {}),
         });
         postRaw.set(c, [...(postRaw.get(c) ?? []), r.raw]);
         postE2e.set(c, [...(postE2e.get(c) ?? []), r.e2e]);
@@ -308,7 +409,16 @@ async function main(): Promise<void> {
     const readHost = await startFunctionHost(azurite.connectionString, readsTable, appRoots[settings.app]);
     children.push(readHost.worker);
     pids.function = readHost.pid;
-    await load.call({ op: 'warm', url: readHost.url, concurrency: settings.headline, durationMs: settings.warmupMs, method: 'POST', paths: [collectionPath(`warm-${runId}`)], expect: 201, body: POST_BODY });
+    await load.call({
+      op: 'warm',
+      url: readHost.url,
+      concurrency: settings.headline,
+      durationMs: settings.warmupMs,
+      method: 'POST',
+      paths: [collectionPath(`warm-${runId}`)],
+      expect: 201,
+      body: POST_BODY,
+    });
     const readsConfig = `reads-${runId}`;
     const created = await request(`${readHost.url}${collectionPath(readsConfig)}`, 'POST', POST_BODY);
     const location = created.headers.location;
@@ -320,10 +430,18 @@ async function main(): Promise<void> {
     };
     let readIds: string[] = [];
     if (reads.item.available || reads.list.available) {
-      const { ids } = await raw.call<{ ids: string[] }>({ op: 'seed', table: readsTable, partition: readsConfig, count: settings.listSeed });
+      const { ids } = await raw.call<{ ids: string[] }>({
+        op: 'seed',
+        table: readsTable,
+        partition: readsConfig,
+        count: settings.listSeed,
+      });
       readIds = ids;
       if (reads.list.available) {
-        const page = JSON.parse((await request(`${readHost.url}${collectionPath(readsConfig)}?$top=100`, 'GET')).text) as { value?: unknown[]; '@odata.nextLink'?: string };
+        const page = JSON.parse((await request(`${readHost.url}${collectionPath(readsConfig)}?$top=100`, 'GET')).text) as {
+          value?: unknown[];
+          '@odata.nextLink'?: string;
+        };
         reads.list.pageSize = page.value?.length;
         reads.list.hasNextLink = typeof page['@odata.nextLink'] === 'string';
       }
@@ -371,7 +489,16 @@ async function main(): Promise<void> {
     const retained: BenchResults['memory']['retained'] = [];
     const mb = (bytes: number) => bytes / 2 ** 20;
     const sendPosts = (amount: number) =>
-      load.call({ op: 'memory', url: memHost.url, concurrency: settings.memoryConcurrency, amount, method: 'POST', paths: [collectionPath(`mem-${runId}`)], expect: 201, body: POST_BODY });
+      load.call({
+        op: 'memory',
+        url: memHost.url,
+        concurrency: settings.memoryConcurrency,
+        amount,
+        method: 'POST',
+        paths: [collectionPath(`mem-${runId}`)],
+        expect: 201,
+        body: POST_BODY,
+      });
     const sample = async (requests: number) => {
       const u = await memHost.drained();
       series.push({ requests, rssMB: mb(u.rss), heapUsedMB: mb(u.heapUsed), heapTotalMB: mb(u.heapTotal) });
@@ -402,8 +529,16 @@ async function main(): Promise<void> {
       retained,
       rssAt10kMB: at(10_000),
       rssAt20kMB: at(20_000),
-      slopeMBPer10k: slope(secondHalf.map((s) => s.requests), secondHalf.map((s) => s.rssMB)) * 10_000,
-      retainedSlopeMBPer10k: slope(retained.map((s) => s.requests), retained.map((s) => s.heapUsedMB)) * 10_000,
+      slopeMBPer10k:
+        slope(
+          secondHalf.map((s) => s.requests),
+          secondHalf.map((s) => s.rssMB),
+        ) * 10_000,
+      retainedSlopeMBPer10k:
+        slope(
+          retained.map((s) => s.requests),
+          retained.map((s) => s.heapUsedMB),
+        ) * 10_000,
     };
     log(
       `memory: RSS ${memory.rssAt10kMB.toFixed(1)} MB at 10k, ${memory.rssAt20kMB.toFixed(1)} MB at 20k (slope ${memory.slopeMBPer10k.toFixed(2)} MB/10k); ` +
@@ -420,7 +555,9 @@ async function main(): Promise<void> {
         coldStart[app].push(await coldStartOnce(app, azurite.connectionString, table));
       }
     }
-    log(`cold start medians: bundle ${spread(coldStart.bundle.map((s) => s.first201Ms)).median.toFixed(0)} ms, tsc ${spread(coldStart.tsc.map((s) => s.first201Ms)).median.toFixed(0)} ms`);
+    log(
+      `cold start medians: bundle ${spread(coldStart.bundle.map((s) => s.first201Ms)).median.toFixed(0)} ms, tsc ${spread(coldStart.tsc.map((s) => s.first201Ms)).median.toFixed(0)} ms`,
+    );
 
     // ---- import time of the entry module, each in a fresh process ----
     log('import time');
@@ -432,7 +569,10 @@ async function main(): Promise<void> {
         imports[app].push(importOnce(app));
       }
     }
-    const importFigures = (samples: ImportSample[]) => ({ wallMs: spread(samples.map((s) => s.importMs)), cpuMs: spread(samples.map((s) => s.cpuMs)) });
+    const importFigures = (samples: ImportSample[]) => ({
+      wallMs: spread(samples.map((s) => s.importMs)),
+      cpuMs: spread(samples.map((s) => s.cpuMs)),
+    });
     const importMs = { bundle: importFigures(imports.bundle), tsc: importFigures(imports.tsc) };
     log(`import medians: bundle ${importMs.bundle.wallMs.median.toFixed(0)} ms, tsc ${importMs.tsc.wallMs.median.toFixed(0)} ms`);
 
@@ -453,15 +593,26 @@ async function main(): Promise<void> {
         durationS: (Date.now() - started) / 1000,
         quietWaitS: quiet.waitedMs / 1000,
         contendedRetries: quiet.retries,
-        settings: { ...settings, appUnderLoad: settings.app === 'bundle' ? 'dist/package (esbuild bundle, what azd deploys)' : 'tsc output' },
+        settings: {
+          ...settings,
+          appUnderLoad: settings.app === 'bundle' ? 'dist/package (esbuild bundle, what azd deploys)' : 'tsc output',
+        },
       },
       post,
       bare: bareFigures,
       reads,
       genuineHost,
       coldStart: {
-        bundle: { first201Ms: spread(coldStart.bundle.map((s) => s.first201Ms)), listeningMs: spread(coldStart.bundle.map((s) => s.listeningMs)), samples: coldStart.bundle },
-        tsc: { first201Ms: spread(coldStart.tsc.map((s) => s.first201Ms)), listeningMs: spread(coldStart.tsc.map((s) => s.listeningMs)), samples: coldStart.tsc },
+        bundle: {
+          first201Ms: spread(coldStart.bundle.map((s) => s.first201Ms)),
+          listeningMs: spread(coldStart.bundle.map((s) => s.listeningMs)),
+          samples: coldStart.bundle,
+        },
+        tsc: {
+          first201Ms: spread(coldStart.tsc.map((s) => s.first201Ms)),
+          listeningMs: spread(coldStart.tsc.map((s) => s.listeningMs)),
+          samples: coldStart.tsc,
+        },
       },
       importMs,
       memory,
@@ -488,9 +639,18 @@ interface ColdSample {
 /** Spawns the real runner (dist/tools/runner.js) and times process start → listening → first 201. */
 async function coldStartOnce(app: 'bundle' | 'tsc', connectionString: string, table: string): Promise<ColdSample> {
   const port = await freePort();
-  const envFor = childEnv({ PORT: String(port), ASSIGNMENTS_STORAGE: connectionString, ASSIGNMENTS_TABLE: table, ...(app === 'bundle' ? { RUNNER_APP_ROOT: BUNDLE_ROOT } : {}) });
+  const envFor = childEnv({
+    PORT: String(port),
+    ASSIGNMENTS_STORAGE: connectionString,
+    ASSIGNMENTS_TABLE: table,
+    ...(app === 'bundle' ? { RUNNER_APP_ROOT: BUNDLE_ROOT } : {}),
+  });
   const t0 = performance.now();
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'tools', 'runner.js')], { cwd: ROOT, env: envFor, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'tools', 'runner.js')], {
+    cwd: ROOT,
+    env: envFor,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   try {
     let output = '';
     const listeningMs = await new Promise<number>((resolve, reject) => {

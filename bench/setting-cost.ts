@@ -32,8 +32,20 @@ interface Scenario {
 }
 
 const SCENARIOS: Record<string, Scenario> = {
-  'rate-limit': { setting: 'MOCK_RATE_LIMIT', off: { MOCK_RATE_LIMIT: 'off', MOCK_ADMIN: 'off' }, on: { MOCK_RATE_LIMIT: '5000/1', MOCK_ADMIN: 'off' }, onLabel: '5000/1 (never reached)', operations: ['GET'] },
-  journal: { setting: 'MOCK_ADMIN', off: { MOCK_ADMIN: 'off' }, on: { MOCK_ADMIN: 'on', MOCK_JOURNAL: 'on' }, onLabel: 'on (journal kept)', operations: ['GET', 'POST'] },
+  'rate-limit': {
+    setting: 'MOCK_RATE_LIMIT',
+    off: { MOCK_RATE_LIMIT: 'off', MOCK_ADMIN: 'off' },
+    on: { MOCK_RATE_LIMIT: '5000/1', MOCK_ADMIN: 'off' },
+    onLabel: '5000/1 (never reached)',
+    operations: ['GET'],
+  },
+  journal: {
+    setting: 'MOCK_ADMIN',
+    off: { MOCK_ADMIN: 'off' },
+    on: { MOCK_ADMIN: 'on', MOCK_JOURNAL: 'on' },
+    onLabel: 'on (journal kept)',
+    operations: ['GET', 'POST'],
+  },
 };
 
 async function round(url: string, method: 'GET' | 'POST'): Promise<{ perSecond: number; meanMs: number; other: number }> {

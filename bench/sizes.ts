@@ -35,7 +35,12 @@ async function seed(client: TableClient, cfg: string, size: number): Promise<voi
           partitionKey: cfg,
           rowKey: randomUUID(),
           gen: 'g0',
-          target: JSON.stringify({ '@odata.type': '#microsoft.graph.groupAssignmentTarget', deviceAndAppManagementAssignmentFilterId: null, deviceAndAppManagementAssignmentFilterType: 'none', groupId: `seed-${i + j}` }),
+          target: JSON.stringify({
+            '@odata.type': '#microsoft.graph.groupAssignmentTarget',
+            deviceAndAppManagementAssignmentFilterId: null,
+            deviceAndAppManagementAssignmentFilterType: 'none',
+            groupId: `seed-${i + j}`,
+          }),
           targetType: '#microsoft.graph.groupAssignmentTarget',
           targetGroupId: `seed-${i + j}`,
           source: 'direct',
@@ -100,9 +105,19 @@ async function main(): Promise<void> {
       check(first, 204, 'assign');
       ms['assign (100 items)'].push(first.ms);
       let staleAfterAssign = 0;
-      for await (const _ of client.listEntities({ queryOptions: { filter: `PartitionKey eq '${cfg}' and gen eq 'g0'`, select: ['RowKey'] } })) staleAfterAssign++;
-      results[String(size)] = { ...(Object.fromEntries(OPERATIONS.map((o) => [o, spread(ms[o])])) as Record<Operation, Spread>), seedMs, count, staleAfterAssign };
-      process.stderr.write(`${size}: ${OPERATIONS.map((o) => `${o} ${results[String(size)]![o].median.toFixed(1)} ms`).join(', ')}; $count ${count}; old rows left after assign ${staleAfterAssign}\n`);
+      for await (const _ of client.listEntities({
+        queryOptions: { filter: `PartitionKey eq '${cfg}' and gen eq 'g0'`, select: ['RowKey'] },
+      }))
+        staleAfterAssign++;
+      results[String(size)] = {
+        ...(Object.fromEntries(OPERATIONS.map((o) => [o, spread(ms[o])])) as Record<Operation, Spread>),
+        seedMs,
+        count,
+        staleAfterAssign,
+      };
+      process.stderr.write(
+        `${size}: ${OPERATIONS.map((o) => `${o} ${results[String(size)]![o].median.toFixed(1)} ms`).join(', ')}; $count ${count}; old rows left after assign ${staleAfterAssign}\n`,
+      );
     }
   } finally {
     app.stop();
@@ -110,7 +125,15 @@ async function main(): Promise<void> {
   }
   const label = (n: number) => (n >= 1000 ? `${n / 1000}k` : String(n));
   const header = `| operation | ${sizes.map((s) => `${label(s)} assignments`).join(' | ')} |`;
-  const rows = OPERATIONS.map((o) => `| ${o} | ${sizes.map((s) => { const f = results[String(s)]![o]; return o.startsWith('assign') ? f.median.toFixed(1) : `${f.median.toFixed(1)} (${f.min.toFixed(1)}–${f.max.toFixed(1)})`; }).join(' | ')} |`);
+  const rows = OPERATIONS.map(
+    (o) =>
+      `| ${o} | ${sizes
+        .map((s) => {
+          const f = results[String(s)]![o];
+          return o.startsWith('assign') ? f.median.toFixed(1) : `${f.median.toFixed(1)} (${f.min.toFixed(1)}–${f.max.toFixed(1)})`;
+        })
+        .join(' | ')} |`,
+  );
   const md = [
     `Latency in ms, median (min–max) of ${REPEATS} sequential requests (assign: one call, including its sweep of the replaced set for up to 4 s), ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} CPUs, Node ${process.version}, Azurite in memory.`,
     '',
@@ -123,7 +146,13 @@ async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   writeFileSync(path.join(OUT, 'sizes.json'), JSON.stringify({ sizes, repeats: REPEATS, results }, null, 2));
   writeFileSync(path.join(OUT, 'sizes.md'), `${md}\n`);
-  writeFileSync(path.join(OUT, 'sizes.svg'), renderSizeChart(sizes.map(label), OPERATIONS.map((o) => ({ name: o, points: sizes.map((s) => results[String(s)]![o]) }))));
+  writeFileSync(
+    path.join(OUT, 'sizes.svg'),
+    renderSizeChart(
+      sizes.map(label),
+      OPERATIONS.map((o) => ({ name: o, points: sizes.map((s) => results[String(s)]![o]) })),
+    ),
+  );
   process.stdout.write(`${md}\n`);
 }
 

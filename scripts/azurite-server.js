@@ -42,7 +42,9 @@ const tell = (message) => {
 function holdWritesUntilSaved(tableServer) {
   const db = tableServer.metadataStore?.db;
   if (typeof db?.saveDatabase !== 'function') {
-    throw new Error('azurite-server: Azurite no longer exposes its LokiJS table store (metadataStore.db); update scripts/azurite-server.js');
+    throw new Error(
+      'azurite-server: Azurite no longer exposes its LokiJS table store (metadataStore.db); update scripts/azurite-server.js',
+    );
   }
   const httpServer = tableServer.httpServer;
   const listeners = httpServer.listeners('request');
@@ -78,9 +80,22 @@ async function main() {
   if (!inMemory) mkdirSync(location, { recursive: true });
   const debug = await env.debug();
   const tableConfig = new TableConfiguration(
-    env.tableHost(), env.tablePort(), env.tableKeepAliveTimeout(), path.join(location, DEFAULT_TABLE_LOKI_DB_PATH),
-    debug !== undefined, !env.silent(), undefined, debug, env.loose(), env.skipApiVersionCheck(),
-    env.cert(), env.key(), env.pwd(), env.oauth(), env.disableProductStyleUrl(), inMemory,
+    env.tableHost(),
+    env.tablePort(),
+    env.tableKeepAliveTimeout(),
+    path.join(location, DEFAULT_TABLE_LOKI_DB_PATH),
+    debug !== undefined,
+    !env.silent(),
+    undefined,
+    debug,
+    env.loose(),
+    env.skipApiVersionCheck(),
+    env.cert(),
+    env.key(),
+    env.pwd(),
+    env.oauth(),
+    env.disableProductStyleUrl(),
+    inMemory,
   );
   Logger.configLogger(debug !== undefined, debug);
   const servers = [];
@@ -95,10 +110,24 @@ async function main() {
     servers.push(
       new QueueServer(
         new QueueConfiguration(
-          env.queueHost(), env.queuePort(), env.queueKeepAliveTimeout(),
-          path.join(location, queueConstants.DEFAULT_QUEUE_LOKI_DB_PATH), path.join(location, queueConstants.DEFAULT_QUEUE_EXTENT_LOKI_DB_PATH),
-          queueConstants.DEFAULT_QUEUE_PERSISTENCE_ARRAY, !env.silent(), undefined, debug !== undefined, debug, env.loose(),
-          env.skipApiVersionCheck(), env.cert(), env.key(), env.pwd(), env.oauth(), env.disableProductStyleUrl(), inMemory,
+          env.queueHost(),
+          env.queuePort(),
+          env.queueKeepAliveTimeout(),
+          path.join(location, queueConstants.DEFAULT_QUEUE_LOKI_DB_PATH),
+          path.join(location, queueConstants.DEFAULT_QUEUE_EXTENT_LOKI_DB_PATH),
+          queueConstants.DEFAULT_QUEUE_PERSISTENCE_ARRAY,
+          !env.silent(),
+          undefined,
+          debug !== undefined,
+          debug,
+          env.loose(),
+          env.skipApiVersionCheck(),
+          env.cert(),
+          env.key(),
+          env.pwd(),
+          env.oauth(),
+          env.disableProductStyleUrl(),
+          inMemory,
         ),
       ),
     );
@@ -127,7 +156,11 @@ async function main() {
   const ready = (async () => {
     for (const server of servers) await server.start();
   })();
-  const whenReady = (reason) => () => void ready.then(() => close(reason), () => process.exit(1));
+  const whenReady = (reason) => () =>
+    void ready.then(
+      () => close(reason),
+      () => process.exit(1),
+    );
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, whenReady(signal));
   process.on('message', (message) => {
     if (message === 'shutdown') whenReady('shutdown requested')();

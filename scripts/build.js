@@ -62,7 +62,10 @@ for (const folder of ['src', 'tools']) {
 
 // 3. Deployment bundle
 const bundle = path.join(dist, 'package', 'app.js');
-const inputs = [...files(path.join(root, 'src'), true), ...['package.json', 'package-lock.json', 'host.json', 'scripts/bundle.js'].map((f) => path.join(root, f))];
+const inputs = [
+  ...files(path.join(root, 'src'), true),
+  ...['package.json', 'package-lock.json', 'host.json', 'scripts/bundle.js'].map((f) => path.join(root, f)),
+];
 const newest = Math.max(...inputs.map(mtime));
 if (mtime(bundle) > newest) {
   log('deployment bundle dist/package: up to date');

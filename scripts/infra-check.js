@@ -320,7 +320,9 @@ function diagnosticsOf(result, text) {
     const match = DIAGNOSTIC.exec(line);
     if (match) {
       if (match.groups.level !== 'Info') {
-        problems.push(`${match.groups.level} ${match.groups.code}: ${match.groups.message} ${match.groups.where.replace(REPO_ROOT + path.sep, '')}`);
+        problems.push(
+          `${match.groups.level} ${match.groups.code}: ${match.groups.message} ${match.groups.where.replace(REPO_ROOT + path.sep, '')}`,
+        );
       }
     } else if (/\b(error|warning)\b/i.test(line)) {
       problems.push(line);
@@ -374,7 +376,12 @@ const QUEUE_ROLES = {
 const QUEUE_ROLE_JUSTIFICATION = null;
 
 /** Exactly the data roles the app's identity holds, each for a stated use (app/rbac.bicep). */
-const APP_IDENTITY_ROLES = [ROLE.storageBlobDataOwner, ROLE.storageTableDataContributor, ROLE.monitoringMetricsPublisher, ROLE.keyVaultSecretsUser];
+const APP_IDENTITY_ROLES = [
+  ROLE.storageBlobDataOwner,
+  ROLE.storageTableDataContributor,
+  ROLE.monitoringMetricsPublisher,
+  ROLE.keyVaultSecretsUser,
+];
 /** What `azd deploy` needs (app/deployer-rbac.bicep); anything else for the deployer sits behind deployerDataAccess. */
 const DEPLOYER_ROLES = [ROLE.websiteContributor, ROLE.reader];
 const DEPLOYER_DEBUG_ROLES = [ROLE.storageBlobDataReader, ROLE.storageTableDataContributor];
@@ -429,7 +436,11 @@ function isType(resource, type) {
 
 /** [resource, template] for every resource of a type anywhere in the tree. */
 function resourcesOfType(template, type) {
-  return templatesIn(template).flatMap(({ template: t }) => resourceList(t).filter((r) => isType(r, type)).map((r) => [r, t]));
+  return templatesIn(template).flatMap(({ template: t }) =>
+    resourceList(t)
+      .filter((r) => isType(r, type))
+      .map((r) => [r, t]),
+  );
 }
 
 /** The expression inside "[...]", or undefined for a literal. */
@@ -519,14 +530,21 @@ function templateChecks(template) {
   const plans = resourcesOfType(template, 'Microsoft.Web/serverfarms').map(([r]) => r);
   check(
     'Microsoft.Web/serverFarms is Flex Consumption (sku FC1, tier FlexConsumption, Linux)',
-    plans.length === 1 && plans[0].sku?.name === 'FC1' && plans[0].sku?.tier === 'FlexConsumption' && plans[0].properties?.reserved === true,
+    plans.length === 1 &&
+      plans[0].sku?.name === 'FC1' &&
+      plans[0].sku?.tier === 'FlexConsumption' &&
+      plans[0].properties?.reserved === true,
     `found ${plans.length} plan(s): ${JSON.stringify(plans.map((p) => p.sku))}`,
   );
 
   const siteEntries = resourcesOfType(template, 'Microsoft.Web/sites');
   const [site, siteTemplate] = siteEntries[0] ?? [];
   const config = site?.properties?.functionAppConfig;
-  check('one function app (kind functionapp,linux)', siteEntries.length === 1 && site.kind === 'functionapp,linux', `found ${siteEntries.length}`);
+  check(
+    'one function app (kind functionapp,linux)',
+    siteEntries.length === 1 && site.kind === 'functionapp,linux',
+    `found ${siteEntries.length}`,
+  );
 
   const runtimeVersion = config?.runtime?.version;
   const versionParameter = allParameterNames(expressionOf(runtimeVersion))[0];
@@ -566,12 +584,19 @@ function templateChecks(template) {
     'FTP and SCM basic-auth publishing are off (basicPublishingCredentialsPolicies, not ftpsState)',
     ['ftp', 'scm'].every((kind) => ftpPolicy.some((r) => String(r.name).endsWith(`'${kind}')]`) && r.properties?.allow === false)),
   );
-  check('function app is tagged azd-service-name (azd deploy finds it by that tag)', JSON.stringify(site?.tags ?? '').includes('azd-service-name'));
+  check(
+    'function app is tagged azd-service-name (azd deploy finds it by that tag)',
+    JSON.stringify(site?.tags ?? '').includes('azd-service-name'),
+  );
 
   const settingsResources = resourcesOfType(template, 'Microsoft.Web/sites/config').filter(([r]) => String(r.name).includes('appsettings'));
   const settings = settingsResources[0]?.[0]?.properties ?? {};
   const missing = REQUIRED_APP_SETTINGS.filter((name) => !(name in settings));
-  check('app settings include every setting the code reads', settingsResources.length === 1 && missing.length === 0, missing.length ? `missing: ${missing.join(', ')}` : '');
+  check(
+    'app settings include every setting the code reads',
+    settingsResources.length === 1 && missing.length === 0,
+    missing.length ? `missing: ${missing.join(', ')}` : '',
+  );
   check(
     'AzureWebJobsStorage__credential and ASSIGNMENTS_STORAGE__credential are managedidentity',
     settings.AzureWebJobsStorage__credential === 'managedidentity' && settings.ASSIGNMENTS_STORAGE__credential === 'managedidentity',
@@ -586,7 +611,8 @@ function templateChecks(template) {
   const queueRoles = Object.entries(QUEUE_ROLES).filter(([, id]) => text.toLowerCase().includes(id));
   const queueSettings = Object.keys(settings).filter((k) => /queue/i.test(k));
   check(
-    'no queue: no storage queue role and no queue service setting (the app is HTTP-only)' + (QUEUE_ROLE_JUSTIFICATION ? ` - allowed: ${QUEUE_ROLE_JUSTIFICATION}` : ''),
+    'no queue: no storage queue role and no queue service setting (the app is HTTP-only)' +
+      (QUEUE_ROLE_JUSTIFICATION ? ` - allowed: ${QUEUE_ROLE_JUSTIFICATION}` : ''),
     QUEUE_ROLE_JUSTIFICATION !== null || (queueRoles.length === 0 && queueSettings.length === 0),
     [...queueRoles.map(([name]) => name), ...queueSettings].join(', '),
   );
@@ -602,7 +628,10 @@ function templateChecks(template) {
       account.supportsHttpsTrafficOnly === true &&
       account.allowBlobPublicAccess === false,
   );
-  check('assignments table is created by the template', resourcesOfType(template, 'Microsoft.Storage/storageAccounts/tableServices/tables').length === 1);
+  check(
+    'assignments table is created by the template',
+    resourcesOfType(template, 'Microsoft.Storage/storageAccounts/tableServices/tables').length === 1,
+  );
 
   const insights = resourcesOfType(template, 'Microsoft.Insights/components').map(([r]) => r);
   check(
@@ -657,7 +686,10 @@ function templateChecks(template) {
   check(
     'every role assignment grants a principal (app identity or deployer) the template knows',
     assignments.length > 0 && assignments.every((a) => appAssignments.includes(a) || deployerAssignments.includes(a)),
-    assignments.filter((a) => !appAssignments.includes(a) && !deployerAssignments.includes(a)).map((a) => a.principal).join(', '),
+    assignments
+      .filter((a) => !appAssignments.includes(a) && !deployerAssignments.includes(a))
+      .map((a) => a.principal)
+      .join(', '),
   );
   const unstable = assignments.filter((a) => {
     const [scopeArg, principalArg, roleArg] = a.nameArgs ?? [];
@@ -666,7 +698,9 @@ function templateChecks(template) {
       a.nameArgs?.length !== 3 ||
       principalArg !== a.principal ||
       roleArg !== a.roleExpression ||
-      (a.scope === 'resourceGroup().id' ? scopeArg !== 'resourceGroup().id' : !scopeParams.every((p) => allParameterNames(scopeArg).includes(p)) || scopeArg !== a.scope)
+      (a.scope === 'resourceGroup().id'
+        ? scopeArg !== 'resourceGroup().id'
+        : !scopeParams.every((p) => allParameterNames(scopeArg).includes(p)) || scopeArg !== a.scope)
     );
   });
   check(
@@ -680,10 +714,17 @@ function templateChecks(template) {
   const vault = vaults[0]?.properties ?? {};
   check(
     'Key Vault: RBAC authorisation, purge protection, no access policies',
-    vaults.length === 1 && vault.enableRbacAuthorization === true && vault.enablePurgeProtection === true && (vault.accessPolicies ?? []).length === 0,
+    vaults.length === 1 &&
+      vault.enableRbacAuthorization === true &&
+      vault.enablePurgeProtection === true &&
+      (vault.accessPolicies ?? []).length === 0,
   );
-  const apiModule = resourceList(template).find((r) => isType(r, 'Microsoft.Resources/deployments') && r.properties?.template === siteTemplate);
-  const kvModule = resourceList(template).find((r) => isType(r, 'Microsoft.Resources/deployments') && resourcesOfType(r.properties?.template, 'Microsoft.KeyVault/vaults').length > 0);
+  const apiModule = resourceList(template).find(
+    (r) => isType(r, 'Microsoft.Resources/deployments') && r.properties?.template === siteTemplate,
+  );
+  const kvModule = resourceList(template).find(
+    (r) => isType(r, 'Microsoft.Resources/deployments') && resourcesOfType(r.properties?.template, 'Microsoft.KeyVault/vaults').length > 0,
+  );
   const referenceProblems = [];
   for (const [setting, output] of Object.entries(SECRET_SETTINGS)) {
     const parameter = allParameterNames(expressionOf(settings[setting]))[0];
@@ -701,7 +742,8 @@ function templateChecks(template) {
     }
   }
   const mockAdminKeyPassed = moduleParameter(apiModule, 'mockAdminKeySetting');
-  if (allParameterNames(`${mockAdminKeyPassed.whenOn} ${mockAdminKeyPassed.whenOff}`).includes('mockAdminKey')) referenceProblems.push('MOCK_ADMIN_KEY can be the plain key');
+  if (allParameterNames(`${mockAdminKeyPassed.whenOn} ${mockAdminKeyPassed.whenOff}`).includes('mockAdminKey'))
+    referenceProblems.push('MOCK_ADMIN_KEY can be the plain key');
   check(
     'AUTH_API_KEYS and MOCK_ADMIN_KEY are @Microsoft.KeyVault(SecretUri=...) references when the vault is on; MOCK_ADMIN_KEY is never plain',
     referenceProblems.length === 0,
@@ -733,7 +775,8 @@ function templateChecks(template) {
   for (const { template: t } of templatesIn(template)) {
     const secure = Object.entries(t.parameters ?? {}).filter(([, p]) => /^secure(string|object)$/i.test(p.type));
     for (const [name, p] of secure) {
-      if ('defaultValue' in p && p.defaultValue !== '' && JSON.stringify(p.defaultValue) !== '{}') secretProblems.push(`secure parameter ${name} has a default value`);
+      if ('defaultValue' in p && p.defaultValue !== '' && JSON.stringify(p.defaultValue) !== '{}')
+        secretProblems.push(`secure parameter ${name} has a default value`);
     }
     for (const [name, output] of Object.entries(t.outputs ?? {})) {
       const used = allParameterNames(JSON.stringify(output.value ?? ''));
@@ -745,14 +788,22 @@ function templateChecks(template) {
   for (const name of Object.keys(SECURE_PARAMETER_SOURCES)) {
     if (template.parameters?.[name]?.type !== 'securestring') secretProblems.push(`${name} is not @secure()`);
   }
-  check('no secret value in the template or its outputs (secure parameters without defaults, no output uses one)', secretProblems.length === 0, secretProblems.join('; '));
+  check(
+    'no secret value in the template or its outputs (secure parameters without defaults, no output uses one)',
+    secretProblems.length === 0,
+    secretProblems.join('; '),
+  );
 
   check('no listKeys( anywhere in the template', !/listkeys\s*\(/i.test(text));
   check('no AccountKey= anywhere in the template', !/accountkey\s*=/i.test(text));
 
   const outputs = Object.keys(template.outputs ?? {});
   const missingOutputs = REQUIRED_OUTPUTS.filter((name) => !outputs.includes(name));
-  check('outputs azd and the README rely on', missingOutputs.length === 0, missingOutputs.length ? `missing: ${missingOutputs.join(', ')}` : '');
+  check(
+    'outputs azd and the README rely on',
+    missingOutputs.length === 0,
+    missingOutputs.length ? `missing: ${missingOutputs.join(', ')}` : '',
+  );
 
   return checks;
 }
@@ -763,40 +814,126 @@ function templateChecks(template) {
  */
 const MUTATIONS = [
   ['siteConfig.ftpsState comes back', 'no siteConfig.ftpsState', (t) => (site(t).properties.siteConfig.ftpsState = 'Disabled')],
-  ['a siteConfig property Flex rejects', 'siteConfig sets only properties Flex takes', (t) => (site(t).properties.siteConfig.use32BitWorkerProcess = false)],
-  ['a siteConfig property nobody vetted', 'siteConfig sets only properties Flex takes', (t) => (site(t).properties.siteConfig.alwaysOn = true)],
+  [
+    'a siteConfig property Flex rejects',
+    'siteConfig sets only properties Flex takes',
+    (t) => (site(t).properties.siteConfig.use32BitWorkerProcess = false),
+  ],
+  [
+    'a siteConfig property nobody vetted',
+    'siteConfig sets only properties Flex takes',
+    (t) => (site(t).properties.siteConfig.alwaysOn = true),
+  ],
   ['location without @allowed', 'location is restricted with @allowed', (t) => delete t.parameters.location.allowedValues],
   ['an early-access region', 'location is restricted with @allowed', (t) => t.parameters.location.allowedValues.push('eastus2euap')],
-  ['a queue role for the app', 'no queue: no storage queue role', (t) => (appRoleVariable(t)[0] = "[variables('queueRole')]", (rbac(t).variables.queueRole = QUEUE_ROLES['Storage Queue Data Contributor']))],
-  ['a queue service setting', 'no queue: no storage queue role', (t) => (appSettings(t).AzureWebJobsStorage__queueServiceUri = "[parameters('blobEndpoint')]")],
+  [
+    'a queue role for the app',
+    'no queue: no storage queue role',
+    (t) => (
+      (appRoleVariable(t)[0] = "[variables('queueRole')]"),
+      (rbac(t).variables.queueRole = QUEUE_ROLES['Storage Queue Data Contributor'])
+    ),
+  ],
+  [
+    'a queue service setting',
+    'no queue: no storage queue role',
+    (t) => (appSettings(t).AzureWebJobsStorage__queueServiceUri = "[parameters('blobEndpoint')]"),
+  ],
   ['an extra role for the app', 'the app identity holds exactly its data roles', (t) => appRoleVariable(t).push(ROLE.reader)],
-  ['the deployer always gets data roles', "the deploying principal's data roles sit behind deployerDataAccess", (t) => deployerData(t).forEach((r) => delete r.condition)],
-  ['deployerDataAccess on by default', "the deploying principal's data roles sit behind deployerDataAccess", (t) => (t.parameters.deployerDataAccess.defaultValue = true)],
-  ['the deployer gets more than azd deploy needs', 'the deploying principal gets only what azd deploy needs', (t) => (deployerRbacTemplate(t).variables.roles.reader = 'b24988ac-6180-42a0-ab88-20f7382dd24c')],
+  [
+    'the deployer always gets data roles',
+    "the deploying principal's data roles sit behind deployerDataAccess",
+    (t) => deployerData(t).forEach((r) => delete r.condition),
+  ],
+  [
+    'deployerDataAccess on by default',
+    "the deploying principal's data roles sit behind deployerDataAccess",
+    (t) => (t.parameters.deployerDataAccess.defaultValue = true),
+  ],
+  [
+    'the deployer gets more than azd deploy needs',
+    'the deploying principal gets only what azd deploy needs',
+    (t) => (deployerRbacTemplate(t).variables.roles.reader = 'b24988ac-6180-42a0-ab88-20f7382dd24c'),
+  ],
   [
     'a role name keyed on the identity resource ID',
     'every role assignment is named guid(scope, principal ID, role)',
-    (t) => (rbacAssignments(t)[0].name = "[guid(resourceId('Microsoft.Storage/storageAccounts', parameters('storageAccountName')), resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'id'), variables('appStorageRoles')[copyIndex()])]"),
+    (t) =>
+      (rbacAssignments(t)[0].name =
+        "[guid(resourceId('Microsoft.Storage/storageAccounts', parameters('storageAccountName')), resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'id'), variables('appStorageRoles')[copyIndex()])]"),
   ],
-  ['a role name without the role', 'every role assignment is named guid(scope, principal ID, role)', (t) => (rbacAssignments(t)[1].name = "[guid(resourceId('Microsoft.Insights/components', parameters('applicationInsightsName')), parameters('appPrincipalId'))]")],
-  ['a vault with access policies', 'Key Vault: RBAC authorisation, purge protection', (t) => vaultOf(t).properties.accessPolicies.push({ objectId: 'x', permissions: { secrets: ['get'] } })],
-  ['a vault without RBAC', 'Key Vault: RBAC authorisation, purge protection', (t) => (vaultOf(t).properties.enableRbacAuthorization = false)],
-  ['a vault without purge protection', 'Key Vault: RBAC authorisation, purge protection', (t) => delete vaultOf(t).properties.enablePurgeProtection],
-  ['AUTH_API_KEYS as a plain setting with the vault on', 'AUTH_API_KEYS and MOCK_ADMIN_KEY are @Microsoft.KeyVault', (t) => (apiOf(t).properties.parameters.authApiKeysSetting = { value: "[parameters('authApiKeys')]" })],
-  ['MOCK_ADMIN_KEY plain without the vault', 'AUTH_API_KEYS and MOCK_ADMIN_KEY are @Microsoft.KeyVault', (t) => {
-    const parameters = apiOf(t).properties.parameters;
-    parameters.mockAdminKeySetting = parameters.mockAdminKeySetting.replace("createObject('value', ''))", "createObject('value', parameters('mockAdminKey')))");
-  }],
-  ['a vault output that is not a reference', 'AUTH_API_KEYS and MOCK_ADMIN_KEY are @Microsoft.KeyVault', (t) => (kvOf(t).properties.template.outputs.authApiKeysReference.value = "[reference('authApiKeysSecret').secretUriWithVersion]")],
+  [
+    'a role name without the role',
+    'every role assignment is named guid(scope, principal ID, role)',
+    (t) =>
+      (rbacAssignments(t)[1].name =
+        "[guid(resourceId('Microsoft.Insights/components', parameters('applicationInsightsName')), parameters('appPrincipalId'))]"),
+  ],
+  [
+    'a vault with access policies',
+    'Key Vault: RBAC authorisation, purge protection',
+    (t) => vaultOf(t).properties.accessPolicies.push({ objectId: 'x', permissions: { secrets: ['get'] } }),
+  ],
+  [
+    'a vault without RBAC',
+    'Key Vault: RBAC authorisation, purge protection',
+    (t) => (vaultOf(t).properties.enableRbacAuthorization = false),
+  ],
+  [
+    'a vault without purge protection',
+    'Key Vault: RBAC authorisation, purge protection',
+    (t) => delete vaultOf(t).properties.enablePurgeProtection,
+  ],
+  [
+    'AUTH_API_KEYS as a plain setting with the vault on',
+    'AUTH_API_KEYS and MOCK_ADMIN_KEY are @Microsoft.KeyVault',
+    (t) => (apiOf(t).properties.parameters.authApiKeysSetting = { value: "[parameters('authApiKeys')]" }),
+  ],
+  [
+    'MOCK_ADMIN_KEY plain without the vault',
+    'AUTH_API_KEYS and MOCK_ADMIN_KEY are @Microsoft.KeyVault',
+    (t) => {
+      const parameters = apiOf(t).properties.parameters;
+      parameters.mockAdminKeySetting = parameters.mockAdminKeySetting.replace(
+        "createObject('value', ''))",
+        "createObject('value', parameters('mockAdminKey')))",
+      );
+    },
+  ],
+  [
+    'a vault output that is not a reference',
+    'AUTH_API_KEYS and MOCK_ADMIN_KEY are @Microsoft.KeyVault',
+    (t) => (kvOf(t).properties.template.outputs.authApiKeysReference.value = "[reference('authApiKeysSecret').secretUriWithVersion]"),
+  ],
   ['no keyVaultReferenceIdentity', 'the app resolves Key Vault references', (t) => delete site(t).properties.keyVaultReferenceIdentity],
-  ['no refusal of MOCK_ADMIN_KEY without the vault', 'a MOCK_ADMIN_KEY without the vault is refused', (t) => (t.resources.find((r) => r.type === 'Microsoft.Resources/resourceGroups').tags = "[variables('tags')]")],
-  ['MOCK_ADMIN=on without a key let through', 'MOCK_ADMIN=on without a MOCK_ADMIN_KEY is refused', (t) => (t.variables.mockAdminWithoutKey = '[false()]')],
-  ['a secure parameter with a default', 'no secret value in the template', (t) => (t.parameters.authApiKeys.defaultValue = 'key-in-the-template')],
-  ['an output that carries a secret', 'no secret value in the template', (t) => (t.outputs.LEAK = { type: 'string', value: "[parameters('mockAdminKey')]" })],
-  ['a secret output of a module', 'no secret value in the template', (t) => (kvOf(t).properties.template.outputs.leak = { type: 'string', value: "[parameters('authApiKeys')]" })],
+  [
+    'no refusal of MOCK_ADMIN_KEY without the vault',
+    'a MOCK_ADMIN_KEY without the vault is refused',
+    (t) => (t.resources.find((r) => r.type === 'Microsoft.Resources/resourceGroups').tags = "[variables('tags')]"),
+  ],
+  [
+    'MOCK_ADMIN=on without a key let through',
+    'MOCK_ADMIN=on without a MOCK_ADMIN_KEY is refused',
+    (t) => (t.variables.mockAdminWithoutKey = '[false()]'),
+  ],
+  [
+    'a secure parameter with a default',
+    'no secret value in the template',
+    (t) => (t.parameters.authApiKeys.defaultValue = 'key-in-the-template'),
+  ],
+  [
+    'an output that carries a secret',
+    'no secret value in the template',
+    (t) => (t.outputs.LEAK = { type: 'string', value: "[parameters('mockAdminKey')]" }),
+  ],
+  [
+    'a secret output of a module',
+    'no secret value in the template',
+    (t) => (kvOf(t).properties.template.outputs.leak = { type: 'string', value: "[parameters('authApiKeys')]" }),
+  ],
   ['no daily cap', 'Log Analytics has a daily cap', (t) => delete workspaceOf(t).properties.workspaceCapping],
   ['a large default daily cap', 'Log Analytics has a daily cap', (t) => (t.parameters.logAnalyticsDailyCapGb.defaultValue = '-1')],
-  ['a non-GA Node version', 'functionAppConfig.runtime is node', (t) => site(t).properties.functionAppConfig.runtime.version = '20'],
+  ['a non-GA Node version', 'functionAppConfig.runtime is node', (t) => (site(t).properties.functionAppConfig.runtime.version = '20')],
   ['a Plan that is not Flex', 'Microsoft.Web/serverFarms is Flex Consumption', (t) => (planOf(t).sku.name = 'Y1')],
 ];
 
@@ -809,7 +946,11 @@ const planOf = (t) => only(resourcesOfType(t, 'Microsoft.Web/serverfarms'), 'pla
 const vaultOf = (t) => only(resourcesOfType(t, 'Microsoft.KeyVault/vaults'), 'vault')[0];
 const workspaceOf = (t) => only(resourcesOfType(t, 'Microsoft.OperationalInsights/workspaces'), 'workspace')[0];
 const appSettings = (t) => only(resourcesOfType(t, 'Microsoft.Web/sites/config'), 'settings')[0].properties;
-const moduleNamed = (t, name) => only(resourceList(t).filter((r) => r.name === name), `module ${name}`);
+const moduleNamed = (t, name) =>
+  only(
+    resourceList(t).filter((r) => r.name === name),
+    `module ${name}`,
+  );
 const apiOf = (t) => moduleNamed(t, 'api');
 const kvOf = (t) => moduleNamed(t, 'keyVault');
 const rbac = (t) => moduleNamed(t, 'rbac').properties.template;
@@ -848,7 +989,11 @@ function parameterFileChecks(template) {
   }
   const declared = template.parameters ?? {};
   const unknown = Object.keys(parameters).filter((name) => !(name in declared));
-  checks.push({ name: `${rel(MAIN_PARAMETERS)} names only parameters main.bicep declares`, ok: unknown.length === 0, detail: unknown.join(', ') });
+  checks.push({
+    name: `${rel(MAIN_PARAMETERS)} names only parameters main.bicep declares`,
+    ok: unknown.length === 0,
+    detail: unknown.join(', '),
+  });
   const required = Object.entries(declared)
     .filter(([, p]) => !('defaultValue' in p))
     .map(([name]) => name);
@@ -867,7 +1012,11 @@ function parameterFileChecks(template) {
 function sourceChecks(files) {
   const checks = [];
   const registry = files.filter((file) => /^\s*module\s+\S+\s+'(br|ts)[:/]/m.test(fs.readFileSync(file, 'utf8')));
-  checks.push({ name: 'only local modules (no br: or ts: registry references)', ok: registry.length === 0, detail: registry.map(rel).join(', ') });
+  checks.push({
+    name: 'only local modules (no br: or ts: registry references)',
+    ok: registry.length === 0,
+    detail: registry.map(rel).join(', '),
+  });
 
   let yaml = '';
   try {

@@ -47,7 +47,10 @@ const settingsSchema = z
     ASSIGNMENTS_TABLE: z
       .string()
       .regex(/^[A-Za-z][A-Za-z0-9]{2,}$/, 'a table name is letters and digits, starting with a letter, at least 3')
-      .max(63 - LONGEST_SUFFIX, `at most ${63 - LONGEST_SUFFIX} characters: the app's other tables add up to ${LONGEST_SUFFIX} to it (a table name is at most 63)`)
+      .max(
+        63 - LONGEST_SUFFIX,
+        `at most ${63 - LONGEST_SUFFIX} characters: the app's other tables add up to ${LONGEST_SUFFIX} to it (a table name is at most 63)`,
+      )
       .default('EnrollmentConfigurationAssignments'),
     STORAGE_TIMEOUT_MS: positiveInt.max(60_000).default(4_000),
     AUTH_MODE: z.enum(['dev', 'apikey', 'jwt']).default('dev'),
@@ -110,7 +113,8 @@ const settingsSchema = z
         ctx.addIssue({
           code: 'custom',
           path: [key],
-          message: "is an unresolved Key Vault reference: the app's identity could not read the secret (see docs/deploy.md, Troubleshooting)",
+          message:
+            "is an unresolved Key Vault reference: the app's identity could not read the secret (see docs/deploy.md, Troubleshooting)",
         });
       }
     }
@@ -119,7 +123,7 @@ const settingsSchema = z
     }
     // The JWT settings are checked only in jwt mode: the Bicep always passes all of them, whatever the mode.
     if (s.AUTH_MODE === 'jwt') {
-      const problem = s.AUTH_JWKS_URI === undefined ? 'AUTH_MODE=jwt needs the signing keys\' URL' : jwksUriProblem(s.AUTH_JWKS_URI);
+      const problem = s.AUTH_JWKS_URI === undefined ? "AUTH_MODE=jwt needs the signing keys' URL" : jwksUriProblem(s.AUTH_JWKS_URI);
       if (problem) ctx.addIssue({ code: 'custom', path: ['AUTH_JWKS_URI'], message: problem });
       if (splitList(s.AUTH_ISSUER).length === 0) {
         ctx.addIssue({ code: 'custom', path: ['AUTH_ISSUER'], message: 'AUTH_MODE=jwt needs the accepted token issuer(s)' });
@@ -163,9 +167,7 @@ export interface AppConfig {
 }
 
 export type AuthSettings =
-  | { mode: 'dev' }
-  | { mode: 'apikey'; apiKeys: string[] }
-  | { mode: 'jwt'; jwksUri: string; issuers: string[]; audiences: string[] };
+  { mode: 'dev' } | { mode: 'apikey'; apiKeys: string[] } | { mode: 'jwt'; jwksUri: string; issuers: string[]; audiences: string[] };
 
 /** Browser origins allowed to call the API; empty means CORS is off, ['*'] means any origin. */
 export interface CorsSettings {
@@ -182,7 +184,14 @@ export type RateLimitSetting =
   /** Every request, reads included, per caller. */
   | { mode: 'requests'; perCaller: number; windowSeconds: number };
 
-export const INTUNE_RATE_LIMIT = { mode: 'intune', perCaller: 100, perTenant: 200, readsPerCaller: 1000, readsPerTenant: 2000, windowSeconds: 20 } as const;
+export const INTUNE_RATE_LIMIT = {
+  mode: 'intune',
+  perCaller: 100,
+  perTenant: 200,
+  readsPerCaller: 1000,
+  readsPerTenant: 2000,
+  windowSeconds: 20,
+} as const;
 
 /** The most requests one `<requests>/<seconds>` window may allow: its log is kept in one table entity. */
 export const MAX_RATE_LIMIT_REQUESTS = 5000;

@@ -89,7 +89,10 @@ const errorResponses = (...statuses: number[]) =>
   Object.fromEntries(
     statuses.map((s) => [
       String(s),
-      { description: 'Graph error envelope', content: { 'application/json': { schema: ref('ODataError'), ...(s === 400 ? { example: EXAMPLE_ERROR } : {}) } } },
+      {
+        description: 'Graph error envelope',
+        content: { 'application/json': { schema: ref('ODataError'), ...(s === 400 ? { example: EXAMPLE_ERROR } : {}) } },
+      },
     ]),
   );
 
@@ -102,7 +105,9 @@ const collectionQuery = [
   queryParameter('$skiptoken', 'Opaque; use @odata.nextLink as it is.', { type: 'string' }),
   queryParameter('$select', 'Comma-separated: target, source, sourceId (id is always returned).', { type: 'string' }),
   queryParameter('$count', 'true adds @odata.count.', { type: 'boolean' }),
-  queryParameter('$filter', "eq comparisons joined by and, on source, sourceId, target/groupId: target/groupId eq 'x'.", { type: 'string' }),
+  queryParameter('$filter', "eq comparisons joined by and, on source, sourceId, target/groupId: target/groupId eq 'x'.", {
+    type: 'string',
+  }),
 ];
 
 /** With MOCK_ADMIN_KEY set the admin endpoints need it as a bearer token; without, nothing. */
@@ -147,10 +152,17 @@ const adminComponents = (): Record<string, Schema> => ({
       receivedDateTime: { type: 'string', format: 'date-time' },
       method: { type: 'string' },
       url: { type: 'string' },
-      headers: { type: 'object', additionalProperties: { type: 'string' }, description: 'Authorization as <scheme> sha256:<12 hex>; values holding a key of the app as [redacted]' },
+      headers: {
+        type: 'object',
+        additionalProperties: { type: 'string' },
+        description: 'Authorization as <scheme> sha256:<12 hex>; values holding a key of the app as [redacted]',
+      },
       body: { description: `Parsed JSON, else text; past ${MAX_BODY_CHARS} characters, its start as text` },
       bodyTruncated: { type: 'boolean' },
-      response: { type: 'object', properties: { status: { type: 'integer' }, headers: { type: 'object', additionalProperties: { type: 'string' } } } },
+      response: {
+        type: 'object',
+        properties: { status: { type: 'integer' }, headers: { type: 'object', additionalProperties: { type: 'string' } } },
+      },
       durationMs: { type: 'integer' },
       requestId: { type: ['string', 'null'] },
       clientRequestId: { type: ['string', 'null'] },
@@ -161,18 +173,30 @@ const adminComponents = (): Record<string, Schema> => ({
   },
 });
 
-const ifMatch = { name: 'If-Match', in: 'header', required: false, description: 'The ETag to match; * matches any.', schema: { type: 'string' } };
+const ifMatch = {
+  name: 'If-Match',
+  in: 'header',
+  required: false,
+  description: 'The ETag to match; * matches any.',
+  schema: { type: 'string' },
+};
 
 /** What each operation (by function name, without the path and version suffixes) says about itself. */
 const operations: Record<string, (version: GraphVersion) => Schema> = {
   listAssignments: (v) => ({
     summary: 'List assignments',
     parameters: collectionQuery,
-    responses: { '200': { description: 'A page of assignments', content: json(vref('enrollmentConfigurationAssignmentCollectionResponse', v)) }, ...errorResponses(400, 401, 503) },
+    responses: {
+      '200': { description: 'A page of assignments', content: json(vref('enrollmentConfigurationAssignmentCollectionResponse', v)) },
+      ...errorResponses(400, 401, 503),
+    },
   }),
   createAssignment: (v) => ({
     summary: 'Create an assignment',
-    requestBody: { required: true, content: json(vref('enrollmentConfigurationAssignmentCreate', v), v === 'beta' ? EXAMPLE_CREATE : undefined) },
+    requestBody: {
+      required: true,
+      content: json(vref('enrollmentConfigurationAssignmentCreate', v), v === 'beta' ? EXAMPLE_CREATE : undefined),
+    },
     responses: {
       '201': {
         description: 'Created; Location names the new assignment',
@@ -185,13 +209,25 @@ const operations: Record<string, (version: GraphVersion) => Schema> = {
   getAssignment: (v) => ({
     summary: 'Get an assignment',
     parameters: [queryParameter('$select', v === 'beta' ? 'Comma-separated: target, source, sourceId.' : 'target', { type: 'string' })],
-    responses: { '200': { description: 'The assignment', content: json(vref('enrollmentConfigurationAssignment', v), v === 'beta' ? EXAMPLE_ASSIGNMENT : undefined) }, ...errorResponses(400, 401, 404, 503) },
+    responses: {
+      '200': {
+        description: 'The assignment',
+        content: json(vref('enrollmentConfigurationAssignment', v), v === 'beta' ? EXAMPLE_ASSIGNMENT : undefined),
+      },
+      ...errorResponses(400, 401, 404, 503),
+    },
   }),
   updateAssignment: (v) => ({
     summary: 'Update an assignment (merge)',
     parameters: [ifMatch],
-    requestBody: { required: true, content: json(vref('enrollmentConfigurationAssignmentUpdate', v), v === 'beta' ? EXAMPLE_PATCH : undefined) },
-    responses: { '200': { description: 'The updated assignment', content: json(vref('enrollmentConfigurationAssignment', v)) }, ...errorResponses(400, 401, 404, 412, 413, 415, 503) },
+    requestBody: {
+      required: true,
+      content: json(vref('enrollmentConfigurationAssignmentUpdate', v), v === 'beta' ? EXAMPLE_PATCH : undefined),
+    },
+    responses: {
+      '200': { description: 'The updated assignment', content: json(vref('enrollmentConfigurationAssignment', v)) },
+      ...errorResponses(400, 401, 404, 412, 413, 415, 503),
+    },
   }),
   deleteAssignment: () => ({
     summary: 'Delete an assignment',
@@ -205,8 +241,11 @@ const operations: Record<string, (version: GraphVersion) => Schema> = {
   }),
   countAssignments: () => ({
     summary: 'Count assignments ($count segment), as text/plain',
-    parameters: [queryParameter('$filter', "eq on source, sourceId, target/groupId, joined by and.", { type: 'string' })],
-    responses: { '200': { description: 'The number of assignments', content: { 'text/plain': { schema: { type: 'string', pattern: '^[0-9]+$' } } } }, ...errorResponses(400, 401, 503) },
+    parameters: [queryParameter('$filter', 'eq on source, sourceId, target/groupId, joined by and.', { type: 'string' })],
+    responses: {
+      '200': { description: 'The number of assignments', content: { 'text/plain': { schema: { type: 'string', pattern: '^[0-9]+$' } } } },
+      ...errorResponses(400, 401, 503),
+    },
   }),
   batch: () => ({
     summary: 'JSON batching: up to 20 requests, each answered as if sent alone',
@@ -246,7 +285,12 @@ const operations: Record<string, (version: GraphVersion) => Schema> = {
               items: {
                 type: 'object',
                 required: ['id', 'status'],
-                properties: { id: { type: 'string' }, status: { type: 'integer' }, headers: { type: 'object', additionalProperties: { type: 'string' } }, body: {} },
+                properties: {
+                  id: { type: 'string' },
+                  status: { type: 'integer' },
+                  headers: { type: 'object', additionalProperties: { type: 'string' } },
+                  body: {},
+                },
               },
             },
           },
@@ -258,10 +302,13 @@ const operations: Record<string, (version: GraphVersion) => Schema> = {
   health: () => ({
     summary: 'Health: the table answers',
     security: [],
-    responses: { '200': { description: 'Healthy', content: json({ type: 'object', properties: { status: { const: 'ok' } } }) }, ...errorResponses(503) },
+    responses: {
+      '200': { description: 'Healthy', content: json({ type: 'object', properties: { status: { const: 'ok' } } }) },
+      ...errorResponses(503),
+    },
   }),
   metadata: () => ({
-    summary: "The CSDL ($metadata) of the types this API serves; @odata.context links point into it",
+    summary: 'The CSDL ($metadata) of the types this API serves; @odata.context links point into it',
     security: [],
     responses: { '200': { description: 'OData 4.0 CSDL XML', content: { 'application/xml': { schema: { type: 'string' } } } } },
   }),
@@ -273,12 +320,18 @@ const operations: Record<string, (version: GraphVersion) => Schema> = {
     parameters: [
       queryParameter('clientRequestId', 'Only requests with this client-request-id.', { type: 'string', maxLength: 1024 }),
       queryParameter('method', 'Only this HTTP method.', { type: 'string', maxLength: 1024 }),
-      queryParameter('path', 'Only URL paths starting with this, case-insensitive, e.g. /beta/deviceManagement.', { type: 'string', maxLength: 1024 }),
+      queryParameter('path', 'Only URL paths starting with this, case-insensitive, e.g. /beta/deviceManagement.', {
+        type: 'string',
+        maxLength: 1024,
+      }),
       queryParameter('since', 'Only requests received at or after this ISO 8601 time.', { type: 'string', format: 'date-time' }),
       queryParameter('$top', 'At most this many entries (default 100).', { type: 'integer', minimum: 1, maximum: 1000 }),
     ],
     responses: {
-      '200': { description: 'Journal entries', content: json({ type: 'object', required: ['value'], properties: { value: { type: 'array', items: ref('mockJournalEntry') } } }) },
+      '200': {
+        description: 'Journal entries',
+        content: json({ type: 'object', required: ['value'], properties: { value: { type: 'array', items: ref('mockJournalEntry') } } }),
+      },
       ...errorResponses(400, 401, 503),
     },
   }),
@@ -288,9 +341,11 @@ const operations: Record<string, (version: GraphVersion) => Schema> = {
     responses: { '204': { description: 'Emptied' }, ...errorResponses(401, 503) },
   }),
   adminReset: () => ({
-    summary: 'Remove every assignment, the journal and the mock state; or, with configurationId, one configuration\'s assignments',
+    summary: "Remove every assignment, the journal and the mock state; or, with configurationId, one configuration's assignments",
     security: adminSecurity,
-    parameters: [queryParameter('configurationId', 'Only this configuration\'s assignments.', { type: 'string', minLength: 1, maxLength: 1024 })],
+    parameters: [
+      queryParameter('configurationId', "Only this configuration's assignments.", { type: 'string', minLength: 1, maxLength: 1024 }),
+    ],
     responses: { '204': { description: 'Reset' }, ...errorResponses(400, 401, 503) },
   }),
   adminSeed: () => ({
@@ -300,7 +355,17 @@ const operations: Record<string, (version: GraphVersion) => Schema> = {
     responses: {
       '200': {
         description: 'What is stored, in the order given',
-        content: json({ type: 'object', properties: { assignments: { type: 'array', items: { allOf: [ref('enrollmentConfigurationAssignment'), { type: 'object', properties: { configurationId: { type: 'string' } } }] } } } }),
+        content: json({
+          type: 'object',
+          properties: {
+            assignments: {
+              type: 'array',
+              items: {
+                allOf: [ref('enrollmentConfigurationAssignment'), { type: 'object', properties: { configurationId: { type: 'string' } } }],
+              },
+            },
+          },
+        }),
       },
       ...errorResponses(400, 401, 413, 415, 503),
     },

@@ -65,7 +65,12 @@ export const protocolRoutes: RouteDefinition[] = [
   { name: 'batch', route: 'beta/$batch', methods: ['POST'], handler: batchHandler(() => hostFunction.handler) },
   { name: 'batchV1', route: 'v1.0/$batch', methods: ['POST'], handler: batchHandler(() => hostFunction.handler) },
   { name: 'countAssignments', route: `${INVITATION_ASSIGNMENTS}/$count`, methods: ['GET'], handler: countAssignments },
-  { name: 'countAssignmentsViaDeviceManagement', route: `${DEVICE_MANAGEMENT_ASSIGNMENTS}/$count`, methods: ['GET'], handler: countAssignments },
+  {
+    name: 'countAssignmentsViaDeviceManagement',
+    route: `${DEVICE_MANAGEMENT_ASSIGNMENTS}/$count`,
+    methods: ['GET'],
+    handler: countAssignments,
+  },
 ];
 
 // ---- issue 13 items 2 and 4: v1.0 and $metadata ----

@@ -181,7 +181,9 @@ export function dispatcher(routes: readonly RouteDefinition[]): HttpHandler {
       async (req) => {
         const resolution = resolve(adminOn ? table : withoutAdmin, req.method, req.url);
         const response =
-          'error' in resolution ? await refuse(resolution.error)(req, context) : await resolution.route.handler(req, context, resolution.params);
+          'error' in resolution
+            ? await refuse(resolution.error)(req, context)
+            : await resolution.route.handler(req, context, resolution.params);
         return withWireHeaders(req, response);
       },
       async (error) => withWireHeaders(request, await refuse(error)(request, context)),

@@ -105,7 +105,12 @@ export function createCoreApi(log: LogFn = defaultLog) {
     },
     registerFunction(metadata: FunctionMetadata, callback: (...args: unknown[]) => unknown) {
       functions.push({ metadata, callback });
-      return new Disposable(() => functions.splice(functions.findIndex((f) => f.metadata === metadata), 1));
+      return new Disposable(() =>
+        functions.splice(
+          functions.findIndex((f) => f.metadata === metadata),
+          1,
+        ),
+      );
     },
     registerHook() {
       return new Disposable(() => undefined);
@@ -142,7 +147,12 @@ export function entryFiles(appRoot: string): string[] {
   if (!pattern.includes('*')) return [pattern];
   const dir = path.dirname(pattern);
   if (!existsSync(dir)) throw new Error(`${path.relative(appRoot, dir)} does not exist: run "npm run build" first.`);
-  const re = new RegExp(`^${path.basename(pattern).replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
+  const re = new RegExp(
+    `^${path
+      .basename(pattern)
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')}$`,
+  );
   return readdirSync(dir)
     .filter((f) => re.test(f))
     .sort()
@@ -210,12 +220,15 @@ export function kestrelDecodePath(pathname: string): string {
   return pathname.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) =>
     run
       .split(/(?=%)/)
-      .reduce<string[]>((groups, esc) => {
-        // %2F stays encoded; it splits a run of escapes so the rest still decode.
-        if (/^%2f$/i.test(esc)) groups.push(esc, '');
-        else groups[groups.length - 1] += esc;
-        return groups;
-      }, [''])
+      .reduce<string[]>(
+        (groups, esc) => {
+          // %2F stays encoded; it splits a run of escapes so the rest still decode.
+          if (/^%2f$/i.test(esc)) groups.push(esc, '');
+          else groups[groups.length - 1] += esc;
+          return groups;
+        },
+        [''],
+      )
       .map((g) => (g === '' || /^%2f$/i.test(g) ? g : decodeRun(g)))
       .join(''),
   );
@@ -271,9 +284,12 @@ function kestrelDecodeAll(text: string): string {
 
 /** A run of escapes decoded as UTF-8: each well-formed sequence decodes, each byte of an ill-formed one stays as written. */
 function decodeRun(run: string): string {
-  const bytes = run.split('%').slice(1).map((h) => parseInt(h, 16));
+  const bytes = run
+    .split('%')
+    .slice(1)
+    .map((h) => parseInt(h, 16));
   let out = '';
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const b = bytes[i]!;
     const n = b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : b >= 0xf0 && b < 0xf5 ? 4 : 0;
     const seq = n === 0 ? undefined : bytes.slice(i, i + n);
@@ -385,12 +401,48 @@ function keepWithoutContinue(res: http.ServerResponse): void {
 /** Response header names Kestrel writes in its own spelling whatever the app's (its known response headers). */
 const KESTREL_NAMES = new Map(
   [
-    'Accept-Ranges', 'Access-Control-Allow-Credentials', 'Access-Control-Allow-Headers', 'Access-Control-Allow-Methods',
-    'Access-Control-Allow-Origin', 'Access-Control-Expose-Headers', 'Access-Control-Max-Age', 'Age', 'Allow', 'Alt-Svc',
-    'Cache-Control', 'Connection', 'Content-Encoding', 'Content-Language', 'Content-Length', 'Content-Location', 'Content-MD5',
-    'Content-Range', 'Content-Type', 'Date', 'ETag', 'Expires', 'Keep-Alive', 'Last-Modified', 'Location', 'Pragma',
-    'Proxy-Authenticate', 'Proxy-Connection', 'Request-Id', 'Retry-After', 'Server', 'Set-Cookie', 'Trailer', 'Transfer-Encoding', 'Upgrade',
-    'Vary', 'Via', 'Warning', 'WWW-Authenticate', 'Grpc-Encoding', 'Grpc-Message', 'Grpc-Status',
+    'Accept-Ranges',
+    'Access-Control-Allow-Credentials',
+    'Access-Control-Allow-Headers',
+    'Access-Control-Allow-Methods',
+    'Access-Control-Allow-Origin',
+    'Access-Control-Expose-Headers',
+    'Access-Control-Max-Age',
+    'Age',
+    'Allow',
+    'Alt-Svc',
+    'Cache-Control',
+    'Connection',
+    'Content-Encoding',
+    'Content-Language',
+    'Content-Length',
+    'Content-Location',
+    'Content-MD5',
+    'Content-Range',
+    'Content-Type',
+    'Date',
+    'ETag',
+    'Expires',
+    'Keep-Alive',
+    'Last-Modified',
+    'Location',
+    'Pragma',
+    'Proxy-Authenticate',
+    'Proxy-Connection',
+    'Request-Id',
+    'Retry-After',
+    'Server',
+    'Set-Cookie',
+    'Trailer',
+    'Transfer-Encoding',
+    'Upgrade',
+    'Vary',
+    'Via',
+    'Warning',
+    'WWW-Authenticate',
+    'Grpc-Encoding',
+    'Grpc-Message',
+    'Grpc-Status',
   ].map((n) => [n.toLowerCase(), n]),
 );
 
@@ -407,7 +459,10 @@ function hostHeaders(req: http.IncomingMessage): Record<string, string> {
 
 /** Whether the client asked for the connection to close (or spoke HTTP/1.0 without keep-alive): Kestrel then says Connection: close. */
 function clientCloses(req: http.IncomingMessage): boolean {
-  const tokens = (req.headers.connection ?? '').toLowerCase().split(',').map((t) => t.trim());
+  const tokens = (req.headers.connection ?? '')
+    .toLowerCase()
+    .split(',')
+    .map((t) => t.trim());
   return req.httpVersion === '1.0' ? !tokens.includes('keep-alive') : tokens.includes('close');
 }
 
@@ -424,10 +479,10 @@ function prepare(app: LoadedApp, req: http.IncomingMessage, res: http.ServerResp
   const target = req.url ?? '/';
   // Kestrel refuses a target with bytes outside ASCII and a path whose escapes decode to NUL: 400, closed.
   // eslint-disable-next-line no-control-regex
-  if (/[^\x21-\x7e]/.test(target)) return emptyAnswer(res, 400, true), { kind: 'answered' };
+  if (/[^\x21-\x7e]/.test(target)) return (emptyAnswer(res, 400, true), { kind: 'answered' });
   const hosts = req.headersDistinct.host ?? [];
   // HTTP/1.1 needs exactly one Host; HTTP/1.0 without one, or an empty one, leaves the host unable to build the URL: 500.
-  if (hosts.length > 1 || (hosts.length === 0 && req.httpVersion !== '1.0')) return emptyAnswer(res, 400, true), { kind: 'answered' };
+  if (hosts.length > 1 || (hosts.length === 0 && req.httpVersion !== '1.0')) return (emptyAnswer(res, 400, true), { kind: 'answered' });
   const host = hosts[0] ?? '';
   const scheme = (req.socket as TLSSocket).encrypted ? 'https' : 'http';
   // A raw `#` is no fragment on the wire, and `\\` no separator: Kestrel keeps both as they are.
@@ -435,16 +490,17 @@ function prepare(app: LoadedApp, req: http.IncomingMessage, res: http.ServerResp
   const q = hashSafe.indexOf('?');
   const rawPath = (q < 0 ? hashSafe : hashSafe.slice(0, q)).replace(/\\/g, '%5C');
   const rawQuery = q < 0 ? '' : target.slice(q + 1);
-  if (/%00/.test(rawPath)) return emptyAnswer(res, 400, true), { kind: 'answered' };
+  if (/%00/.test(rawPath)) return (emptyAnswer(res, 400, true), { kind: 'answered' });
   let url: URL;
   try {
     // An origin-form target is appended, not resolved ("//x" would read as the host "x"); absolute-form targets stand alone.
     url = rawPath.startsWith('/') ? new URL(`${scheme}://${host}${rawPath}`) : new URL(rawPath);
   } catch {
-    if (host === '' || (hosts.length === 0 && req.httpVersion === '1.0')) return emptyAnswer(res, 500, hosts.length === 0), { kind: 'answered' };
-    return emptyAnswer(res, 400, true), { kind: 'answered' };
+    if (host === '' || (hosts.length === 0 && req.httpVersion === '1.0'))
+      return (emptyAnswer(res, 500, hosts.length === 0), { kind: 'answered' });
+    return (emptyAnswer(res, 400, true), { kind: 'answered' });
   }
-  if (host === '') return emptyAnswer(res, 500, hosts.length === 0), { kind: 'answered' };
+  if (host === '') return (emptyAnswer(res, 500, hosts.length === 0), { kind: 'answered' });
   const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
   const decodedPath = kestrelDecodePath(url.pathname);
   const picked = pickHostRoute(app.functions, method, decodedPath);
@@ -517,12 +573,16 @@ export function createRequestListener(app: LoadedApp, log: LogFn = defaultLog): 
  * HTTP/1.1 when Node checks it): 400, empty, closed.
  */
 function onClientError(err: NodeJS.ErrnoException, socket: import('node:stream').Duplex): void {
-  if (!socket.writable || (err.code === 'ECONNRESET')) return void socket.destroy();
+  if (!socket.writable || err.code === 'ECONNRESET') return void socket.destroy();
   // Headers not complete within RequestHeadersTimeout: Kestrel's 408, closed.
   if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    return void socket.end(`HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\nDate: ${new Date().toUTCString()}\r\nServer: Kestrel\r\n\r\n`);
+    return void socket.end(
+      `HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\nDate: ${new Date().toUTCString()}\r\nServer: Kestrel\r\n\r\n`,
+    );
   }
-  socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\nDate: ${new Date().toUTCString()}\r\nServer: Kestrel\r\n\r\n`);
+  socket.end(
+    `HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\nDate: ${new Date().toUTCString()}\r\nServer: Kestrel\r\n\r\n`,
+  );
 }
 
 export interface RunningServer {

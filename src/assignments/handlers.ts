@@ -283,7 +283,11 @@ function refuseUnderIntuneProfile(g: GraphRequest, verb: 'POST' | 'DELETE', conf
   if (g.config.profile !== 'intune') return;
   const template = id === undefined ? '~/singleton/navigation/key/navigation' : '~/singleton/navigation/key/navigation/key';
   const request = `/StatelessOnboardingService/deviceManagement/deviceEnrollmentConfigurations('${configurationId}')/assignments${id === undefined ? '' : `('${id}')`}`;
-  throw new GraphError(400, 'No method match route template', `No OData route exists that match template ${template} with http verb ${verb} for request ${request}.`);
+  throw new GraphError(
+    400,
+    'No method match route template',
+    `No OData route exists that match template ${template} with http verb ${verb} for request ${request}.`,
+  );
 }
 
 // ---- the assign action ----
@@ -292,7 +296,9 @@ export const assignConfiguration = graphHandler(
   async (g) => {
     const address = collectionAddress(g);
     // Every item is validated before anything is written.
-    const input = parseBody(g, 'assign', await readJsonObject(g.request)) as { enrollmentConfigurationAssignments: CreateAssignmentInput[] };
+    const input = parseBody(g, 'assign', await readJsonObject(g.request)) as {
+      enrollmentConfigurationAssignments: CreateAssignmentInput[];
+    };
     const replacements = input.enrollmentConfigurationAssignments.map((item) => newAssignment(address, item));
     await getStore(g.config).replaceAll(address.configurationId, replacements);
     return { status: 204 };
@@ -307,10 +313,17 @@ export const assignConfiguration = graphHandler(
 export function seedItem(item: unknown, defaultId: string): Omit<StoredAssignment, 'etag'> {
   if (typeof item !== 'object' || item === null || Array.isArray(item)) throw badRequest('Each seed assignment must be a JSON object.');
   const { configurationId, ...rest } = item as Record<string, unknown>;
-  if (typeof configurationId !== 'string' || configurationId.length === 0 || configurationId.length > MAX_STRING_LENGTH || configurationId.startsWith('~')) {
+  if (
+    typeof configurationId !== 'string' ||
+    configurationId.length === 0 ||
+    configurationId.length > MAX_STRING_LENGTH ||
+    configurationId.startsWith('~')
+  ) {
     throw badRequest("Each seed assignment needs a 'configurationId': a string of 1 to 1024 characters not starting with '~'.");
   }
-  const input = parseWith(schemasFor('beta').create, rest, 'create', schemasFor('beta').targetTypeNames) as CreateAssignmentInput & { id?: string | null };
+  const input = parseWith(schemasFor('beta').create, rest, 'create', schemasFor('beta').targetTypeNames) as CreateAssignmentInput & {
+    id?: string | null;
+  };
   const id = input.id ?? defaultId;
   if (id.length === 0 || id.startsWith('~')) throw badRequest("A seed assignment's 'id' must be non-empty and not start with '~'.");
   return { ...newAssignment({ configurationId, invitationId: null, contextPath: '' }, input), id };

@@ -78,8 +78,19 @@ const str = (name: string, extra: Partial<PropertyModel> = {}): PropertyModel =>
 function sharedEntityTypes(userNavigation: NavigationModel[]): StructuredTypeModel[] {
   return [
     { name: 'entity', abstract: true, key: ['id'], properties: [{ name: 'id', type: 'Edm.String', nullable: false }] },
-    { name: 'directoryObject', baseType: 'graph.entity', openType: true, properties: [{ name: 'deletedDateTime', type: 'Edm.DateTimeOffset', nullable: true }] },
-    { name: 'user', baseType: 'graph.directoryObject', openType: true, properties: [str('displayName'), str('userPrincipalName')], navigation: userNavigation },
+    {
+      name: 'directoryObject',
+      baseType: 'graph.entity',
+      openType: true,
+      properties: [{ name: 'deletedDateTime', type: 'Edm.DateTimeOffset', nullable: true }],
+    },
+    {
+      name: 'user',
+      baseType: 'graph.directoryObject',
+      openType: true,
+      properties: [str('displayName'), str('userPrincipalName')],
+      navigation: userNavigation,
+    },
     {
       name: 'invitation',
       baseType: 'graph.entity',
@@ -90,7 +101,9 @@ function sharedEntityTypes(userNavigation: NavigationModel[]): StructuredTypeMod
       name: 'deviceManagement',
       baseType: 'graph.entity',
       properties: [],
-      navigation: [{ name: 'deviceEnrollmentConfigurations', type: 'Collection(graph.deviceEnrollmentConfiguration)', containsTarget: true }],
+      navigation: [
+        { name: 'deviceEnrollmentConfigurations', type: 'Collection(graph.deviceEnrollmentConfiguration)', containsTarget: true },
+      ],
     },
     {
       name: 'deviceEnrollmentConfiguration',
@@ -118,7 +131,11 @@ function targetTypes(baseProperties: PropertyModel[]): StructuredTypeModel[] {
     { name: 'allLicensedUsersAssignmentTarget', baseType: base, properties: [] },
     { name: 'groupAssignmentTarget', baseType: base, properties: [str('groupId', { requiredOnCreate: true })] },
     { name: 'exclusionGroupAssignmentTarget', baseType: 'graph.groupAssignmentTarget', properties: [] },
-    { name: 'configurationManagerCollectionAssignmentTarget', baseType: base, properties: [str('collectionId', { requiredOnCreate: true })] },
+    {
+      name: 'configurationManagerCollectionAssignmentTarget',
+      baseType: base,
+      properties: [str('collectionId', { requiredOnCreate: true })],
+    },
   ];
 }
 
@@ -137,8 +154,21 @@ const container = (entitySets: { name: string; type: string }[]) => ({
 const BETA: VersionModel = {
   version: 'beta',
   enums: [
-    { name: 'deviceAndAppManagementAssignmentFilterType', members: [{ name: 'none', value: 0 }, { name: 'include', value: 1 }, { name: 'exclude', value: 2 }] },
-    { name: 'deviceAndAppManagementAssignmentSource', members: [{ name: 'direct', value: 0 }, { name: 'policySets', value: 1 }] },
+    {
+      name: 'deviceAndAppManagementAssignmentFilterType',
+      members: [
+        { name: 'none', value: 0 },
+        { name: 'include', value: 1 },
+        { name: 'exclude', value: 2 },
+      ],
+    },
+    {
+      name: 'deviceAndAppManagementAssignmentSource',
+      members: [
+        { name: 'direct', value: 0 },
+        { name: 'policySets', value: 1 },
+      ],
+    },
   ],
   complexTypes: targetTypes([
     str('deviceAndAppManagementAssignmentFilterId'),

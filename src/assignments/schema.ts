@@ -36,8 +36,15 @@ function enumMembers(model: VersionModel, type: string): [string, ...string[]] {
   return findEnum(model, type)!.members.map((m) => m.name) as [string, ...string[]];
 }
 
-export const ASSIGNMENT_SOURCES = enumMembers(modelOf('beta'), 'deviceAndAppManagementAssignmentSource') as unknown as readonly ['direct', 'policySets'];
-export const FILTER_TYPES = enumMembers(modelOf('beta'), 'deviceAndAppManagementAssignmentFilterType') as unknown as readonly ['none', 'include', 'exclude'];
+export const ASSIGNMENT_SOURCES = enumMembers(modelOf('beta'), 'deviceAndAppManagementAssignmentSource') as unknown as readonly [
+  'direct',
+  'policySets',
+];
+export const FILTER_TYPES = enumMembers(modelOf('beta'), 'deviceAndAppManagementAssignmentFilterType') as unknown as readonly [
+  'none',
+  'include',
+  'exclude',
+];
 
 /** A property's value as a body may send it: its type, and null where the CSDL allows it. */
 function inputValue(model: VersionModel, p: PropertyModel, target: z.ZodType): z.ZodType {
@@ -103,7 +110,9 @@ function buildSchemas(model: VersionModel) {
   const targetResource = z.strictObject({
     // Abstract types too: beta accepts its abstract base, and v1.0 reads what beta wrote.
     '@odata.type': z.enum(model.complexTypes.map((t) => `#${NAMESPACE}.${t.name}`) as [string, ...string[]]),
-    ...Object.fromEntries([...targetProperties.values()].map((p) => [p.name, baseNames.has(p.name) ? outputValue(p) : outputValue(p).optional()])),
+    ...Object.fromEntries(
+      [...targetProperties.values()].map((p) => [p.name, baseNames.has(p.name) ? outputValue(p) : outputValue(p).optional()]),
+    ),
   });
   const resource = z.strictObject({
     '@odata.context': z.string().optional(),
@@ -119,7 +128,17 @@ function buildSchemas(model: VersionModel) {
     '@odata.nextLink': z.url().optional(),
     value: z.array(resource.partial(optionalInList as never)),
   });
-  return { model, targetTypeNames: targets.map((t) => `${NAMESPACE}.${t.name}`), target, create, update, assign, targetResource, resource, collection };
+  return {
+    model,
+    targetTypeNames: targets.map((t) => `${NAMESPACE}.${t.name}`),
+    target,
+    create,
+    update,
+    assign,
+    targetResource,
+    resource,
+    collection,
+  };
 }
 
 export type VersionSchemas = ReturnType<typeof buildSchemas>;
@@ -179,8 +198,7 @@ export function withHash(type: string): string {
 
 export function normaliseTarget(input: TargetInput | null): AssignmentTarget | null {
   if (input === null) return null;
-  const { '@odata.type': type, deviceAndAppManagementAssignmentFilterId, deviceAndAppManagementAssignmentFilterType, ...own } =
-    input;
+  const { '@odata.type': type, deviceAndAppManagementAssignmentFilterId, deviceAndAppManagementAssignmentFilterType, ...own } = input;
   return {
     '@odata.type': withHash(type),
     deviceAndAppManagementAssignmentFilterId: deviceAndAppManagementAssignmentFilterId ?? null,

@@ -154,7 +154,16 @@ function toEntity(a: NewAssignment, gen: string): AssignmentEntity {
   return entity;
 }
 
-const ENTITY_PROPERTIES = ['gen', 'invitationId', 'target', 'targetType', 'targetGroupId', 'source', 'sourceId', 'createdDateTime'] as const;
+const ENTITY_PROPERTIES = [
+  'gen',
+  'invitationId',
+  'target',
+  'targetType',
+  'targetGroupId',
+  'source',
+  'sourceId',
+  'createdDateTime',
+] as const;
 
 /** Whether a stored row holds exactly the properties of a write (storage adds etag, timestamp and metadata). */
 function holdsSameWrite(stored: AssignmentEntity, written: AssignmentEntity): boolean {
@@ -336,7 +345,9 @@ export class AssignmentStore {
 
   /** A random counter shard, so that concurrent creates and deletes rarely write the same row. */
   #readShard(configurationId: string): { rowKey: string; read: Promise<(ShardEntity & { etag: string }) | undefined> } {
-    const rowKey = `${SHARD_PREFIX}${Math.floor(Math.random() * SHARDS).toString(16).padStart(2, '0')}`;
+    const rowKey = `${SHARD_PREFIX}${Math.floor(Math.random() * SHARDS)
+      .toString(16)
+      .padStart(2, '0')}`;
     return { rowKey, read: this.#find<ShardEntity>(configurationId, rowKey) };
   }
 
@@ -358,7 +369,12 @@ export class AssignmentStore {
       if (again.current === shard.counted) marker = again;
     }
     const counted = marker.current;
-    const next: ShardEntity = { partitionKey: configurationId, rowKey, counted, n: (shard?.counted === counted ? Number(shard.n) : 0) + delta };
+    const next: ShardEntity = {
+      partitionKey: configurationId,
+      rowKey,
+      counted,
+      n: (shard?.counted === counted ? Number(shard.n) : 0) + delta,
+    };
     return { marker, action: shard ? ['update', next, 'Replace', { etag: shard.etag }] : ['create', next] };
   }
 
@@ -456,7 +472,10 @@ export class AssignmentStore {
     for (let attempt = 0; ; attempt++) {
       const entities = await this.#run(async (abortSignal) => {
         const pages = this.client
-          .listEntities<AssignmentEntity>({ queryOptions: { filter: filterExpression(configurationId, current, options.filter) }, abortSignal })
+          .listEntities<AssignmentEntity>({
+            queryOptions: { filter: filterExpression(configurationId, current, options.filter) },
+            abortSignal,
+          })
           .byPage({ maxPageSize: options.top, continuationToken: continuation });
         try {
           const page = await pages.next();
@@ -492,7 +511,8 @@ export class AssignmentStore {
     // No marker yet: give the partition one, then count what that found (the shards stay as read).
     const marker = found ? markerOf(found) : await this.#adopt(configurationId);
     let total = marker.base;
-    for (const r of rows) if (r.rowKey.startsWith(SHARD_PREFIX) && (r as ShardEntity).counted === marker.current) total += Number((r as ShardEntity).n) || 0;
+    for (const r of rows)
+      if (r.rowKey.startsWith(SHARD_PREFIX) && (r as ShardEntity).counted === marker.current) total += Number((r as ShardEntity).n) || 0;
     if (!hasFilter(filter)) return total;
     if (total > MAX_FILTERED_COUNT) {
       throw badRequest(
@@ -504,7 +524,10 @@ export class AssignmentStore {
     do {
       const page = await this.#run(async (abortSignal) => {
         const pages = this.client
-          .listEntities({ queryOptions: { filter: filterExpression(configurationId, marker.current, filter), select: ['RowKey'] }, abortSignal })
+          .listEntities({
+            queryOptions: { filter: filterExpression(configurationId, marker.current, filter), select: ['RowKey'] },
+            abortSignal,
+          })
           .byPage({ maxPageSize: 1000, continuationToken: continuation });
         const p = await pages.next();
         return (p.done ? [] : p.value) as unknown[] & { continuationToken?: string };
@@ -598,7 +621,13 @@ export class AssignmentStore {
     await this.#changeMarker(configurationId, (m) => {
       // Swept as abandoned, or too old to be sure it will not be: write it again from the start.
       if (!m.pending.includes(gen) || generationAge(gen) > COMMIT_WITHIN_MS) throw serviceUnavailable(1);
-      return { current: gen, base: rows.length, pending: m.pending.filter((g) => g !== gen), retired: [...m.retired, m.current], etag: m.etag };
+      return {
+        current: gen,
+        base: rows.length,
+        pending: m.pending.filter((g) => g !== gen),
+        retired: [...m.retired, m.current],
+        etag: m.etag,
+      };
     });
     // Committed: removing what it replaced is housekeeping, which a later call resumes if storage fails now.
     await this.sweep(configurationId, Math.min(SWEEP_BUDGET_MS, this.#table.timeoutMs)).catch(() => undefined);
@@ -619,7 +648,10 @@ export class AssignmentStore {
         if (Date.now() >= until) break;
         const keys = await this.#run(async (abortSignal) => {
           const pages = this.client
-            .listEntities({ queryOptions: { filter: odata`PartitionKey eq ${configurationId} and gen eq ${gen}`, select: ['RowKey'] }, abortSignal })
+            .listEntities({
+              queryOptions: { filter: odata`PartitionKey eq ${configurationId} and gen eq ${gen}`, select: ['RowKey'] },
+              abortSignal,
+            })
             .byPage({ maxPageSize: 1000 });
           const p = await pages.next();
           return p.done ? [] : p.value.map((e) => e.rowKey as string);
@@ -629,11 +661,15 @@ export class AssignmentStore {
           break;
         }
         for (let i = 0; i < keys.length && Date.now() < until; i += MAX_BATCH_OPERATIONS) {
-          const batch = keys.slice(i, i + MAX_BATCH_OPERATIONS).map((rowKey): TransactionAction => ['delete', { partitionKey: configurationId, rowKey }]);
+          const batch = keys
+            .slice(i, i + MAX_BATCH_OPERATIONS)
+            .map((rowKey): TransactionAction => ['delete', { partitionKey: configurationId, rowKey }]);
           // Another sweeper may have removed some of them (the transaction then fails): the next query shows what is left.
-          await this.#run((abortSignal) => this.client.submitTransaction(batch, { abortSignal }).catch((err: unknown) => {
-            if (storageStatus(err) !== 404 || storageErrorCode(err) === 'TableNotFound') throw err;
-          }));
+          await this.#run((abortSignal) =>
+            this.client.submitTransaction(batch, { abortSignal }).catch((err: unknown) => {
+              if (storageStatus(err) !== 404 || storageErrorCode(err) === 'TableNotFound') throw err;
+            }),
+          );
         }
       }
       if (Date.now() >= until) break;
@@ -659,7 +695,8 @@ export class AssignmentStore {
     const keys = await this.#run(async (abortSignal) => {
       const out: Array<{ partitionKey: string; rowKey: string }> = [];
       const entities = this.client.listEntities({ queryOptions: { filter, select: ['PartitionKey', 'RowKey'] }, abortSignal });
-      for await (const page of entities.byPage({ maxPageSize: 1000 })) for (const e of page) out.push({ partitionKey: e.partitionKey!, rowKey: e.rowKey! });
+      for await (const page of entities.byPage({ maxPageSize: 1000 }))
+        for (const e of page) out.push({ partitionKey: e.partitionKey!, rowKey: e.rowKey! });
       return out;
     });
     const byPartition = new Map<string, string[]>();

@@ -134,11 +134,7 @@ function signingKeys(uri: string): JWTVerifyGetKey {
         return await remote(header, token);
       } catch (err) {
         // No usable key for the token's kid and alg (after the refetch jose does on an unknown kid) is the token's problem.
-        if (
-          err instanceof jose.JWKSNoMatchingKey ||
-          err instanceof jose.JWKSMultipleMatchingKeys ||
-          err instanceof jose.JOSENotSupported
-        ) {
+        if (err instanceof jose.JWKSNoMatchingKey || err instanceof jose.JWKSMultipleMatchingKeys || err instanceof jose.JOSENotSupported) {
           throw err;
         }
         throw new KeySetUnavailable('The signing keys could not be fetched', { cause: err });

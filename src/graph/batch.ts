@@ -23,7 +23,10 @@ const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 const itemSchema = z.object({
   id: z.string().min(1).max(256),
-  method: z.string().transform((m) => m.toUpperCase()).pipe(z.enum(METHODS)),
+  method: z
+    .string()
+    .transform((m) => m.toUpperCase())
+    .pipe(z.enum(METHODS)),
   url: z.string().min(1).max(8192),
   headers: z.record(z.string(), z.string()).optional(),
   body: z.unknown().optional(),
@@ -41,13 +44,7 @@ export interface BatchItemResponse {
 }
 
 /** Headers that describe the batch's own HTTP exchange, not the item: they stay on the batch response. */
-const TRANSPORT_HEADERS = new Set([
-  'request-id',
-  'client-request-id',
-  'strict-transport-security',
-  'x-ms-ags-diagnostic',
-  'vary',
-]);
+const TRANSPORT_HEADERS = new Set(['request-id', 'client-request-id', 'strict-transport-security', 'x-ms-ags-diagnostic', 'vary']);
 
 function parseBatch(payload: Record<string, unknown>): BatchItem[] {
   const parsed = batchSchema.safeParse(payload);
@@ -142,7 +139,10 @@ function requestFor(batch: HttpRequest, item: BatchItem, url: string): HttpReque
 async function responseBodyOf(response: HttpResponseInit, contentType: string | undefined): Promise<unknown> {
   const raw = response.body;
   if (raw === undefined || raw === null) return undefined;
-  const text = typeof raw === 'string' ? raw : Buffer.from(await new Response(raw as ConstructorParameters<typeof Response>[0]).arrayBuffer()).toString('utf8');
+  const text =
+    typeof raw === 'string'
+      ? raw
+      : Buffer.from(await new Response(raw as ConstructorParameters<typeof Response>[0]).arrayBuffer()).toString('utf8');
   if (text === '') return undefined;
   if (isJsonMediaType(contentType)) {
     try {
@@ -196,7 +196,11 @@ export async function runBatch(
       }
       const url = itemUrl(batch.url, item.url);
       if (url === undefined) {
-        return errorItem(item.id, badRequest(`The url of request '${item.id}' must be relative to the batch's version, such as /deviceManagement/...`), requestId);
+        return errorItem(
+          item.id,
+          badRequest(`The url of request '${item.id}' must be relative to the batch's version, such as /deviceManagement/...`),
+          requestId,
+        );
       }
       if (/^\$batch(\?|$|\/)/i.test(new URL(url).pathname.split('/').slice(2).join('/'))) {
         return errorItem(item.id, badRequest('A batch request cannot contain another batch request.'), requestId);

@@ -65,7 +65,10 @@ function isPreflight(request: HttpRequest): boolean {
 
 function withVary(headers: Record<string, string>, ...names: string[]): Record<string, string> {
   const key = Object.keys(headers).find((k) => k.toLowerCase() === 'vary') ?? 'Vary';
-  const present = (headers[key] ?? '').split(',').map((v) => v.trim()).filter((v) => v.length > 0);
+  const present = (headers[key] ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v.length > 0);
   const merged = [...present, ...names.filter((n) => !present.some((p) => p.toLowerCase() === n.toLowerCase()))];
   return { ...headers, [key]: merged.join(', ') };
 }

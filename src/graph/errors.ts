@@ -99,11 +99,10 @@ export function errorBody(err: GraphError, requestId: string, clientRequestId: s
 }
 
 /** The envelope as a schema, for the OpenAPI document and for tests that check real error bodies. */
-export const odataErrorSchema = z
-  .strictObject({
-    error: z.strictObject({
-      code: z.string(),
-      message: z.string(),
-      innerError: z.strictObject({ date: z.string(), 'request-id': z.string(), 'client-request-id': z.string() }),
-    }),
-  });
+export const odataErrorSchema = z.strictObject({
+  error: z.strictObject({
+    code: z.string(),
+    message: z.string(),
+    innerError: z.strictObject({ date: z.string(), 'request-id': z.string(), 'client-request-id': z.string() }),
+  }),
+});

@@ -10,8 +10,7 @@ import { notePrincipal } from '../mock/journal';
 import type { GraphVersion } from '../assignments/model';
 
 /** Graph's media type for success bodies; both official clients parse only when it starts with application/json. */
-export const SUCCESS_CONTENT_TYPE =
-  'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
+export const SUCCESS_CONTENT_TYPE = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
 export const ERROR_CONTENT_TYPE = 'application/json';
 
 export interface GraphRequest {
@@ -108,7 +107,8 @@ export function graphHandler(logic: (g: GraphRequest) => Promise<GraphResult>, o
       return { status: result.status, headers, body: JSON.stringify(result.body) };
     } catch (err) {
       if (err instanceof GraphError) {
-        if (err.status >= 500) context.warn(`${request.method} ${new URL(request.url).pathname}: ${err.status} ${err.code} (${err.message})${causeOf(err)}`);
+        if (err.status >= 500)
+          context.warn(`${request.method} ${new URL(request.url).pathname}: ${err.status} ${err.code} (${err.message})${causeOf(err)}`);
         return errorResponse(err, requestId, clientRequestId);
       }
       const detail = err instanceof Error ? (err.stack ?? String(err)) : String(err);

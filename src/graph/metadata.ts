@@ -28,7 +28,9 @@ function structuredType(kind: 'EntityType' | 'ComplexType', t: StructuredTypeMod
     body.push(`${indent}  <Property${attrs({ Name: p.name, Type: p.type, Nullable: p.nullable ? undefined : 'false' })} />`);
   }
   for (const n of t.navigation ?? []) {
-    body.push(`${indent}  <NavigationProperty${attrs({ Name: n.name, Type: n.type, ContainsTarget: n.containsTarget ? 'true' : undefined })} />`);
+    body.push(
+      `${indent}  <NavigationProperty${attrs({ Name: n.name, Type: n.type, ContainsTarget: n.containsTarget ? 'true' : undefined })} />`,
+    );
   }
   return body.length === 0 ? [`${head} />`] : [`${head}>`, ...body, `${indent}</${kind}>`];
 }
@@ -42,7 +44,11 @@ export function buildCsdl(model: VersionModel): string {
     `    <Schema Namespace="${NAMESPACE}" Alias="graph" xmlns="http://docs.oasis-open.org/odata/ns/edm">`,
   ];
   for (const e of model.enums) {
-    lines.push(`${i}<EnumType Name="${escape(e.name)}">`, ...e.members.map((m) => `${i}  <Member Name="${escape(m.name)}" Value="${m.value}" />`), `${i}</EnumType>`);
+    lines.push(
+      `${i}<EnumType Name="${escape(e.name)}">`,
+      ...e.members.map((m) => `${i}  <Member Name="${escape(m.name)}" Value="${m.value}" />`),
+      `${i}</EnumType>`,
+    );
   }
   for (const t of model.entityTypes) lines.push(...structuredType('EntityType', t, i));
   for (const t of model.complexTypes) lines.push(...structuredType('ComplexType', t, i));
@@ -50,7 +56,9 @@ export function buildCsdl(model: VersionModel): string {
     lines.push(
       `${i}<Action Name="${escape(a.name)}" IsBound="true">`,
       `${i}  <Parameter Name="bindingParameter" Type="${escape(a.bindingType)}" />`,
-      ...a.parameters.map((p) => `${i}  <Parameter${attrs({ Name: p.name, Type: p.type, Nullable: p.nullable === false ? 'false' : undefined })} />`),
+      ...a.parameters.map(
+        (p) => `${i}  <Parameter${attrs({ Name: p.name, Type: p.type, Nullable: p.nullable === false ? 'false' : undefined })} />`,
+      ),
       `${i}</Action>`,
     );
   }

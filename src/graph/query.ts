@@ -30,7 +30,8 @@ const COLLECTION_OPTIONS = ['$top', '$skiptoken', '$select', '$count', '$filter'
 const ENTITY_OPTIONS = ['$select'];
 
 function parseTop(raw: string): number {
-  if (!/^\d+$/.test(raw.trim())) throw badRequest(`Invalid value '${raw}' for query option '$top': it must be an integer from 1 to ${MAX_PAGE_SIZE}.`);
+  if (!/^\d+$/.test(raw.trim()))
+    throw badRequest(`Invalid value '${raw}' for query option '$top': it must be an integer from 1 to ${MAX_PAGE_SIZE}.`);
   const top = Number(raw.trim());
   if (top < 1 || top > MAX_PAGE_SIZE) {
     throw badRequest(`Invalid value '${raw}' for query option '$top': it must be an integer from 1 to ${MAX_PAGE_SIZE}.`);

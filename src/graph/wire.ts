@@ -7,7 +7,13 @@ import type { HttpRequest, HttpResponseInit } from '@azure/functions';
  */
 
 export const AGS_DIAGNOSTIC = JSON.stringify({
-  ServerInfo: { DataCenter: 'Mock', Slice: 'E', Ring: 'Mock', ScaleUnit: '000', RoleInstance: `graph-enrollment-assignments-mock/${hostname()}` },
+  ServerInfo: {
+    DataCenter: 'Mock',
+    Slice: 'E',
+    Ring: 'Mock',
+    ScaleUnit: '000',
+    RoleInstance: `graph-enrollment-assignments-mock/${hostname()}`,
+  },
 });
 
 export const HSTS = 'max-age=31536000';
@@ -19,7 +25,10 @@ function overHttps(request: HttpRequest): boolean {
 }
 
 export function withWireHeaders(request: HttpRequest, response: HttpResponseInit): HttpResponseInit {
-  const headers: Record<string, string> = { ...(response.headers as Record<string, string> | undefined), 'x-ms-ags-diagnostic': AGS_DIAGNOSTIC };
+  const headers: Record<string, string> = {
+    ...(response.headers as Record<string, string> | undefined),
+    'x-ms-ags-diagnostic': AGS_DIAGNOSTIC,
+  };
   if (overHttps(request)) headers['Strict-Transport-Security'] = HSTS;
   return { ...response, headers };
 }

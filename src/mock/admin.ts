@@ -48,7 +48,8 @@ function journalQuery(request: HttpRequest): JournalQuery {
   const p = new URL(request.url).searchParams;
   const q: JournalQuery = { top: 100 };
   const known = new Set(['clientRequestId', 'method', 'path', 'since', '$top']);
-  for (const name of p.keys()) if (!known.has(name)) throw badRequest(`The query parameter '${name}' is not supported; use ${[...known].join(', ')}.`);
+  for (const name of p.keys())
+    if (!known.has(name)) throw badRequest(`The query parameter '${name}' is not supported; use ${[...known].join(', ')}.`);
   const text = (name: string) => {
     const v = p.get(name);
     if (v !== null && (v.length === 0 || v.length > 1024)) throw badRequest(`The query parameter '${name}' must be 1 to 1024 characters.`);
@@ -60,13 +61,15 @@ function journalQuery(request: HttpRequest): JournalQuery {
   const since = text('since');
   if (since !== undefined) {
     const d = new Date(since);
-    if (!/^\d{4}-\d\d-\d\dT/.test(since) || Number.isNaN(d.getTime())) throw badRequest(`The query parameter 'since' must be an ISO 8601 date-time; got '${since.slice(0, 100)}'.`);
+    if (!/^\d{4}-\d\d-\d\dT/.test(since) || Number.isNaN(d.getTime()))
+      throw badRequest(`The query parameter 'since' must be an ISO 8601 date-time; got '${since.slice(0, 100)}'.`);
     q.since = d;
   }
   const top = p.get('$top');
   if (top !== null) {
     const n = /^\d{1,9}$/.test(top) ? Number(top) : NaN;
-    if (!(n >= 1 && n <= MAX_JOURNAL_TOP)) throw badRequest(`The query parameter '$top' must be a whole number from 1 to ${MAX_JOURNAL_TOP}.`);
+    if (!(n >= 1 && n <= MAX_JOURNAL_TOP))
+      throw badRequest(`The query parameter '$top' must be a whole number from 1 to ${MAX_JOURNAL_TOP}.`);
     q.top = n;
   }
   return q;
@@ -88,7 +91,8 @@ async function emptyTable(client: TableClient, timeoutMs: number): Promise<void>
   const table = new StorageTable(client, timeoutMs);
   const keys = await table.run(async (abortSignal) => {
     const out: Array<[string, string]> = [];
-    for await (const e of client.listEntities({ queryOptions: { select: ['PartitionKey', 'RowKey'] }, abortSignal })) out.push([e.partitionKey!, e.rowKey!]);
+    for await (const e of client.listEntities({ queryOptions: { select: ['PartitionKey', 'RowKey'] }, abortSignal }))
+      out.push([e.partitionKey!, e.rowKey!]);
     return out;
   });
   for (const [partitionKey, rowKey] of keys) {
@@ -107,10 +111,12 @@ export async function resetAll(config: AppConfig): Promise<void> {
 
 export const reset = admin(async (g) => {
   const p = new URL(g.request.url).searchParams;
-  for (const name of p.keys()) if (name !== 'configurationId') throw badRequest(`The query parameter '${name}' is not supported; use configurationId.`);
+  for (const name of p.keys())
+    if (name !== 'configurationId') throw badRequest(`The query parameter '${name}' is not supported; use configurationId.`);
   const configurationId = p.get('configurationId');
   if (configurationId !== null) {
-    if (configurationId.length === 0 || configurationId.length > 1024) throw badRequest("The query parameter 'configurationId' must be 1 to 1024 characters.");
+    if (configurationId.length === 0 || configurationId.length > 1024)
+      throw badRequest("The query parameter 'configurationId' must be 1 to 1024 characters.");
     await getStore(g.config).purge(configurationId);
   } else {
     await resetAll(g.config);

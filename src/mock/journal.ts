@@ -56,7 +56,15 @@ export interface JournalEntry {
   retryAfterViolation: boolean;
 }
 
-type EntryEntity = { partitionKey: string; rowKey: string; entry: string; method: string; path: string; clientRequestId: string; receivedMs: number };
+type EntryEntity = {
+  partitionKey: string;
+  rowKey: string;
+  entry: string;
+  method: string;
+  path: string;
+  clientRequestId: string;
+  receivedMs: number;
+};
 type ClientEntity = { partitionKey: string; rowKey: string; count: number; waitUntilMs: number; etag?: string };
 
 /** The caller graphHandler authenticated, kept for the journal (which wraps it) by request object. */
@@ -197,7 +205,11 @@ export class Journal {
     if (++this.#writes % this.#pruneEvery() === 0) {
       // In the background, so nothing may escape it: an unhandled rejection ends the process.
       this.#pruning ??= this.prune()
-        .catch((err: unknown) => console.warn(`Request journal: pruning failed (${err instanceof Error ? err.message : String(err)}); the next prune tries again.`))
+        .catch((err: unknown) =>
+          console.warn(
+            `Request journal: pruning failed (${err instanceof Error ? err.message : String(err)}); the next prune tries again.`,
+          ),
+        )
         .finally(() => (this.#pruning = undefined));
     }
   }

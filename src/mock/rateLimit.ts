@@ -38,7 +38,10 @@ export function windowsFor(setting: Exclude<RateLimitSetting, { mode: 'off' }>, 
     { key: 'tenant', limit: setting.readsPerTenant, windowMs },
   ];
   if (isWrite(method)) {
-    windows.push({ key: `caller-writes:${callerId}`, limit: setting.perCaller, windowMs }, { key: 'tenant-writes', limit: setting.perTenant, windowMs });
+    windows.push(
+      { key: `caller-writes:${callerId}`, limit: setting.perCaller, windowMs },
+      { key: 'tenant-writes', limit: setting.perTenant, windowMs },
+    );
   }
   return windows;
 }
@@ -139,7 +142,8 @@ export class TableHitLogs implements HitLogs {
         } catch (err) {
           const code = storageErrorCode(err);
           const status = storageStatus(err);
-          if (code === 'EntityAlreadyExists' || code === 'UpdateConditionNotSatisfied' || status === 409 || status === 412) return undefined;
+          if (code === 'EntityAlreadyExists' || code === 'UpdateConditionNotSatisfied' || status === 409 || status === 412)
+            return undefined;
           throw err;
         }
       });

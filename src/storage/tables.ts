@@ -113,7 +113,11 @@ export class StorageTable {
   }
 
   /** An entity, or undefined when there is none (a missing table is still an error). */
-  async find<T extends object>(partitionKey: string, rowKey: string, abortSignal: AbortSignal): Promise<(T & { etag: string }) | undefined> {
+  async find<T extends object>(
+    partitionKey: string,
+    rowKey: string,
+    abortSignal: AbortSignal,
+  ): Promise<(T & { etag: string }) | undefined> {
     try {
       return (await this.client.getEntity<T>(partitionKey, rowKey, { abortSignal })) as T & { etag: string };
     } catch (err) {

@@ -12,7 +12,9 @@ import { startRunnerProcess, withRunner, type RunnerProcess } from '../helpers/r
 
 const TOKEN = { Authorization: 'Bearer e2e-journal-caller' };
 const table = (suffix: 'Journal' | 'State') =>
-  TableClient.fromConnectionString(process.env.ASSIGNMENTS_STORAGE!, `${process.env.ASSIGNMENTS_TABLE}${suffix}`, { allowInsecureConnection: true });
+  TableClient.fromConnectionString(process.env.ASSIGNMENTS_STORAGE!, `${process.env.ASSIGNMENTS_TABLE}${suffix}`, {
+    allowInsecureConnection: true,
+  });
 const rows = async (suffix: 'Journal' | 'State', partition?: string) => {
   const out: Array<Record<string, unknown>> = [];
   const filter = partition === undefined ? undefined : `PartitionKey eq '${partition}'`;
@@ -36,7 +38,9 @@ const reset = async (runner: RunnerProcess) => expect((await fetch(`${runner.url
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A fault proxy in front of the suite's Azurite for the length of `use`, and a table of its own behind it. */
-async function withFaultProxy(use: (proxy: FaultProxy, storage: { ASSIGNMENTS_STORAGE: string; ASSIGNMENTS_TABLE: string }) => Promise<void>): Promise<void> {
+async function withFaultProxy(
+  use: (proxy: FaultProxy, storage: { ASSIGNMENTS_STORAGE: string; ASSIGNMENTS_TABLE: string }) => Promise<void>,
+): Promise<void> {
   const proxy = await startFaultProxy(Number(/:(\d+)\//.exec(process.env.ASSIGNMENTS_STORAGE!)![1]));
   try {
     await use(proxy, { ASSIGNMENTS_STORAGE: proxy.connectionString, ASSIGNMENTS_TABLE: `f${randomUUID().replace(/-/g, '')}` });
@@ -76,7 +80,9 @@ it('an entry has what the issue lists, and the filters narrow the journal; bad f
     const since = new Date().toISOString();
     await sleep(20);
     expect((await fetch(`${runner.url}${collectionPath('cfg-fields')}`, { headers: TOKEN })).status).toBe(200);
-    expect((await fetch(`${runner.url}/beta/deviceManagement/deviceEnrollmentConfigurations/cfg-other/assignments`, { headers: TOKEN })).status).toBe(200);
+    expect(
+      (await fetch(`${runner.url}/beta/deviceManagement/deviceEnrollmentConfigurations/cfg-other/assignments`, { headers: TOKEN })).status,
+    ).toBe(200);
 
     const [entry] = await journal(runner, `?clientRequestId=${crid}`);
     expect(entry).toMatchObject({
@@ -101,7 +107,9 @@ it('an entry has what the issue lists, and the filters narrow the journal; bad f
     expect((await journal(runner, '?path=/beta/deviceManagement')).map((e) => e.url)).toEqual([
       `${runner.url}/beta/deviceManagement/deviceEnrollmentConfigurations/cfg-other/assignments`,
     ]);
-    expect((await journal(runner, '?$top=1')).map((e) => e.url)).toEqual([`${runner.url}/beta/deviceManagement/deviceEnrollmentConfigurations/cfg-other/assignments`]);
+    expect((await journal(runner, '?$top=1')).map((e) => e.url)).toEqual([
+      `${runner.url}/beta/deviceManagement/deviceEnrollmentConfigurations/cfg-other/assignments`,
+    ]);
     // Admin requests themselves are not journaled.
     expect((await journal(runner)).length).toBe(3);
 
@@ -178,7 +186,9 @@ it('a journal storage cannot reach holds an answer once, not every answer; once 
       proxy.hangWhen((_method, url) => url.includes('Journal'));
       const timed = async () => {
         const t0 = Date.now();
-        const r = await fetch(`${runner.url}${collectionPath('cfg-unreachable')}/$count`, { headers: { ...TOKEN, 'client-request-id': randomUUID() } });
+        const r = await fetch(`${runner.url}${collectionPath('cfg-unreachable')}/$count`, {
+          headers: { ...TOKEN, 'client-request-id': randomUUID() },
+        });
         expect(r.status).toBe(200);
         return Date.now() - t0;
       };
@@ -200,29 +210,32 @@ it('a journal storage cannot reach holds an answer once, not every answer; once 
 it("the app's secrets are never stored: API keys and MOCK_ADMIN_KEY, in headers, URL and body", async () => {
   const apiKey = `api-key-${randomUUID()}`;
   const adminKey = `admin-key-${randomUUID()}`;
-  await withRunner({ MOCK_ADMIN: 'on', MOCK_ADMIN_KEY: adminKey, AUTH_MODE: 'apikey', AUTH_API_KEYS: `other-key,${apiKey}` }, async (runner) => {
-    const admin = { Authorization: `Bearer ${adminKey}` };
-    expect((await fetch(`${runner.url}/__admin/reset`, { method: 'POST', headers: admin })).status).toBe(204);
-    const byKey = { Authorization: `Bearer ${apiKey}` };
-    expect((await post(runner, 'cfg-secret', { 'x-forwarded-key': adminKey }, byKey)).status).toBe(201);
-    const withKeyInBody = await fetch(`${runner.url}${collectionPath('cfg-secret')}?note=${apiKey}`, {
-      method: 'POST',
-      headers: { ...byKey, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ ...documentExample(), sourceId: adminKey }),
-    });
-    expect(withKeyInBody.status).toBe(201);
-    const entries = await journal(runner, '', admin);
-    expect(entries.length).toBe(2);
-    expect(entries[1]!.headers.authorization).toMatch(/^Bearer sha256:[0-9a-f]{12}$/);
-    expect(entries[1]!.headers['x-forwarded-key']).toBe('[redacted]');
-    expect(entries[1]!.principal.kind).toBe('apikey');
-    expect(entries[0]!.url).toContain('note=[redacted]');
-    expect(entries[0]!.body.sourceId).toBe('[redacted]');
-    const stored = JSON.stringify(await rows('Journal'));
-    expect(stored).toContain('sha256:');
-    expect(stored).not.toContain(apiKey);
-    expect(stored).not.toContain(adminKey);
-  });
+  await withRunner(
+    { MOCK_ADMIN: 'on', MOCK_ADMIN_KEY: adminKey, AUTH_MODE: 'apikey', AUTH_API_KEYS: `other-key,${apiKey}` },
+    async (runner) => {
+      const admin = { Authorization: `Bearer ${adminKey}` };
+      expect((await fetch(`${runner.url}/__admin/reset`, { method: 'POST', headers: admin })).status).toBe(204);
+      const byKey = { Authorization: `Bearer ${apiKey}` };
+      expect((await post(runner, 'cfg-secret', { 'x-forwarded-key': adminKey }, byKey)).status).toBe(201);
+      const withKeyInBody = await fetch(`${runner.url}${collectionPath('cfg-secret')}?note=${apiKey}`, {
+        method: 'POST',
+        headers: { ...byKey, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ ...documentExample(), sourceId: adminKey }),
+      });
+      expect(withKeyInBody.status).toBe(201);
+      const entries = await journal(runner, '', admin);
+      expect(entries.length).toBe(2);
+      expect(entries[1]!.headers.authorization).toMatch(/^Bearer sha256:[0-9a-f]{12}$/);
+      expect(entries[1]!.headers['x-forwarded-key']).toBe('[redacted]');
+      expect(entries[1]!.principal.kind).toBe('apikey');
+      expect(entries[0]!.url).toContain('note=[redacted]');
+      expect(entries[0]!.body.sourceId).toBe('[redacted]');
+      const stored = JSON.stringify(await rows('Journal'));
+      expect(stored).toContain('sha256:');
+      expect(stored).not.toContain(apiKey);
+      expect(stored).not.toContain(adminKey);
+    },
+  );
 });
 
 it('a full reset clears the assignments, the journal and the mock state: attempt counts and rate-limit windows', async () => {
@@ -262,7 +275,11 @@ describe('MOCK_SEED_FILE', () => {
 
   it('is loaded at start-up, and a restart (or a second instance) does not duplicate it', async () => {
     const ids = async (runner: RunnerProcess) =>
-      (((await (await fetch(`${runner.url}${collectionPath('cfg-seeded')}`, { headers: TOKEN })).json()) as any).value as Array<{ id: string }>)
+      (
+        ((await (await fetch(`${runner.url}${collectionPath('cfg-seeded')}`, { headers: TOKEN })).json()) as any).value as Array<{
+          id: string;
+        }>
+      )
         .map((a) => a.id)
         .sort();
     const first = await withRunner({ MOCK_ADMIN: 'on', MOCK_SEED_FILE: file }, async (runner) => {
@@ -279,7 +296,10 @@ describe('MOCK_SEED_FILE', () => {
 
   it('a file that is not a valid seed is logged once and the app serves on', async () => {
     const bad = path.join(dir, 'bad.json');
-    writeFileSync(bad, JSON.stringify({ assignments: [{ configurationId: 'cfg-bad-seed', target: { '@odata.type': '#microsoft.graph.nothing' } }] }));
+    writeFileSync(
+      bad,
+      JSON.stringify({ assignments: [{ configurationId: 'cfg-bad-seed', target: { '@odata.type': '#microsoft.graph.nothing' } }] }),
+    );
     await withRunner({ MOCK_ADMIN: 'on', MOCK_SEED_FILE: bad }, async (runner) => {
       expect(await count(runner, 'cfg-bad-seed')).toBe('0');
       expect(await count(runner, 'cfg-bad-seed')).toBe('0');

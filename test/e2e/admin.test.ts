@@ -33,7 +33,9 @@ describe('admin endpoints', () => {
       expect(entries[0]!.headers.authorization).toMatch(/^Bearer sha256:[0-9a-f]{12}$/);
       expect(entries[0]!.body).toEqual(documentExample());
       expect(entries[1]!.response.status).toBe(429);
-      const raw = TableClient.fromConnectionString(process.env.ASSIGNMENTS_STORAGE!, `${process.env.ASSIGNMENTS_TABLE}Journal`, { allowInsecureConnection: true });
+      const raw = TableClient.fromConnectionString(process.env.ASSIGNMENTS_STORAGE!, `${process.env.ASSIGNMENTS_TABLE}Journal`, {
+        allowInsecureConnection: true,
+      });
       for await (const e of raw.listEntities()) expect(JSON.stringify(e)).not.toContain('e2e-admin-token-secret');
 
       const seeded = await fetch(`${runner.url}/__admin/seed`, {
@@ -82,7 +84,11 @@ describe('admin endpoints', () => {
       expect((await fetch(`${runner.url}/__admin/requests`, { headers: { Authorization: 'Bearer wrong' } })).status).toBe(401);
       expect((await fetch(`${runner.url}/__admin/requests`, { headers: { Authorization: 'Bearer k-123' } })).status).toBe(200);
       const doc = (await (await fetch(`${runner.url}/openapi.json`)).json()) as any;
-      expect(Object.keys(doc.paths).filter((p) => p.startsWith('/__admin')).sort()).toEqual(['/__admin/requests', '/__admin/reset', '/__admin/seed']);
+      expect(
+        Object.keys(doc.paths)
+          .filter((p) => p.startsWith('/__admin'))
+          .sort(),
+      ).toEqual(['/__admin/requests', '/__admin/reset', '/__admin/seed']);
       expect(doc.paths['/__admin/requests'].get.tags).toEqual(['admin']);
     });
   });

@@ -47,7 +47,9 @@ it('refuses another bearer token with 401 and WWW-Authenticate, readable from th
     body: JSON.stringify(documentExample()),
   });
   expect(response.status).toBe(401);
-  expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="", authorization_uri="https:\/\/login.microsoftonline.com\/common\/oauth2\/authorize", client_id="00000003-0000-0000-c000-000000000000"$/);
+  expect(response.headers.get('www-authenticate')).toMatch(
+    /^Bearer realm="", authorization_uri="https:\/\/login.microsoftonline.com\/common\/oauth2\/authorize", client_id="00000003-0000-0000-c000-000000000000"$/,
+  );
   expect(response.headers.get('access-control-allow-origin')).toBe(ORIGIN);
   expect((await jsonBody(response)).error.code).toBe('InvalidAuthenticationToken');
 });

@@ -42,7 +42,9 @@ describe('POST /beta/$batch', () => {
     const created = byId(json, '1');
     expect(created.status).toBe(201);
     expect(created.body.target).toMatchObject(target);
-    expect(created.headers.Location).toContain(`/beta/deviceManagement/deviceEnrollmentConfigurations/${cfg}/assignments/${created.body.id}`);
+    expect(created.headers.Location).toContain(
+      `/beta/deviceManagement/deviceEnrollmentConfigurations/${cfg}/assignments/${created.body.id}`,
+    );
     const listed = byId(json, '2');
     expect(listed.status).toBe(200);
     expect(listed.body['@odata.count']).toBe(1);
@@ -60,7 +62,13 @@ describe('POST /beta/$batch', () => {
     const { status, json } = await batch({
       requests: [
         { id: 'a', method: 'GET', url: collection(cfg), headers: { 'x-mock-error': '429', 'x-mock-retry-after': '7' } },
-        { id: 'b', method: 'POST', url: collection(cfg), headers: { 'content-type': 'application/json' }, body: { target: { groupId: 5 } } },
+        {
+          id: 'b',
+          method: 'POST',
+          url: collection(cfg),
+          headers: { 'content-type': 'application/json' },
+          body: { target: { groupId: 5 } },
+        },
         { id: 'c', method: 'GET', url: collection(cfg) },
       ],
     });
@@ -92,7 +100,16 @@ describe('POST /beta/$batch', () => {
     expect((await batch({ requests: Array.from({ length: 20 }, (_, i) => get(String(i))) })).status).toBe(200);
     expect((await batch({ requests: [get('1'), get('1')] })).status).toBe(400);
     expect((await batch({ requests: [{ ...get('1'), dependsOn: ['9'] }] })).status).toBe(400);
-    expect((await batch({ requests: [{ ...get('1'), dependsOn: ['2'] }, { ...get('2'), dependsOn: ['1'] }] })).status).toBe(400);
+    expect(
+      (
+        await batch({
+          requests: [
+            { ...get('1'), dependsOn: ['2'] },
+            { ...get('2'), dependsOn: ['1'] },
+          ],
+        })
+      ).status,
+    ).toBe(400);
     const noBody = await batch({ requests: [{ id: '1', method: 'POST', url: collection('x') }] });
     expect(noBody.status).toBe(400);
     expect(noBody.json.error.message).toBe('Write request id : 1 does not contain Content-Type header or body.');

@@ -31,7 +31,9 @@ afterAll(async () => {
 
 /** What the server recorded for a client-request-id: its attempt count in the mock state table. */
 async function serverAttempts(clientRequestId: string): Promise<number> {
-  const table = TableClient.fromConnectionString(process.env.ASSIGNMENTS_STORAGE!, `${process.env.ASSIGNMENTS_TABLE}State`, { allowInsecureConnection: true });
+  const table = TableClient.fromConnectionString(process.env.ASSIGNMENTS_STORAGE!, `${process.env.ASSIGNMENTS_TABLE}State`, {
+    allowInsecureConnection: true,
+  });
   const key = createHash('sha256').update(clientRequestId).digest('hex');
   return (await table.getEntity<{ attempts: number }>(key, 'attempts')).attempts;
 }
@@ -41,7 +43,8 @@ async function storedIn(configuration: string): Promise<string[]> {
     allowInsecureConnection: true,
   });
   const ids: string[] = [];
-  for await (const e of table.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${configuration} and RowKey lt '~'` } })) ids.push(e.rowKey!);
+  for await (const e of table.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${configuration} and RowKey lt '~'` } }))
+    ids.push(e.rowKey!);
   return ids;
 }
 
@@ -78,7 +81,10 @@ describe('@microsoft/microsoft-graph-client v3 (its RetryHandler with default op
     private next: Middleware | undefined;
     constructor(private readonly token: string) {}
     async execute(context: Context): Promise<void> {
-      context.options = { ...context.options, headers: { ...(context.options?.headers as Record<string, string>), Authorization: `Bearer ${this.token}` } };
+      context.options = {
+        ...context.options,
+        headers: { ...(context.options?.headers as Record<string, string>), Authorization: `Bearer ${this.token}` },
+      };
       await this.next!.execute(context);
     }
     setNext(next: Middleware): void {
@@ -157,7 +163,14 @@ describe('Kiota (@microsoft/kiota-http-fetchlibrary FetchRequestAdapter, default
     error?: string;
     status?: number;
     elapsedMs: number;
-    attempts: Array<{ at: number; status: number; clientRequestId: string | null; retryAttempt: string | null; authorization: string | null; retryAfter: string | null }>;
+    attempts: Array<{
+      at: number;
+      status: number;
+      clientRequestId: string | null;
+      retryAttempt: string | null;
+      authorization: string | null;
+      retryAfter: string | null;
+    }>;
   }
 
   async function kiota(input: { path: string; headers: Record<string, string>; body?: unknown }): Promise<KiotaRun> {

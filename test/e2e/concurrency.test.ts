@@ -16,13 +16,19 @@ beforeAll(async () => {
   // Azurite on a loaded 2-core machine, the tail passed the tests' 3 s STORAGE_TIMEOUT_MS and was
   // (rightly) answered 503. A generous deadline keeps the question to correctness.
   runner = await startRunnerProcess({ STORAGE_TIMEOUT_MS: '15000' });
-  const table = TableClient.fromConnectionString(process.env.ASSIGNMENTS_STORAGE!, process.env.ASSIGNMENTS_TABLE!, { allowInsecureConnection: true });
+  const table = TableClient.fromConnectionString(process.env.ASSIGNMENTS_STORAGE!, process.env.ASSIGNMENTS_TABLE!, {
+    allowInsecureConnection: true,
+  });
   figures = await runConcurrencyScenario({
     baseUrl: runner.url,
     configurationId: 'cfg-concurrency',
     creates: CREATES,
     racers: RACERS,
-    readStored: (pk, rk) => table.getEntity(pk, rk).then(() => true, () => false),
+    readStored: (pk, rk) =>
+      table.getEntity(pk, rk).then(
+        () => true,
+        () => false,
+      ),
   });
 }, 120_000);
 afterAll(async () => {

@@ -105,7 +105,11 @@ describe.each([
     expect(selected.value['@odata.context']).toMatch(/\/assignments\(source,sourceId\)$/);
     expect(selected.value.value).toHaveLength(6);
     for (const a of selected.value.value) {
-      expect(Object.keys(a).filter((k) => !k.startsWith('@')).sort()).toEqual(['id', 'source', 'sourceId']);
+      expect(
+        Object.keys(a)
+          .filter((k) => !k.startsWith('@'))
+          .sort(),
+      ).toEqual(['id', 'source', 'sourceId']);
     }
 
     const counted = path().counted;

@@ -41,30 +41,35 @@ describe('hostile input over HTTP, property-based', () => {
 });
 
 describe('path ids over HTTP', () => {
-  const item = (configuration: string, id: string) => `/beta/deviceManagement/deviceEnrollmentConfigurations/${configuration}/assignments/${id}`;
-  const invitation = (invitationId: string) => `/beta/invitations/${invitationId}/invitedUser/deviceEnrollmentConfigurations/cfg-ids/assignments`;
+  const item = (configuration: string, id: string) =>
+    `/beta/deviceManagement/deviceEnrollmentConfigurations/${configuration}/assignments/${id}`;
+  const invitation = (invitationId: string) =>
+    `/beta/invitations/${invitationId}/invitedUser/deviceEnrollmentConfigurations/cfg-ids/assignments`;
   // 'a%00b' is not here: Kestrel answers a NUL in the path itself (empty 400), see the test below.
   const BAD = ['a%2Fb', 'a%23b', 'a%3Fb', 'a%5Cb', 'a%01b', 'a%1Fb', 'a%7Fb', 'a%C2%85b', 'k'.repeat(513)];
 
-  it.each(['GET', 'PATCH', 'DELETE'])('%s: an encoded / # ? \\, a control character or 513 characters in any id is a 400 naming the segment', async (method) => {
-    for (const bad of BAD) {
-      const body = method === 'PATCH' ? { sourceId: 'x' } : undefined;
-      for (const [path, segment] of [
-        [item('cfg-ids', bad), 'enrollmentConfigurationAssignmentId'],
-        [item(bad, '00000000-0000-0000-0000-000000000000'), 'deviceEnrollmentConfigurationId'],
-      ] as const) {
-        const answer = await answerOfFetch(await send(path, method, body));
-        expect(graphProblems(answer)).toEqual([]);
-        expect(answer.status).toBe(400);
-        expect(JSON.parse(answer.body!).error.message).toContain(`'${segment}'`);
+  it.each(['GET', 'PATCH', 'DELETE'])(
+    '%s: an encoded / # ? \\, a control character or 513 characters in any id is a 400 naming the segment',
+    async (method) => {
+      for (const bad of BAD) {
+        const body = method === 'PATCH' ? { sourceId: 'x' } : undefined;
+        for (const [path, segment] of [
+          [item('cfg-ids', bad), 'enrollmentConfigurationAssignmentId'],
+          [item(bad, '00000000-0000-0000-0000-000000000000'), 'deviceEnrollmentConfigurationId'],
+        ] as const) {
+          const answer = await answerOfFetch(await send(path, method, body));
+          expect(graphProblems(answer)).toEqual([]);
+          expect(answer.status).toBe(400);
+          expect(JSON.parse(answer.body!).error.message).toContain(`'${segment}'`);
+        }
       }
-    }
-    const answer = await answerOfFetch(await send(invitation('x%23y'), 'POST', documentExample()));
-    expect(answer.status).toBe(400);
-    expect(JSON.parse(answer.body!).error.message).toContain("'invitationsId'");
-  });
+      const answer = await answerOfFetch(await send(invitation('x%23y'), 'POST', documentExample()));
+      expect(answer.status).toBe(400);
+      expect(JSON.parse(answer.body!).error.message).toContain("'invitationsId'");
+    },
+  );
 
-  it('%00 in a path id: Kestrel\'s own empty 400, the connection closed (the host\'s answer, copied)', async () => {
+  it("%00 in a path id: Kestrel's own empty 400, the connection closed (the host's answer, copied)", async () => {
     const answer = await fetch(`${runner.url}${item('cfg-ids', 'a%00b')}`, { headers: auth });
     expect([answer.status, answer.headers.get('connection'), await answer.text()]).toEqual([400, 'close', '']);
   });
@@ -84,7 +89,10 @@ describe('path ids over HTTP', () => {
     const got = await fetch(location, { headers: auth });
     expect(got.status).toBe(200);
     expect((await jsonBody(got)).id).toBe(id);
-    expect((await fetch(location, { method: 'PATCH', headers: { ...auth, 'Content-Type': 'application/json' }, body: '{"sourceId":"ü"}' })).status).toBe(200);
+    expect(
+      (await fetch(location, { method: 'PATCH', headers: { ...auth, 'Content-Type': 'application/json' }, body: '{"sourceId":"ü"}' }))
+        .status,
+    ).toBe(200);
     expect((await fetch(location, { method: 'DELETE', headers: auth })).status).toBe(204);
     expect((await fetch(location, { headers: auth })).status).toBe(404);
   });
@@ -94,17 +102,26 @@ describe('request targets the runner must parse as a host would', () => {
   // Once a bare 500: the runner resolved "//x" against a base URL, which reads it as a network-path
   // reference to the host "x", and threw. The Functions host matches no function for a path that starts
   // with "//" and answers its own empty 404 (measured), so the runner does the same.
-  it.each(['//%3C%5DLS31%2BP?t{H,=1', '//x/y', '//', '///beta//deviceManagement'])('%s gets the host\'s empty 404, never a 5xx', async (target) => {
-    for (const method of ['GET', 'POST']) {
-      const response = await fetch(`${runner.url}${target}`, { method, headers: { ...auth, 'Content-Type': 'application/json' }, body: method === 'POST' ? '{}' : undefined });
-      expect([response.status, await response.text()]).toEqual([404, '']);
-    }
-  });
+  it.each(['//%3C%5DLS31%2BP?t{H,=1', '//x/y', '//', '///beta//deviceManagement'])(
+    "%s gets the host's empty 404, never a 5xx",
+    async (target) => {
+      for (const method of ['GET', 'POST']) {
+        const response = await fetch(`${runner.url}${target}`, {
+          method,
+          headers: { ...auth, 'Content-Type': 'application/json' },
+          body: method === 'POST' ? '{}' : undefined,
+        });
+        expect([response.status, await response.text()]).toEqual([404, '']);
+      }
+    },
+  );
 
   it('a Host header that is no host is a 400, not a 500', async () => {
     const url = new URL(runner.url);
     const reply = await new Promise<string>((resolve, reject) => {
-      const socket = net.connect(Number(url.port), url.hostname, () => socket.end('GET /health HTTP/1.1\r\nHost: [::bad\r\nConnection: close\r\n\r\n'));
+      const socket = net.connect(Number(url.port), url.hostname, () =>
+        socket.end('GET /health HTTP/1.1\r\nHost: [::bad\r\nConnection: close\r\n\r\n'),
+      );
       let text = '';
       socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
       socket.on('close', () => resolve(text));

@@ -104,7 +104,9 @@ describe('over HTTP through the local runner', () => {
       body: '{}',
     });
     expect(response.status).toBe(401);
-    expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="", authorization_uri="https:\/\/login.microsoftonline.com\/common\/oauth2\/authorize", client_id="00000003-0000-0000-c000-000000000000"$/);
+    expect(response.headers.get('www-authenticate')).toMatch(
+      /^Bearer realm="", authorization_uri="https:\/\/login.microsoftonline.com\/common\/oauth2\/authorize", client_id="00000003-0000-0000-c000-000000000000"$/,
+    );
     const healthy = await fetch(`${runner.url}/health`);
     expect(healthy.status).toBe(200);
     expect(await jsonBody(healthy)).toEqual({ status: 'ok' });

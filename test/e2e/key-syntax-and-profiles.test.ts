@@ -35,7 +35,11 @@ describe('key syntax', () => {
   });
 
   it("reads '' inside the quotes as one ', and percent-escapes as the slash form does", async () => {
-    const created = await fetch(`${runner.url}/beta/deviceManagement/deviceEnrollmentConfigurations('it''s%20mine')/assignments`, { method: 'POST', headers: json, body });
+    const created = await fetch(`${runner.url}/beta/deviceManagement/deviceEnrollmentConfigurations('it''s%20mine')/assignments`, {
+      method: 'POST',
+      headers: json,
+      body,
+    });
     expect(created.status).toBe(201);
     const list = await fetch(`${runner.url}${slash("it's%20mine")}`, { headers: auth });
     expect(((await list.json()) as { value: unknown[] }).value).toHaveLength(1);
@@ -67,7 +71,9 @@ describe('MOCK_PROFILE=intune', () => {
     const assign = await fetch(`${runner.url}/beta/deviceManagement/deviceEnrollmentConfigurations/cfg-intune/assign`, {
       method: 'POST',
       headers: json,
-      body: JSON.stringify({ enrollmentConfigurationAssignments: [{ target: { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' } }] }),
+      body: JSON.stringify({
+        enrollmentConfigurationAssignments: [{ target: { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' } }],
+      }),
     });
     expect(assign.status).toBe(204);
     const list = (await (await fetch(`${runner.url}${slash('cfg-intune')}`, { headers: auth })).json()) as { value: Array<{ id: string }> };

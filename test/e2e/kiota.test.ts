@@ -83,7 +83,11 @@ describe.each([
 
     expect(path().others.map((o: any) => o.threw)).toEqual([false, false, false, false]);
     expect(path().others.map((o: any) => o.value.target)).toEqual([
-      { odataType: '#microsoft.graph.exclusionGroupAssignmentTarget', groupId: 'excluded-group', deviceAndAppManagementAssignmentFilterType: 'none' },
+      {
+        odataType: '#microsoft.graph.exclusionGroupAssignmentTarget',
+        groupId: 'excluded-group',
+        deviceAndAppManagementAssignmentFilterType: 'none',
+      },
       {
         odataType: '#microsoft.graph.configurationManagerCollectionAssignmentTarget',
         collectionId: 'SMS00001',

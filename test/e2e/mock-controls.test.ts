@@ -27,7 +27,11 @@ describe('header controls', () => {
   it('are honoured in a local run: local.settings.json sets MOCK_CONTROLS=on', async () => {
     await withRunner({}, async (runner) => {
       const configuration = `cfg-e2e-forced-${randomUUID()}`;
-      const response = await create(runner, configuration, { 'x-mock-error': '429', 'x-mock-retry-after': '2', 'client-request-id': 'e2e-429' });
+      const response = await create(runner, configuration, {
+        'x-mock-error': '429',
+        'x-mock-retry-after': '2',
+        'client-request-id': 'e2e-429',
+      });
       expect(response.status).toBe(429);
       expect(response.headers.get('retry-after')).toBe('2');
       expect(response.headers.get('content-type')).toBe('application/json');

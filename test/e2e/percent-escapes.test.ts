@@ -27,7 +27,11 @@ function send(method: string, rawPath: string, body?: string): Promise<Raw> {
         port,
         method,
         path: rawPath,
-        headers: { Authorization: 'Bearer e2e-token', 'Content-Type': 'application/json', ...(body ? { 'Content-Length': Buffer.byteLength(body) } : {}) },
+        headers: {
+          Authorization: 'Bearer e2e-token',
+          'Content-Type': 'application/json',
+          ...(body ? { 'Content-Length': Buffer.byteLength(body) } : {}),
+        },
       },
       (res) => {
         let text = '';

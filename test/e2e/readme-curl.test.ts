@@ -10,7 +10,9 @@ const README_ORIGIN = 'http://127.0.0.1:7071';
 
 function curlBlocks(): string[] {
   const readme = readFileSync(path.join(APP_ROOT, 'README.md'), 'utf8');
-  return [...readme.matchAll(/```bash\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((block) => /\bcurl\b/.test(block) && block.includes(README_ORIGIN));
+  return [...readme.matchAll(/```bash\n([\s\S]*?)```/g)]
+    .map((m) => m[1]!)
+    .filter((block) => /\bcurl\b/.test(block) && block.includes(README_ORIGIN));
 }
 
 let runner: RunnerProcess;

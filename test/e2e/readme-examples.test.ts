@@ -60,9 +60,7 @@ const VOLATILE = new Set(['@odata.etag', 'date', 'request-id', 'client-request-i
 function normalise(value: unknown, origin: string, id: string): unknown {
   if (Array.isArray(value)) return value.map((v) => normalise(v, origin, id));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, VOLATILE.has(k) ? '<volatile>' : normalise(v, origin, id)]),
-    );
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, VOLATILE.has(k) ? '<volatile>' : normalise(v, origin, id)]));
   }
   if (typeof value === 'string') return value.split(origin).join(README_HOST).split(id).join(README_ID);
   return value;

@@ -23,13 +23,19 @@ describe('v1.0 and $metadata over HTTP', () => {
       body: JSON.stringify({ target: { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' }, source: 'direct' }),
     });
     expect(refused.status).toBe(400);
-    expect((await jsonBody(refused)).error.message).toContain("The property 'source' does not exist on type 'microsoft.graph.enrollmentConfigurationAssignment'");
+    expect((await jsonBody(refused)).error.message).toContain(
+      "The property 'source' does not exist on type 'microsoft.graph.enrollmentConfigurationAssignment'",
+    );
 
     const viaBeta = await fetch(`${runner.url}/beta/deviceManagement/deviceEnrollmentConfigurations/cfg-e2e-v1/assignments`, {
       method: 'POST',
       headers: { ...auth, 'Content-Type': 'application/json' },
       body: JSON.stringify({
-        target: { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: 'g', deviceAndAppManagementAssignmentFilterType: 'exclude' },
+        target: {
+          '@odata.type': '#microsoft.graph.groupAssignmentTarget',
+          groupId: 'g',
+          deviceAndAppManagementAssignmentFilterType: 'exclude',
+        },
         source: 'policySets',
       }),
     });
@@ -46,7 +52,9 @@ describe('v1.0 and $metadata over HTTP', () => {
     expect(metadata.status).toBe(200);
     expect(metadata.headers.get('content-type')).toBe('application/xml');
     const csdl = parseCsdl(await metadata.text());
-    expect(body['@odata.context']).toBe(`${runner.url}/v1.0/$metadata#deviceManagement/deviceEnrollmentConfigurations('cfg-e2e-v1')/assignments/$entity`);
+    expect(body['@odata.context']).toBe(
+      `${runner.url}/v1.0/$metadata#deviceManagement/deviceEnrollmentConfigurations('cfg-e2e-v1')/assignments/$entity`,
+    );
     expect(resolveContext(csdl, body['@odata.context'])).toBe('enrollmentConfigurationAssignment');
   });
 

@@ -96,7 +96,15 @@ const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('
 /** An unsigned token, `alg: none`, built by hand because jose refuses to make one. */
 export function unsignedToken(kid: string, claims: Record<string, unknown> = {}): string {
   const now = nowSeconds();
-  const payload = { iss: ISSUER, aud: AUDIENCE, iat: now, nbf: now, exp: now + 3600, scp: 'DeviceManagementConfiguration.ReadWrite.All', ...claims };
+  const payload = {
+    iss: ISSUER,
+    aud: AUDIENCE,
+    iat: now,
+    nbf: now,
+    exp: now + 3600,
+    scp: 'DeviceManagementConfiguration.ReadWrite.All',
+    ...claims,
+  };
   return `${b64url({ alg: 'none', typ: 'JWT', kid })}.${b64url(payload)}.`;
 }
 

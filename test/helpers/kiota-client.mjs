@@ -6,7 +6,12 @@
 // script runs Kiota: unmodified, under Node's own ESM loader.
 //
 //   node kiota-client.mjs '{"baseUrl":"http://127.0.0.1:7071/beta","path":"/invitations/...","method":"POST","headers":{},"body":{}}'
-import { BaseBearerTokenAuthenticationProvider, AllowedHostsValidator, HttpMethod, RequestInformation } from '@microsoft/kiota-abstractions';
+import {
+  BaseBearerTokenAuthenticationProvider,
+  AllowedHostsValidator,
+  HttpMethod,
+  RequestInformation,
+} from '@microsoft/kiota-abstractions';
 import { FetchRequestAdapter, KiotaClientFactory } from '@microsoft/kiota-http-fetchlibrary';
 
 const input = JSON.parse(process.argv[2]);

@@ -6,7 +6,16 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
  */
 
 interface Csdl {
-  types: Map<string, { kind: 'EntityType' | 'ComplexType' | 'EnumType'; baseType?: string; abstract: boolean; properties: Map<string, { type: string; nullable: boolean }>; navigation: Map<string, string> }>;
+  types: Map<
+    string,
+    {
+      kind: 'EntityType' | 'ComplexType' | 'EnumType';
+      baseType?: string;
+      abstract: boolean;
+      properties: Map<string, { type: string; nullable: boolean }>;
+      navigation: Map<string, string>;
+    }
+  >;
   roots: Map<string, string>;
 }
 

@@ -45,4 +45,3 @@ export function expectFaultHandled(f: StorageFaultFigures): void {
   expect(f.writes.foundByGet).toBe(f.writes.expectedToSurvive);
   expect(f.writes.foundInTable).toBe(f.writes.expectedToSurvive);
 }
-

@@ -137,21 +137,47 @@ function sendRaw(base: string, raw: string | Buffer): Promise<Answer> {
 // ---- comparison ----
 
 /** Header values compared exactly (after normalising ids); every other header is compared by presence. */
-const VALUE_HEADERS = ['content-type', 'allow', 'location', 'retry-after', 'odata-version', 'connection', 'keep-alive', 'server', 'transfer-encoding', 'www-authenticate', 'cache-control', 'strict-transport-security', 'vary', 'access-control-allow-origin', 'preference-applied', 'x-content-type-options'];
+const VALUE_HEADERS = [
+  'content-type',
+  'allow',
+  'location',
+  'retry-after',
+  'odata-version',
+  'connection',
+  'keep-alive',
+  'server',
+  'transfer-encoding',
+  'www-authenticate',
+  'cache-control',
+  'strict-transport-security',
+  'vary',
+  'access-control-allow-origin',
+  'preference-applied',
+  'x-content-type-options',
+];
 const IGNORED = new Set(['date']);
 
 const GUIDS = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 // Timestamps with or without a zone: createdDateTime ends in Z, Graph's innerError date has none.
 const TIMES = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z?/g;
-const normalise = (s: string) => s.replace(GUIDS, '<guid>').replace(TIMES, '<time>').replace(/127\.0\.0\.1:\d+/g, '<server>');
+const normalise = (s: string) =>
+  s
+    .replace(GUIDS, '<guid>')
+    .replace(TIMES, '<time>')
+    .replace(/127\.0\.0\.1:\d+/g, '<server>');
 
 /** A JSON body's shape: keys and types, with the values that carry meaning kept (error codes, @odata.* and the echo app's fields). */
 function shape(value: unknown, key = ''): unknown {
   if (Array.isArray(value)) return value.map((v) => shape(v, key));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, shape((value as Record<string, unknown>)[k], k)]));
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, shape((value as Record<string, unknown>)[k], k)]),
+    );
   }
-  if (typeof value === 'string') return ['code', 'target', '@odata.type', '@odata.context', '@odata.nextLink', 'message'].includes(key) ? normalise(value) : 'string';
+  if (typeof value === 'string')
+    return ['code', 'target', '@odata.type', '@odata.context', '@odata.nextLink', 'message'].includes(key) ? normalise(value) : 'string';
   return typeof value;
 }
 
@@ -170,8 +196,10 @@ function differences(name: string, host: Answer, runner: Answer): string[] {
   for (const h of new Set([...Object.keys(host.headers), ...Object.keys(runner.headers)])) {
     if (IGNORED.has(h)) continue;
     const [hv, rv] = [host.headers[h], runner.headers[h]];
-    if ((hv === undefined) !== (rv === undefined)) out.push(`${name}: header ${h} host ${JSON.stringify(hv)}, runner ${JSON.stringify(rv)}`);
-    else if (VALUE_HEADERS.includes(h) && normalise(hv!) !== normalise(rv!)) out.push(`${name}: header ${h} host ${JSON.stringify(hv)}, runner ${JSON.stringify(rv)}`);
+    if ((hv === undefined) !== (rv === undefined))
+      out.push(`${name}: header ${h} host ${JSON.stringify(hv)}, runner ${JSON.stringify(rv)}`);
+    else if (VALUE_HEADERS.includes(h) && normalise(hv!) !== normalise(rv!))
+      out.push(`${name}: header ${h} host ${JSON.stringify(hv)}, runner ${JSON.stringify(rv)}`);
   }
   const [hs, rs] = [JSON.stringify(bodyShape(host)), JSON.stringify(bodyShape(runner))];
   if (hs !== rs) out.push(`${name}: body host ${hs.slice(0, 300)}, runner ${rs.slice(0, 300)}`);
@@ -216,20 +244,65 @@ function corpus(): Probe[] {
     probes.push({ name: `${write} ${target} text/plain`, method: write, target, headers: { ...AUTH, 'content-type': 'text/plain' }, body });
     probes.push({ name: `${write} ${target} broken JSON`, method: write, target, headers: { ...AUTH, ...JSON_TYPE }, body: '{"source":' });
     probes.push({ name: `${write} ${target} chunked`, method: write, target, headers: { ...AUTH, ...JSON_TYPE }, body, chunked: true });
-    probes.push({ name: `${write} ${target} two Content-Types`, method: write, target, headers: { ...AUTH, 'content-type': ['application/json', 'application/json'] }, body });
-    probes.push({ name: `GET ${target} two client-request-ids`, method: 'GET', target, headers: { ...AUTH, 'client-request-id': ['dup-a', 'dup-b'] } });
-    for (const odd of [`${target}/`, target.toUpperCase(), `/${target}`, target.replace(/\/([^/]*)$/, '//$1'), `${target}?$top=1&$top=2`, `${target}?$select=id&%zz=1`, `${target}#frag`]) {
+    probes.push({
+      name: `${write} ${target} two Content-Types`,
+      method: write,
+      target,
+      headers: { ...AUTH, 'content-type': ['application/json', 'application/json'] },
+      body,
+    });
+    probes.push({
+      name: `GET ${target} two client-request-ids`,
+      method: 'GET',
+      target,
+      headers: { ...AUTH, 'client-request-id': ['dup-a', 'dup-b'] },
+    });
+    for (const odd of [
+      `${target}/`,
+      target.toUpperCase(),
+      `/${target}`,
+      target.replace(/\/([^/]*)$/, '//$1'),
+      `${target}?$top=1&$top=2`,
+      `${target}?$select=id&%zz=1`,
+      `${target}#frag`,
+    ]) {
       probes.push({ name: `GET ${odd}`, method: 'GET', target: odd, headers: AUTH });
     }
   }
   // Ids as Graph clients and attackers spell them.
-  const item = concrete('beta/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfigurationId}/assignments/{enrollmentConfigurationAssignmentId}', 'ID');
-  for (const id of ['a%2Fb', '%zz', '%27x%27', "('x')", '(%27x%27)', 'a%20b', '%E0%A4%A', '%FF', 'a%5Cb', 'a\\b', '%2541', 'k'.repeat(513), 'a;b', '%C3%A9']) {
+  const item = concrete(
+    'beta/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfigurationId}/assignments/{enrollmentConfigurationAssignmentId}',
+    'ID',
+  );
+  for (const id of [
+    'a%2Fb',
+    '%zz',
+    '%27x%27',
+    "('x')",
+    '(%27x%27)',
+    'a%20b',
+    '%E0%A4%A',
+    '%FF',
+    'a%5Cb',
+    'a\\b',
+    '%2541',
+    'k'.repeat(513),
+    'a;b',
+    '%C3%A9',
+  ]) {
     const target = item.replace('ID', id);
     probes.push({ name: `GET item ${id}`, method: 'GET', target, headers: AUTH });
     probes.push({ name: `PATCH item ${id}`, method: 'PATCH', target, headers: { ...AUTH, ...JSON_TYPE }, body: '{"sourceId":"x"}' });
   }
-  for (const [target, method] of [['/', 'GET'], ['/nothing/here', 'GET'], ['/beta', 'POST'], ['//x', 'GET'], ['/HEALTH', 'GET'], ['/health?a=1&a=2', 'GET'], ['/beta/$batch', 'GET']] as const) {
+  for (const [target, method] of [
+    ['/', 'GET'],
+    ['/nothing/here', 'GET'],
+    ['/beta', 'POST'],
+    ['//x', 'GET'],
+    ['/HEALTH', 'GET'],
+    ['/health?a=1&a=2', 'GET'],
+    ['/beta/$batch', 'GET'],
+  ] as const) {
     probes.push({ name: `${method} ${target}`, method, target, headers: AUTH, body: method === 'POST' ? '{}' : undefined });
   }
   // Sizes: just under and over the app's 4 MiB limit, with Content-Length and chunked.
@@ -237,7 +310,14 @@ function corpus(): Probe[] {
   for (const size of [4 * 1024 * 1024 - 100, 4 * 1024 * 1024 + 1]) {
     const big = Buffer.alloc(size, 0x20);
     probes.push({ name: `POST ${size} bytes`, method: 'POST', target: collection, headers: { ...AUTH, ...JSON_TYPE }, body: big });
-    probes.push({ name: `POST ${size} bytes chunked`, method: 'POST', target: collection, headers: { ...AUTH, ...JSON_TYPE }, body: big, chunked: true });
+    probes.push({
+      name: `POST ${size} bytes chunked`,
+      method: 'POST',
+      target: collection,
+      headers: { ...AUTH, ...JSON_TYPE },
+      body: big,
+      chunked: true,
+    });
   }
   return probes;
 }
@@ -256,12 +336,27 @@ function rawCorpus(): Array<{ name: string; raw: string }> {
     { name: 'raw HTTP/1.0 no Host', raw: `GET /health HTTP/1.0\r\n\r\n` },
     { name: 'raw HTTP/1.0', raw: `GET /health HTTP/1.0\r\nHost: x\r\n\r\n` },
     { name: 'raw Connection: close', raw: `GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n` },
-    { name: 'raw over the host limit', raw: `POST ${c} HTTP/1.1\r\n${h}Content-Type: application/json\r\nContent-Length: 104857601\r\n\r\n` },
-    { name: 'raw over the limit + Expect', raw: `POST ${c} HTTP/1.1\r\n${h}Content-Type: application/json\r\nContent-Length: 104857601\r\nExpect: 100-continue\r\n\r\n` },
+    {
+      name: 'raw over the host limit',
+      raw: `POST ${c} HTTP/1.1\r\n${h}Content-Type: application/json\r\nContent-Length: 104857601\r\n\r\n`,
+    },
+    {
+      name: 'raw over the limit + Expect',
+      raw: `POST ${c} HTTP/1.1\r\n${h}Content-Type: application/json\r\nContent-Length: 104857601\r\nExpect: 100-continue\r\n\r\n`,
+    },
     { name: 'raw over the limit, no route', raw: `POST //x HTTP/1.1\r\n${h}Content-Length: 104857601\r\n\r\n` },
-    { name: 'raw Expect, 5 bytes, not sent', raw: `POST ${c} HTTP/1.1\r\n${h}Content-Type: application/json\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n` },
-    { name: 'raw Expect, Content-Length 0', raw: `POST ${c} HTTP/1.1\r\n${h}Content-Type: application/json\r\nContent-Length: 0\r\nExpect: 100-continue\r\n\r\n` },
-    { name: 'raw Expect, chunked', raw: `POST ${c} HTTP/1.1\r\n${h}Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n` },
+    {
+      name: 'raw Expect, 5 bytes, not sent',
+      raw: `POST ${c} HTTP/1.1\r\n${h}Content-Type: application/json\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n`,
+    },
+    {
+      name: 'raw Expect, Content-Length 0',
+      raw: `POST ${c} HTTP/1.1\r\n${h}Content-Type: application/json\r\nContent-Length: 0\r\nExpect: 100-continue\r\n\r\n`,
+    },
+    {
+      name: 'raw Expect, chunked',
+      raw: `POST ${c} HTTP/1.1\r\n${h}Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n`,
+    },
     { name: 'raw Expect, no route', raw: `POST //x HTTP/1.1\r\n${h}Content-Length: 5\r\nExpect: 100-continue\r\n\r\n` },
     { name: 'raw HEAD', raw: `HEAD /health HTTP/1.1\r\nHost: x\r\n\r\n` },
   ];
@@ -269,11 +364,49 @@ function rawCorpus(): Array<{ name: string; raw: string }> {
 
 /** For the echo app: what the function is handed. */
 function echoCorpus(): Probe[] {
-  const targets = ['/a%27b/%zz/c%2Fd', '/%2541', '/a%20b', '/%C3%A9', '/%E0%A4%A', '/%FF', '/%7E%21', "/!$&()*+,;=:@", '/[x]', '/"q"', '/a%2fb', '/a\\b', '/a%01', '/%3F%23', '/a|b', '/a^b{}`', '/%25', '/%2', '/%', '/q#f', '/a/%2e%2e/b', '/./a', '/a//b', '/a/',
-    '/q?x=a%20b&x=c+d&%zz=1&e=&f', '/q?ab=1&AB=2&Ab=3', '/q?Ab=1&ab=2', '/q?a=%E9&b=%C3%A9&c=%2B', '/q?a=1#frag', '/q?=1&&a', '/q?a=1%2&b=%zz%41&c=%41%', '/q?a+b=1&a%20b=2'];
+  const targets = [
+    '/a%27b/%zz/c%2Fd',
+    '/%2541',
+    '/a%20b',
+    '/%C3%A9',
+    '/%E0%A4%A',
+    '/%FF',
+    '/%7E%21',
+    '/!$&()*+,;=:@',
+    '/[x]',
+    '/"q"',
+    '/a%2fb',
+    '/a\\b',
+    '/a%01',
+    '/%3F%23',
+    '/a|b',
+    '/a^b{}`',
+    '/%25',
+    '/%2',
+    '/%',
+    '/q#f',
+    '/a/%2e%2e/b',
+    '/./a',
+    '/a//b',
+    '/a/',
+    '/q?x=a%20b&x=c+d&%zz=1&e=&f',
+    '/q?ab=1&AB=2&Ab=3',
+    '/q?Ab=1&ab=2',
+    '/q?a=%E9&b=%C3%A9&c=%2B',
+    '/q?a=1#frag',
+    '/q?=1&&a',
+    '/q?a=1%2&b=%zz%41&c=%41%',
+    '/q?a+b=1&a%20b=2',
+  ];
   const probes: Probe[] = targets.map((target) => ({ name: `echo GET ${target}`, method: 'GET', target }));
-  for (const method of METHODS) probes.push({ name: `echo ${method}`, method, target: '/m', body: method === 'GET' || method === 'HEAD' ? undefined : 'abc' });
-  probes.push({ name: 'echo repeated headers', method: 'GET', target: '/h', headers: { 'x-a': ['1', '2'], 'content-type': ['a/b', 'c/d'], cookie: ['a=1', 'b=2'], accept: ['x', 'y'], 'user-agent': ['u1', 'u2'] } });
+  for (const method of METHODS)
+    probes.push({ name: `echo ${method}`, method, target: '/m', body: method === 'GET' || method === 'HEAD' ? undefined : 'abc' });
+  probes.push({
+    name: 'echo repeated headers',
+    method: 'GET',
+    target: '/h',
+    headers: { 'x-a': ['1', '2'], 'content-type': ['a/b', 'c/d'], cookie: ['a=1', 'b=2'], accept: ['x', 'y'], 'user-agent': ['u1', 'u2'] },
+  });
   probes.push({ name: 'echo chunked body', method: 'POST', target: '/b', body: 'hello', chunked: true });
   probes.push({ name: 'echo body', method: 'POST', target: '/b', body: 'hello' });
   probes.push({ name: 'echo empty answer', method: 'GET', target: '/e?empty=1' });

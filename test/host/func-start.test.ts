@@ -36,7 +36,11 @@ function mainFiles(): string[] {
   const pattern = path.basename(pkg.main);
   expect(pattern).toBe('*.js');
   const abs = path.join(APP_ROOT, dir);
-  return existsSync(abs) ? readdirSync(abs).filter((f) => f.endsWith('.js')).map((f) => path.join(dir, f)) : [];
+  return existsSync(abs)
+    ? readdirSync(abs)
+        .filter((f) => f.endsWith('.js'))
+        .map((f) => path.join(dir, f))
+    : [];
 }
 
 // The README's Quick start create, on Intune's canonical path.
@@ -119,6 +123,8 @@ describe('func start: the repository as Core Tools loads it, under the genuine h
     expect(openapi.status).toBe(200);
     const doc = (await openapi.json()) as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toMatch(/^3\.1\./);
-    expect(Object.keys(doc.paths)).toContain('/beta/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfigurationId}/assignments');
+    expect(Object.keys(doc.paths)).toContain(
+      '/beta/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfigurationId}/assignments',
+    );
   });
 });

@@ -1,6 +1,14 @@
 import { createAssignment } from '../../src/assignments/handlers';
 import { graphHandler } from '../../src/graph/handler';
-import { documentExample, expectGraphError, graphRequest, headerOf, invocationContext, jsonOf, type CapturedLog } from '../helpers/requests';
+import {
+  documentExample,
+  expectGraphError,
+  graphRequest,
+  headerOf,
+  invocationContext,
+  jsonOf,
+  type CapturedLog,
+} from '../helpers/requests';
 
 // AUTH_MODE=apikey through the create handler and the real Azurite, and what never leaves the app:
 // keys and tokens in bodies or logs, internal messages and stacks. Set before the first handler call,
@@ -23,7 +31,9 @@ describe('apikey mode', () => {
     const logs: CapturedLog[] = [];
     const response = await post(`Bearer ${wrong}`, logs);
     expectGraphError(response, 401, 'InvalidAuthenticationToken');
-    expect(headerOf(response, 'www-authenticate')).toMatch(/^Bearer realm="", authorization_uri="https:\/\/login.microsoftonline.com\/common\/oauth2\/authorize", client_id="00000003-0000-0000-c000-000000000000"$/);
+    expect(headerOf(response, 'www-authenticate')).toMatch(
+      /^Bearer realm="", authorization_uri="https:\/\/login.microsoftonline.com\/common\/oauth2\/authorize", client_id="00000003-0000-0000-c000-000000000000"$/,
+    );
     expect(JSON.stringify(response)).not.toContain(wrong);
     expect(JSON.stringify(logs)).not.toContain(wrong);
   });

@@ -14,7 +14,15 @@ import {
   type JwksServer,
   type SigningKey,
 } from '../helpers/jwks';
-import { documentExample, expectGraphError, graphRequest, headerOf, invocationContext, jsonOf, type CapturedLog } from '../helpers/requests';
+import {
+  documentExample,
+  expectGraphError,
+  graphRequest,
+  headerOf,
+  invocationContext,
+  jsonOf,
+  type CapturedLog,
+} from '../helpers/requests';
 
 // AUTH_MODE=jwt end to end through the create handler and the real Azurite: keys made here, a JWKS
 // served on 127.0.0.1, tokens signed with jose. The settings are read on the first handler call, so
@@ -53,7 +61,9 @@ async function expectRejected(token: string, message: string) {
   const logs: CapturedLog[] = [];
   const response = await create(token, logs);
   expect(expectGraphError(response, 401, 'InvalidAuthenticationToken').message).toBe(message);
-  expect(headerOf(response, 'www-authenticate')).toMatch(/^Bearer realm="", authorization_uri="https:\/\/login.microsoftonline.com\/common\/oauth2\/authorize", client_id="00000003-0000-0000-c000-000000000000"$/);
+  expect(headerOf(response, 'www-authenticate')).toMatch(
+    /^Bearer realm="", authorization_uri="https:\/\/login.microsoftonline.com\/common\/oauth2\/authorize", client_id="00000003-0000-0000-c000-000000000000"$/,
+  );
   expect(String(response.body)).not.toContain(token);
   expect(JSON.stringify(logs)).not.toContain(token);
 }
@@ -87,17 +97,19 @@ describe('jwt mode: valid tokens', () => {
 
   it('hands the handler a principal: the client app as callerId, the permissions and their kind', async () => {
     const whoAmI = graphHandler(async (g) => ({ status: 200, body: g.principal }), { access: 'write' });
-    const delegated = await whoAmI(
-      graphRequest({ headers: { authorization: `Bearer ${await accessToken(rsa)}` } }),
-      invocationContext(),
-    );
+    const delegated = await whoAmI(graphRequest({ headers: { authorization: `Bearer ${await accessToken(rsa)}` } }), invocationContext());
     expect(jsonOf(delegated)).toEqual({
       kind: 'jwt',
       callerId: `app:${CLIENT_APP}`,
       permissionType: 'delegated',
       permissions: ['DeviceManagementConfiguration.ReadWrite.All'],
     });
-    const v2App = await accessToken(rsa, { appid: undefined, azp: 'v2-client', scp: undefined, roles: ['DeviceManagementServiceConfig.ReadWrite.All'] });
+    const v2App = await accessToken(rsa, {
+      appid: undefined,
+      azp: 'v2-client',
+      scp: undefined,
+      roles: ['DeviceManagementServiceConfig.ReadWrite.All'],
+    });
     const application = await whoAmI(graphRequest({ headers: { authorization: `Bearer ${v2App}` } }), invocationContext());
     expect(jsonOf(application)).toMatchObject({ callerId: 'app:v2-client', permissionType: 'application' });
     const noClient = await accessToken(rsa, { appid: undefined });
@@ -120,11 +132,17 @@ describe('jwt mode: tokens refused with 401 InvalidAuthenticationToken', () => {
   });
 
   it('a token for another audience', async () => {
-    await expectRejected(await accessToken(rsa, { aud: 'https://graph.microsoft.com' }), 'Access token validation failure. Invalid audience.');
+    await expectRejected(
+      await accessToken(rsa, { aud: 'https://graph.microsoft.com' }),
+      'Access token validation failure. Invalid audience.',
+    );
   });
 
   it('a token from another issuer', async () => {
-    await expectRejected(await accessToken(rsa, { iss: 'https://login.microsoftonline.com/someone-else/v2.0' }), 'Access token validation failure. Invalid issuer.');
+    await expectRejected(
+      await accessToken(rsa, { iss: 'https://login.microsoftonline.com/someone-else/v2.0' }),
+      'Access token validation failure. Invalid issuer.',
+    );
   });
 
   it('a bad signature: signed by another key under a published kid', async () => {
@@ -134,7 +152,9 @@ describe('jwt mode: tokens refused with 401 InvalidAuthenticationToken', () => {
 
   it('a token whose payload was changed after signing', async () => {
     const [header, , signature] = (await accessToken(rsa, { scp: 'User.Read' })).split('.');
-    const payload = Buffer.from(JSON.stringify({ iss: ISSUER, aud: AUDIENCE, exp: nowSeconds() + 600, scp: 'DeviceManagementConfiguration.ReadWrite.All' })).toString('base64url');
+    const payload = Buffer.from(
+      JSON.stringify({ iss: ISSUER, aud: AUDIENCE, exp: nowSeconds() + 600, scp: 'DeviceManagementConfiguration.ReadWrite.All' }),
+    ).toString('base64url');
     await expectRejected(`${header}.${payload}.${signature}`, 'Access token validation failure.');
   });
 
@@ -166,7 +186,9 @@ describe('jwt mode: permissions, 403 Forbidden naming what the API requires', ()
   it('a delegated token without any of the permissions', async () => {
     const response = await create(await accessToken(rsa, { scp: 'User.Read Mail.Read' }));
     const error = expectGraphError(response, 403, 'Forbidden');
-    expect(error.message).toBe(`Missing scope permissions on the request. API requires one of ${WRITE}. Scopes on the request 'User.Read, Mail.Read'`);
+    expect(error.message).toBe(
+      `Missing scope permissions on the request. API requires one of ${WRITE}. Scopes on the request 'User.Read, Mail.Read'`,
+    );
     expect(headerOf(response, 'www-authenticate')).toBeUndefined();
   });
 

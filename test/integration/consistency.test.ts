@@ -16,10 +16,21 @@ const path = (cfg: string) => `/beta/deviceManagement/deviceEnrollmentConfigurat
 const group = (groupId: string) => ({ '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId });
 
 const create = (cfg: string, body: unknown, headers: Record<string, string> = {}) =>
-  createAssignment(graphRequest({ path: path(cfg), params: { deviceEnrollmentConfigurationId: cfg }, body, headers: { authorization: 'Bearer t', ...headers } }), invocationContext());
+  createAssignment(
+    graphRequest({
+      path: path(cfg),
+      params: { deviceEnrollmentConfigurationId: cfg },
+      body,
+      headers: { authorization: 'Bearer t', ...headers },
+    }),
+    invocationContext(),
+  );
 
 const list = (cfg: string, query = '') =>
-  listAssignments(graphRequest({ method: 'GET', path: `${path(cfg)}${query}`, params: { deviceEnrollmentConfigurationId: cfg } }), invocationContext());
+  listAssignments(
+    graphRequest({ method: 'GET', path: `${path(cfg)}${query}`, params: { deviceEnrollmentConfigurationId: cfg } }),
+    invocationContext(),
+  );
 
 const assign = (cfg: string, groups: string[]) =>
   assignConfiguration(
@@ -44,21 +55,23 @@ function item(method: 'GET' | 'PATCH' | 'DELETE', cfg: string, id: string, body?
 const count = async (cfg: string, filter = '') => jsonOf(await list(cfg, `?$count=true&$top=1${filter}`))['@odata.count'] as number;
 const allGroups = async (cfg: string) => {
   const ids: string[] = [];
-  for (let query = '?$top=999'; ; ) {
+  for (let query = '?$top=999'; ;) {
     const body = jsonOf(await list(cfg, query));
     ids.push(...body.value.map((v: { target: { groupId: string } }) => v.target.groupId));
     if (!body['@odata.nextLink']) return ids.sort();
     query = `?${new URL(body['@odata.nextLink']).search.slice(1)}`;
   }
 };
-const table = () => TableClient.fromConnectionString(process.env.ASSIGNMENTS_STORAGE!, process.env.ASSIGNMENTS_TABLE!, { allowInsecureConnection: true });
+const table = () =>
+  TableClient.fromConnectionString(process.env.ASSIGNMENTS_STORAGE!, process.env.ASSIGNMENTS_TABLE!, { allowInsecureConnection: true });
 
 describe('bookkeeping rows cannot be addressed', () => {
   it('GET, PATCH and DELETE of the marker, a counter shard or any id starting with ~ are 404, and the rows stay', async () => {
     expect((await create('cfg-reserved', { target: group('a') })).status).toBe(201);
     expect((await assign('cfg-reserved', ['b'])).status).toBe(204);
     const bookkeeping: string[] = [];
-    for await (const e of table().listEntities({ queryOptions: { filter: "PartitionKey eq 'cfg-reserved' and RowKey ge '~'" } })) bookkeeping.push(e.rowKey!);
+    for await (const e of table().listEntities({ queryOptions: { filter: "PartitionKey eq 'cfg-reserved' and RowKey ge '~'" } }))
+      bookkeeping.push(e.rowKey!);
     expect(bookkeeping).toContain('~m');
     for (const id of [...bookkeeping, '~', '~x', '~r']) {
       expectGraphError(await item('GET', 'cfg-reserved', id), 404, 'ResourceNotFound');
@@ -66,7 +79,8 @@ describe('bookkeeping rows cannot be addressed', () => {
       expectGraphError(await item('DELETE', 'cfg-reserved', id), 404, 'ResourceNotFound');
     }
     const after: string[] = [];
-    for await (const e of table().listEntities({ queryOptions: { filter: "PartitionKey eq 'cfg-reserved' and RowKey ge '~'" } })) after.push(e.rowKey!);
+    for await (const e of table().listEntities({ queryOptions: { filter: "PartitionKey eq 'cfg-reserved' and RowKey ge '~'" } }))
+      after.push(e.rowKey!);
     expect(after).toEqual(bookkeeping);
     expect(await allGroups('cfg-reserved')).toEqual(['b']);
   });
@@ -110,7 +124,9 @@ describe('a create retried with the same client-request-id', () => {
 describe('$count=true', () => {
   it('follows creates, deletes and assign actions, concurrent ones included', async () => {
     const cfg = 'cfg-count';
-    const created = await Promise.all(Array.from({ length: 40 }, (_, i) => create(cfg, { target: group(`c${i}`), sourceId: i % 2 ? 'odd' : 'even' })));
+    const created = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => create(cfg, { target: group(`c${i}`), sourceId: i % 2 ? 'odd' : 'even' })),
+    );
     expect(created.every((r) => r.status === 201)).toBe(true);
     expect(await count(cfg)).toBe(40);
     expect(await count(cfg, "&$filter=sourceId eq 'odd'")).toBe(20);

@@ -11,7 +11,8 @@ import { collectionPath, documentExample, expectGraphError, graphRequest, header
 process.env.CORS_ALLOWED_ORIGINS = 'https://portal.example.com, http://localhost:3000';
 
 const PORTAL = 'https://portal.example.com';
-const EXPOSED = 'request-id, client-request-id, Location, ETag, Retry-After, WWW-Authenticate, OData-Version, Preference-Applied, x-mock-attempt';
+const EXPOSED =
+  'request-id, client-request-id, Location, ETag, Retry-After, WWW-Authenticate, OData-Version, Preference-Applied, x-mock-attempt';
 
 const preflight = (origin: string, requestHeaders = 'authorization, content-type') =>
   graphRequest({
@@ -45,7 +46,9 @@ describe('CORS on, for the listed origins', () => {
     const response = await createAssignment(request, invocationContext());
     expectGraphError(response, 401, 'InvalidAuthenticationToken');
     expect(headerOf(response, 'access-control-allow-origin')).toBe('http://localhost:3000');
-    expect(headerOf(response, 'www-authenticate')).toMatch(/^Bearer realm="", authorization_uri="https:\/\/login.microsoftonline.com\/common\/oauth2\/authorize", client_id="00000003-0000-0000-c000-000000000000"$/);
+    expect(headerOf(response, 'www-authenticate')).toMatch(
+      /^Bearer realm="", authorization_uri="https:\/\/login.microsoftonline.com\/common\/oauth2\/authorize", client_id="00000003-0000-0000-c000-000000000000"$/,
+    );
   });
 
   it('an origin not on the list gets no CORS headers, only Vary', async () => {
@@ -59,13 +62,18 @@ describe('CORS on, for the listed origins', () => {
   });
 
   it('answers a preflight on the fallback route with 204, without a token', async () => {
-    const response = await dispatch(withoutToken(preflight(PORTAL, 'Authorization, Content-Type, X-Mock-Latency, x-evil')), invocationContext());
+    const response = await dispatch(
+      withoutToken(preflight(PORTAL, 'Authorization, Content-Type, X-Mock-Latency, x-evil')),
+      invocationContext(),
+    );
     expect(response.status).toBe(204);
     expect(response.body).toBeUndefined();
     expect(headerOf(response, 'access-control-allow-origin')).toBe(PORTAL);
     expect(headerOf(response, 'access-control-allow-methods')).toBe('GET, POST, PUT, PATCH, DELETE');
     const allowed = headerOf(response, 'access-control-allow-headers')!.split(', ');
-    expect(allowed).toEqual(expect.arrayContaining(['authorization', 'content-type', 'client-request-id', 'if-match', 'prefer', 'x-mock-latency']));
+    expect(allowed).toEqual(
+      expect.arrayContaining(['authorization', 'content-type', 'client-request-id', 'if-match', 'prefer', 'x-mock-latency']),
+    );
     expect(allowed).not.toContain('x-evil');
     expect(Number(headerOf(response, 'access-control-max-age'))).toBeGreaterThan(0);
     expect(headerOf(response, 'vary')).toBe('Origin, Access-Control-Request-Method, Access-Control-Request-Headers');
@@ -89,7 +97,7 @@ describe('CORS on, for the listed origins', () => {
 describe('withCors with other settings', () => {
   const inner = async () => ({ status: 200, headers: { 'request-id': 'r', Vary: 'Accept' }, body: '{}' });
 
-  it('off (no origins): the response is the handler\'s, untouched, and a preflight is not answered', async () => {
+  it("off (no origins): the response is the handler's, untouched, and a preflight is not answered", async () => {
     const off = withCors(inner, () => ({ allowedOrigins: [] }));
     const response = await off(graphRequest({ method: 'GET', headers: { origin: PORTAL } }), invocationContext());
     expect(response).toEqual(await inner());
@@ -101,7 +109,7 @@ describe('withCors with other settings', () => {
     const response = await any(graphRequest({ method: 'GET', headers: { origin: 'https://anyone.example' } }), invocationContext());
     expect(headerOf(response, 'access-control-allow-origin')).toBe('*');
     expect(headerOf(response, 'vary')).toBe('Accept');
-    expect(headerOf((await any(preflight('https://anyone.example'), invocationContext())), 'access-control-allow-origin')).toBe('*');
+    expect(headerOf(await any(preflight('https://anyone.example'), invocationContext()), 'access-control-allow-origin')).toBe('*');
   });
 
   it('adds Origin to a Vary the handler already set', async () => {

@@ -200,7 +200,11 @@ describe('POST assignments: validation in Graph words', () => {
 
   it('413 for a body over 4 MiB, declared or not', async () => {
     const big = JSON.stringify({ ...documentExample(), sourceId: 'x'.repeat(MAX_BODY_BYTES) });
-    expectGraphError(await post({ rawBody: big, headers: { authorization: 'Bearer t', 'content-type': 'application/json' } }), 413, 'RequestEntityTooLarge');
+    expectGraphError(
+      await post({ rawBody: big, headers: { authorization: 'Bearer t', 'content-type': 'application/json' } }),
+      413,
+      'RequestEntityTooLarge',
+    );
     const declared = await post({
       rawBody: '{}',
       headers: { authorization: 'Bearer t', 'content-type': 'application/json', 'content-length': String(MAX_BODY_BYTES + 1) },
@@ -220,7 +224,9 @@ describe('POST assignments: auth and path ids', () => {
     if (authorization === undefined) request.headers.delete('authorization');
     const response = await createAssignment(request, invocationContext());
     expect(expectGraphError(response, 401, 'InvalidAuthenticationToken').message).toBe('Access token is empty.');
-    expect(headerOf(response, 'www-authenticate')).toMatch(/^Bearer realm="", authorization_uri="https:\/\/login.microsoftonline.com\/common\/oauth2\/authorize", client_id="00000003-0000-0000-c000-000000000000"$/);
+    expect(headerOf(response, 'www-authenticate')).toMatch(
+      /^Bearer realm="", authorization_uri="https:\/\/login.microsoftonline.com\/common\/oauth2\/authorize", client_id="00000003-0000-0000-c000-000000000000"$/,
+    );
   });
 
   it.each([

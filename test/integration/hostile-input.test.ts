@@ -22,13 +22,17 @@ let acknowledged = 0;
 async function holds(r: HostileRequest): Promise<void> {
   const verdict = judge(r, await sendToHandler(r), true);
   if (verdict.problems.length > 0) {
-    throw new Error(`${verdict.problems.join('; ')} for ${describeRequest(r)}\nanswer: ${verdict.answer.status} ${verdict.answer.body?.slice(0, 300)}`);
+    throw new Error(
+      `${verdict.problems.join('; ')} for ${describeRequest(r)}\nanswer: ${verdict.answer.status} ${verdict.answer.body?.slice(0, 300)}`,
+    );
   }
   if (verdict.created) {
     // Read back at once: a later generated assign action may rightly replace the configuration's set.
     acknowledged++;
     const { configurationId, id } = verdict.created;
-    const stored = await table().getEntity(configurationId, id).catch(() => undefined);
+    const stored = await table()
+      .getEntity(configurationId, id)
+      .catch(() => undefined);
     if (!stored) throw new Error(`201 for ${configurationId}/${id}, but storage does not have it: ${describeRequest(r)}`);
   }
 }
@@ -66,12 +70,19 @@ const patch = async (o: RequestOptions) => {
 };
 const assign = (o: RequestOptions) =>
   assignConfiguration(
-    graphRequest({ path: '/beta/deviceManagement/deviceEnrollmentConfigurations/cfg-assign/assign', params: { deviceEnrollmentConfigurationId: 'cfg-assign' }, headers: json, ...o }),
+    graphRequest({
+      path: '/beta/deviceManagement/deviceEnrollmentConfigurations/cfg-assign/assign',
+      params: { deviceEnrollmentConfigurationId: 'cfg-assign' },
+      headers: json,
+      ...o,
+    }),
     invocationContext(),
   );
 const writes = { post, patch, assign };
-const wrapFor = (write: keyof typeof writes, item: string) => (write === 'assign' ? `{"enrollmentConfigurationAssignments":[${item}]}` : item);
-const pathFor = (write: keyof typeof writes, property: string) => (write === 'assign' ? `enrollmentConfigurationAssignments/0/${property}` : property);
+const wrapFor = (write: keyof typeof writes, item: string) =>
+  write === 'assign' ? `{"enrollmentConfigurationAssignments":[${item}]}` : item;
+const pathFor = (write: keyof typeof writes, property: string) =>
+  write === 'assign' ? `enrollmentConfigurationAssignments/0/${property}` : property;
 
 const UNREADABLE = 'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.';
 const TARGET = '{"@odata.type":"microsoft.graph.groupAssignmentTarget","groupId":"g"}';
@@ -81,8 +92,16 @@ describe('__proto__, constructor and prototype members', () => {
     ['__proto__', `{"target":${TARGET},"__proto__":{"polluted":"yes"}}`, "'__proto__'"],
     ['constructor', `{"target":${TARGET},"constructor":{"prototype":{"polluted":"yes"}}}`, "'constructor'"],
     ['prototype', `{"target":${TARGET},"prototype":{"polluted":"yes"}}`, "'prototype'"],
-    ['__proto__ in target', '{"target":{"@odata.type":"microsoft.graph.groupAssignmentTarget","groupId":"g","__proto__":{"polluted":"yes"}}}', "'__proto__'"],
-    ['constructor in target', '{"target":{"@odata.type":"microsoft.graph.allDevicesAssignmentTarget","constructor":{"polluted":"yes"}}}', "'constructor'"],
+    [
+      '__proto__ in target',
+      '{"target":{"@odata.type":"microsoft.graph.groupAssignmentTarget","groupId":"g","__proto__":{"polluted":"yes"}}}',
+      "'__proto__'",
+    ],
+    [
+      'constructor in target',
+      '{"target":{"@odata.type":"microsoft.graph.allDevicesAssignmentTarget","constructor":{"polluted":"yes"}}}',
+      "'constructor'",
+    ],
   ])('%s: a 400 naming the member, and nothing polluted', async (_name, rawBody, member) => {
     for (const write of ['post', 'patch', 'assign'] as const) {
       const error = expectGraphError(await writes[write]({ rawBody: wrapFor(write, rawBody) }), 400, 'BadRequest');
@@ -115,12 +134,23 @@ describe('strings beyond Table Storage limits', () => {
   // every string at 1,024, so storage is never what refuses them.
   it.each([
     ['a sourceId', 40_000, (s: string) => `{"target":${TARGET},"sourceId":"${s}"}`, 'sourceId'],
-    ['a groupId', 70_000, (s: string) => `{"target":{"@odata.type":"microsoft.graph.groupAssignmentTarget","groupId":"${s}"}}`, 'target/groupId'],
-    ['a collectionId', 70_000, (s: string) => `{"target":{"@odata.type":"microsoft.graph.configurationManagerCollectionAssignmentTarget","collectionId":"${s}"}}`, 'target/collectionId'],
+    [
+      'a groupId',
+      70_000,
+      (s: string) => `{"target":{"@odata.type":"microsoft.graph.groupAssignmentTarget","groupId":"${s}"}}`,
+      'target/groupId',
+    ],
+    [
+      'a collectionId',
+      70_000,
+      (s: string) => `{"target":{"@odata.type":"microsoft.graph.configurationManagerCollectionAssignmentTarget","collectionId":"${s}"}}`,
+      'target/collectionId',
+    ],
     [
       'the filter id',
       40_000,
-      (s: string) => `{"target":{"@odata.type":"microsoft.graph.allDevicesAssignmentTarget","deviceAndAppManagementAssignmentFilterId":"${s}"}}`,
+      (s: string) =>
+        `{"target":{"@odata.type":"microsoft.graph.allDevicesAssignmentTarget","deviceAndAppManagementAssignmentFilterId":"${s}"}}`,
       'target/deviceAndAppManagementAssignmentFilterId',
     ],
   ])('%s of %i characters: a 400 naming the property', async (_name, length, body, property) => {
@@ -134,7 +164,8 @@ describe('strings beyond Table Storage limits', () => {
 });
 
 describe('invalid UTF-8', () => {
-  const inSourceId = (bytes: number[]) => Buffer.concat([Buffer.from(`{"target":${TARGET},"sourceId":"`), Buffer.from(bytes), Buffer.from('"}')]);
+  const inSourceId = (bytes: number[]) =>
+    Buffer.concat([Buffer.from(`{"target":${TARGET},"sourceId":"`), Buffer.from(bytes), Buffer.from('"}')]);
   it.each([
     ['a lone continuation byte', [0x80]],
     ['a truncated sequence', [0xe4, 0xb8]],
@@ -145,7 +176,10 @@ describe('invalid UTF-8', () => {
     ['0xFF', [0xff]],
   ])('%s: the payload 400', async (_name, bytes) => {
     for (const write of ['post', 'patch', 'assign'] as const) {
-      const rawBody = write === 'assign' ? Buffer.concat([Buffer.from('{"enrollmentConfigurationAssignments":['), inSourceId(bytes), Buffer.from(']}')]) : inSourceId(bytes);
+      const rawBody =
+        write === 'assign'
+          ? Buffer.concat([Buffer.from('{"enrollmentConfigurationAssignments":['), inSourceId(bytes), Buffer.from(']}')])
+          : inSourceId(bytes);
       expect(expectGraphError(await writes[write]({ rawBody }), 400, 'BadRequest').message).toBe(UNREADABLE);
     }
   });

@@ -5,7 +5,15 @@ import { collectionPath, documentExample, expectGraphError, graphRequest, header
 // Controls by configuration (soak runs). Each scenario loads the app in a fresh module registry with its
 // own settings, as a freshly started instance would: settings, generator and rate limiter are per process.
 
-const MOCK_SETTINGS = ['MOCK_CONTROLS', 'MOCK_FAILURE_RATE', 'MOCK_FAILURE_STATUSES', 'MOCK_SEED', 'MOCK_LATENCY_MS', 'MOCK_RATE_LIMIT', 'MOCK_RETRY_AFTER_SECONDS'];
+const MOCK_SETTINGS = [
+  'MOCK_CONTROLS',
+  'MOCK_FAILURE_RATE',
+  'MOCK_FAILURE_STATUSES',
+  'MOCK_SEED',
+  'MOCK_LATENCY_MS',
+  'MOCK_RATE_LIMIT',
+  'MOCK_RETRY_AFTER_SECONDS',
+];
 
 function freshApp(settings: Record<string, string>): HttpHandler {
   for (const name of MOCK_SETTINGS) delete process.env[name];

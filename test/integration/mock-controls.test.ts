@@ -33,12 +33,14 @@ const post = (headers: Record<string, string>, configuration = 'cfg-mock', logs:
 
 const connection = () => process.env.ASSIGNMENTS_STORAGE!;
 const assignments = () => TableClient.fromConnectionString(connection(), process.env.ASSIGNMENTS_TABLE!, { allowInsecureConnection: true });
-const mockState = () => TableClient.fromConnectionString(connection(), `${process.env.ASSIGNMENTS_TABLE}State`, { allowInsecureConnection: true });
+const mockState = () =>
+  TableClient.fromConnectionString(connection(), `${process.env.ASSIGNMENTS_TABLE}State`, { allowInsecureConnection: true });
 const stateKey = (clientRequestId: string) => createHash('sha256').update(clientRequestId).digest('hex');
 
 async function storedIn(configuration: string): Promise<number> {
   let n = 0;
-  for await (const _ of assignments().listEntities({ queryOptions: { filter: odata`PartitionKey eq ${configuration} and RowKey lt '~'` } })) n++;
+  for await (const _ of assignments().listEntities({ queryOptions: { filter: odata`PartitionKey eq ${configuration} and RowKey lt '~'` } }))
+    n++;
   return n;
 }
 
@@ -132,7 +134,9 @@ describe('x-mock-error-count: fail the first n attempts of one client-request-id
   it('starts again once the state has expired', async () => {
     const id = randomUUID();
     // What an attempt count looks like 10 minutes after its first attempt.
-    await mockState().createTable().catch(() => undefined);
+    await mockState()
+      .createTable()
+      .catch(() => undefined);
     await mockState().createEntity({
       partitionKey: stateKey(id),
       rowKey: 'attempts',

@@ -86,12 +86,19 @@ describe('GET /openapi.json', () => {
     const params = { invitationsId: 'i', deviceEnrollmentConfigurationId: 'cfg-openapi' };
     const path = '/beta/invitations/i/invitedUser/deviceEnrollmentConfigurations/cfg-openapi/assignments';
     const created = jsonOf(
-      await createAssignment(graphRequest({ path, params, body: { target: { '@odata.type': 'microsoft.graph.exclusionGroupAssignmentTarget', groupId: 'g' } } }), invocationContext()),
+      await createAssignment(
+        graphRequest({ path, params, body: { target: { '@odata.type': 'microsoft.graph.exclusionGroupAssignmentTarget', groupId: 'g' } } }),
+        invocationContext(),
+      ),
     );
     expect(assignmentResource.safeParse(created).error).toBeUndefined();
     const got = jsonOf(
       await getAssignment(
-        graphRequest({ method: 'GET', path: `${path}/${created.id}`, params: { ...params, enrollmentConfigurationAssignmentId: created.id } }),
+        graphRequest({
+          method: 'GET',
+          path: `${path}/${created.id}`,
+          params: { ...params, enrollmentConfigurationAssignmentId: created.id },
+        }),
         invocationContext(),
       ),
     );
@@ -107,7 +114,9 @@ describe('the OpenAPI document and v1.0', () => {
   it('describes the v1.0 operations with v1.0 schemas (target only) and $metadata as XML without auth', () => {
     const doc = document();
     const v1 = doc.paths['/v1.0/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfigurationId}/assignments'];
-    expect(v1.post.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/enrollmentConfigurationAssignmentCreate.v1.0');
+    expect(v1.post.requestBody.content['application/json'].schema.$ref).toBe(
+      '#/components/schemas/enrollmentConfigurationAssignmentCreate.v1.0',
+    );
     const v1Create = doc.components.schemas['enrollmentConfigurationAssignmentCreate.v1.0'];
     expect(Object.keys(v1Create.properties)).toContain('target');
     expect(Object.keys(v1Create.properties)).not.toContain('source');

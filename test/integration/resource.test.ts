@@ -111,7 +111,11 @@ describe('list', () => {
     const body = jsonOf(await list('cfg-select', '?$select=sourceId&$count=true&$top=1'));
     expect(body['@odata.count']).toBe(2);
     expect(body['@odata.context']).toMatch(/assignments\(sourceId\)$/);
-    expect(Object.keys(body.value[0]).filter((k) => !k.startsWith('@')).sort()).toEqual(['id', 'sourceId']);
+    expect(
+      Object.keys(body.value[0])
+        .filter((k) => !k.startsWith('@'))
+        .sort(),
+    ).toEqual(['id', 'sourceId']);
   });
 
   it.each([
@@ -120,10 +124,10 @@ describe('list', () => {
     ['?$top=abc', "'$top'"],
     ['?$select=nope', "Could not find a property named 'nope'"],
     ['?$count=maybe', "'$count'"],
-    ['?$filter=source ne \'direct\'', 'Invalid filter clause'],
-    ['?$filter=startswith(sourceId,\'a\')', 'Invalid filter clause'],
-    ['?$filter=source eq \'a\' or source eq \'b\'', 'Invalid filter clause'],
-    ['?$filter=createdDateTime eq \'x\'', 'Invalid filter clause'],
+    ["?$filter=source ne 'direct'", 'Invalid filter clause'],
+    ["?$filter=startswith(sourceId,'a')", 'Invalid filter clause'],
+    ["?$filter=source eq 'a' or source eq 'b'", 'Invalid filter clause'],
+    ["?$filter=createdDateTime eq 'x'", 'Invalid filter clause'],
     ['?$orderby=id', "The query parameter '$orderby' is not supported"],
     ['?$expand=target', "The query parameter '$expand' is not supported"],
     ['?$skiptoken=not-a-token', '$skiptoken'],
@@ -178,7 +182,9 @@ describe('get, update, delete', () => {
     expect(response.status).toBe(200);
     const body = jsonOf(response);
     expect(body).toMatchObject({ id: a.id, target: a.target, source: 'direct', sourceId: 's', '@odata.etag': a['@odata.etag'] });
-    expect(body['@odata.context']).toBe(`${BASE}/beta/$metadata#deviceManagement/deviceEnrollmentConfigurations('cfg-item')/assignments/$entity`);
+    expect(body['@odata.context']).toBe(
+      `${BASE}/beta/$metadata#deviceManagement/deviceEnrollmentConfigurations('cfg-item')/assignments/$entity`,
+    );
     expect(headerOf(response, 'etag')).toBe(a['@odata.etag']);
     expectGraphError(await item('GET', 'cfg-item', '00000000-0000-0000-0000-000000000000'), 404, 'ResourceNotFound');
     expect(jsonOf(await item('GET', 'cfg-item', a.id, { query: '?$select=source' }))).not.toHaveProperty('target');
@@ -192,7 +198,9 @@ describe('get, update, delete', () => {
     expect(body).toMatchObject({ id: a.id, source: 'policySets', sourceId: 'keep', target: a.target });
     expect(body['@odata.etag']).not.toBe(a['@odata.etag']);
     const replaced = jsonOf(
-      await item('PATCH', 'cfg-patch', a.id, { body: { target: { '@odata.type': 'microsoft.graph.exclusionGroupAssignmentTarget', groupId: 'g2' }, sourceId: null } }),
+      await item('PATCH', 'cfg-patch', a.id, {
+        body: { target: { '@odata.type': 'microsoft.graph.exclusionGroupAssignmentTarget', groupId: 'g2' }, sourceId: null },
+      }),
     );
     expect(replaced.target).toEqual({
       '@odata.type': '#microsoft.graph.exclusionGroupAssignmentTarget',
@@ -206,14 +214,25 @@ describe('get, update, delete', () => {
 
   it('PATCH applies the create rules and keeps id and @odata.type fixed', async () => {
     const a = await create('cfg-patch-rules', { target: group('g1') });
-    const bad = async (body: unknown) => expectGraphError(await item('PATCH', 'cfg-patch-rules', a.id, { body }), 400, 'BadRequest').message;
+    const bad = async (body: unknown) =>
+      expectGraphError(await item('PATCH', 'cfg-patch-rules', a.id, { body }), 400, 'BadRequest').message;
     expect(await bad({ source: 'String' })).toContain("'source'");
     expect(await bad({ nope: 1 })).toContain("'nope' does not exist");
     expect(await bad({ id: 'another-id' })).toContain("'id' cannot be changed");
     expect(await bad({ '@odata.type': '#microsoft.graph.somethingElse' })).toContain("'@odata.type'");
     expect(await bad({ target: { '@odata.type': 'microsoft.graph.groupAssignmentTarget' } })).toContain("'target/groupId' is required");
-    expect((await item('PATCH', 'cfg-patch-rules', a.id, { body: { id: a.id, '@odata.type': 'microsoft.graph.enrollmentConfigurationAssignment' } })).status).toBe(200);
-    expectGraphError(await item('PATCH', 'cfg-patch-rules', '00000000-0000-0000-0000-000000000000', { body: { source: 'direct' } }), 404, 'ResourceNotFound');
+    expect(
+      (
+        await item('PATCH', 'cfg-patch-rules', a.id, {
+          body: { id: a.id, '@odata.type': 'microsoft.graph.enrollmentConfigurationAssignment' },
+        })
+      ).status,
+    ).toBe(200);
+    expectGraphError(
+      await item('PATCH', 'cfg-patch-rules', '00000000-0000-0000-0000-000000000000', { body: { source: 'direct' } }),
+      404,
+      'ResourceNotFound',
+    );
   });
 
   it('If-Match: the current ETag succeeds, a stale one is 412, * always matches', async () => {
@@ -249,12 +268,19 @@ describe('get, update, delete', () => {
 
   // Was 500 UnknownError: storage answers 400 InvalidInput for an If-Match that is not an ETag, and the
   // store did not know that answer.
-  it.each(['"', 'abc', 'W/"', '"unquoted'])('DELETE with If-Match %j, which is no ETag, is 412 like PATCH, and deletes nothing', async (ifMatch) => {
-    const a = await create('cfg-etag-garbage', { target: group('g1') });
-    expectGraphError(await item('DELETE', 'cfg-etag-garbage', a.id, { headers: { 'if-match': ifMatch } }), 412, 'PreconditionFailed');
-    expectGraphError(await item('PATCH', 'cfg-etag-garbage', a.id, { body: { sourceId: 'x' }, headers: { 'if-match': ifMatch } }), 412, 'PreconditionFailed');
-    expect((await item('GET', 'cfg-etag-garbage', a.id)).status).toBe(200);
-  });
+  it.each(['"', 'abc', 'W/"', '"unquoted'])(
+    'DELETE with If-Match %j, which is no ETag, is 412 like PATCH, and deletes nothing',
+    async (ifMatch) => {
+      const a = await create('cfg-etag-garbage', { target: group('g1') });
+      expectGraphError(await item('DELETE', 'cfg-etag-garbage', a.id, { headers: { 'if-match': ifMatch } }), 412, 'PreconditionFailed');
+      expectGraphError(
+        await item('PATCH', 'cfg-etag-garbage', a.id, { body: { sourceId: 'x' }, headers: { 'if-match': ifMatch } }),
+        412,
+        'PreconditionFailed',
+      );
+      expect((await item('GET', 'cfg-etag-garbage', a.id)).status).toBe(200);
+    },
+  );
 
   it('DELETE answers 204, then the assignment is gone (404), and a second DELETE is 404', async () => {
     const a = await create('cfg-delete', { target: group('g1') });
@@ -284,12 +310,18 @@ describe('get, update, delete', () => {
 describe('the assign action', () => {
   const assign = (cfg: string, body: unknown) =>
     assignConfiguration(
-      graphRequest({ path: `/beta/deviceManagement/deviceEnrollmentConfigurations/${cfg}/assign`, params: { deviceEnrollmentConfigurationId: cfg }, body }),
+      graphRequest({
+        path: `/beta/deviceManagement/deviceEnrollmentConfigurations/${cfg}/assign`,
+        params: { deviceEnrollmentConfigurationId: cfg },
+        body,
+      }),
       invocationContext(),
     );
   // Every assignment row in the table, whatever its generation; not the bookkeeping rows (RowKeys from `~`).
   const rows = async (cfg: string) => {
-    const client = TableClient.fromConnectionString(process.env.ASSIGNMENTS_STORAGE!, process.env.ASSIGNMENTS_TABLE!, { allowInsecureConnection: true });
+    const client = TableClient.fromConnectionString(process.env.ASSIGNMENTS_STORAGE!, process.env.ASSIGNMENTS_TABLE!, {
+      allowInsecureConnection: true,
+    });
     const out: Array<Record<string, unknown>> = [];
     for await (const e of client.listEntities({ queryOptions: { filter: `PartitionKey eq '${cfg}' and RowKey lt '~'` } })) out.push(e);
     return out;
@@ -315,7 +347,11 @@ describe('the assign action', () => {
   it('validates every item before writing anything', async () => {
     const kept = await create('cfg-assign-invalid', { target: group('kept') });
     const response = await assign('cfg-assign-invalid', {
-      enrollmentConfigurationAssignments: [{ target: group('fine') }, { target: group('fine') }, { target: group('bad'), source: 'String' }],
+      enrollmentConfigurationAssignments: [
+        { target: group('fine') },
+        { target: group('fine') },
+        { target: group('bad'), source: 'String' },
+      ],
     });
     const error = expectGraphError(response, 400, 'BadRequest');
     expect(error.message).toContain("'enrollmentConfigurationAssignments/2/source'");
@@ -326,7 +362,9 @@ describe('the assign action', () => {
   });
 
   it('replaces sets larger than one transaction (250 new over 120 old)', async () => {
-    await assign('cfg-assign-big', { enrollmentConfigurationAssignments: Array.from({ length: 120 }, (_, i) => ({ target: group(`old-${i}`) })) });
+    await assign('cfg-assign-big', {
+      enrollmentConfigurationAssignments: Array.from({ length: 120 }, (_, i) => ({ target: group(`old-${i}`) })),
+    });
     expect(await rows('cfg-assign-big')).toHaveLength(120);
     const response = await assign('cfg-assign-big', {
       enrollmentConfigurationAssignments: Array.from({ length: 250 }, (_, i) => ({ target: group(`new-${i}`) })),

@@ -8,9 +8,13 @@ import { graphRequest, invocationContext, jsonOf } from '../helpers/requests';
 // row must still be there for every operation, counted once, even when two instances upgrade a
 // partition at the same moment.
 
-const table = () => TableClient.fromConnectionString(process.env.ASSIGNMENTS_STORAGE!, process.env.ASSIGNMENTS_TABLE!, { allowInsecureConnection: true });
+const table = () =>
+  TableClient.fromConnectionString(process.env.ASSIGNMENTS_STORAGE!, process.env.ASSIGNMENTS_TABLE!, { allowInsecureConnection: true });
 const path = (cfg: string) => `/beta/deviceManagement/deviceEnrollmentConfigurations/${cfg}/assignments`;
-const params = (cfg: string, id?: string) => ({ deviceEnrollmentConfigurationId: cfg, ...(id ? { enrollmentConfigurationAssignmentId: id } : {}) });
+const params = (cfg: string, id?: string) => ({
+  deviceEnrollmentConfigurationId: cfg,
+  ...(id ? { enrollmentConfigurationAssignmentId: id } : {}),
+});
 
 beforeAll(async () => {
   await table().createTable(); // as the app does on first use; a no-op if it exists
@@ -37,7 +41,7 @@ const list = async (cfg: string, query: string) =>
 const count = async (cfg: string) => (await list(cfg, '?$count=true&$top=1'))['@odata.count'] as number;
 async function allIds(cfg: string): Promise<string[]> {
   const ids: string[] = [];
-  for (let query = '?$top=999'; ; ) {
+  for (let query = '?$top=999'; ;) {
     const body = await list(cfg, query);
     ids.push(...body.value.map((v: { id: string }) => v.id));
     if (!body['@odata.nextLink']) return ids.sort();
@@ -45,10 +49,18 @@ async function allIds(cfg: string): Promise<string[]> {
   }
 }
 const item = (method: 'GET' | 'DELETE', cfg: string, id: string) =>
-  (method === 'GET' ? getAssignment : deleteAssignment)(graphRequest({ method, path: `${path(cfg)}/${id}`, params: params(cfg, id) }), invocationContext());
+  (method === 'GET' ? getAssignment : deleteAssignment)(
+    graphRequest({ method, path: `${path(cfg)}/${id}`, params: params(cfg, id) }),
+    invocationContext(),
+  );
 const create = (cfg: string) =>
   createAssignment(
-    graphRequest({ path: path(cfg), params: params(cfg), body: { target: { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' } }, headers: { authorization: 'Bearer t' } }),
+    graphRequest({
+      path: path(cfg),
+      params: params(cfg),
+      body: { target: { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' } },
+      headers: { authorization: 'Bearer t' },
+    }),
     invocationContext(),
   );
 
@@ -93,7 +105,9 @@ it('the assign action replaces a set written by 0.1.0 and leaves none of its row
     graphRequest({
       path: `/beta/deviceManagement/deviceEnrollmentConfigurations/${cfg}/assign`,
       params: params(cfg),
-      body: { enrollmentConfigurationAssignments: [{ target: { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: 'new' } }] },
+      body: {
+        enrollmentConfigurationAssignments: [{ target: { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: 'new' } }],
+      },
     }),
     invocationContext(),
   );

@@ -84,6 +84,7 @@ it('an assign whose transaction response was lost, and that the SDK retried, ans
   expect(proxy.counts.lostResponses).toBe(lostBefore + 1);
   expect(response.status).toBe(204);
   const rows = [];
-  for await (const e of table().listEntities({ queryOptions: { filter: "PartitionKey eq 'cfg-assign-lost' and RowKey lt '~'" } })) rows.push(e);
+  for await (const e of table().listEntities({ queryOptions: { filter: "PartitionKey eq 'cfg-assign-lost' and RowKey lt '~'" } }))
+    rows.push(e);
   expect(rows.map((r) => r.sourceId)).toEqual(['after-lost-response']);
 });

@@ -22,29 +22,42 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
     const json = jsonOf(response as HttpResponseInit);
     const items = json.value ?? [json];
     const types = items.flatMap((i: any) => [i['@odata.type'], i.target?.['@odata.type']]).filter(Boolean);
-    if (json['@odata.context']) contexts.push({ version: path.startsWith('/v1.0') ? 'v1.0' : 'beta', context: json['@odata.context'], types });
+    if (json['@odata.context'])
+      contexts.push({ version: path.startsWith('/v1.0') ? 'v1.0' : 'beta', context: json['@odata.context'], types });
   }
   return response as HttpResponseInit;
 }
 
 const beta = (cfg: string) => `/beta/deviceManagement/deviceEnrollmentConfigurations/${cfg}/assignments`;
 const v1 = (cfg: string) => `/v1.0/deviceManagement/deviceEnrollmentConfigurations/${cfg}/assignments`;
-const group = (groupId: string, extra: Record<string, unknown> = {}) => ({ '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId, ...extra });
+const group = (groupId: string, extra: Record<string, unknown> = {}) => ({
+  '@odata.type': '#microsoft.graph.groupAssignmentTarget',
+  groupId,
+  ...extra,
+});
 
 describe('GET /{version}/$metadata', () => {
-  it.each(['beta', 'v1.0'])('%s: 200 application/xml, without a token, well-formed CSDL with every type the API serves', async (version) => {
-    const response = await call('GET', `/${version}/$metadata`, undefined, { authorization: '' });
-    expect(response.status).toBe(200);
-    expect(headerOf(response, 'content-type')).toBe('application/xml');
-    const csdl = parseCsdl(String(response.body));
-    const model = schemasFor(version as 'beta' | 'v1.0').model;
-    for (const t of [...model.entityTypes, ...model.complexTypes, ...model.enums]) expect(csdl.types.has(t.name)).toBe(true);
-    for (const name of ['enrollmentConfigurationAssignment', 'deviceEnrollmentConfiguration', 'deviceManagement', 'groupAssignmentTarget']) {
-      expect(csdl.types.has(name)).toBe(true);
-    }
-    expect(csdl.roots.get('deviceManagement')).toBe('graph.deviceManagement');
-    expect(csdl.types.get('deviceAndAppManagementAssignmentTarget')!.abstract).toBe(true);
-  });
+  it.each(['beta', 'v1.0'])(
+    '%s: 200 application/xml, without a token, well-formed CSDL with every type the API serves',
+    async (version) => {
+      const response = await call('GET', `/${version}/$metadata`, undefined, { authorization: '' });
+      expect(response.status).toBe(200);
+      expect(headerOf(response, 'content-type')).toBe('application/xml');
+      const csdl = parseCsdl(String(response.body));
+      const model = schemasFor(version as 'beta' | 'v1.0').model;
+      for (const t of [...model.entityTypes, ...model.complexTypes, ...model.enums]) expect(csdl.types.has(t.name)).toBe(true);
+      for (const name of [
+        'enrollmentConfigurationAssignment',
+        'deviceEnrollmentConfiguration',
+        'deviceManagement',
+        'groupAssignmentTarget',
+      ]) {
+        expect(csdl.types.has(name)).toBe(true);
+      }
+      expect(csdl.roots.get('deviceManagement')).toBe('graph.deviceManagement');
+      expect(csdl.types.get('deviceAndAppManagementAssignmentTarget')!.abstract).toBe(true);
+    },
+  );
 
   it("beta's nullability is the CSDL's: source and the filter type are not nullable, target is", async () => {
     const csdl = parseCsdl(String((await call('GET', '/beta/$metadata')).body));
@@ -77,9 +90,9 @@ describe('validation follows the version schema', () => {
     expect(jsonOf(got).target).toBeNull();
     expect(jsonOf(got).source).toBe('direct');
     expect((await call('GET', `${v1('cfg-ver-null')}/${jsonOf(created).id}`)).status).toBe(200);
-    expect(expectGraphError(await call('POST', beta('cfg-ver-null'), { target: group('g'), source: null }), 400, 'BadRequest').message).toBe(
-      "The property 'source' cannot be null.",
-    );
+    expect(
+      expectGraphError(await call('POST', beta('cfg-ver-null'), { target: group('g'), source: null }), 400, 'BadRequest').message,
+    ).toBe("The property 'source' cannot be null.");
     const patched = await call('PATCH', `${beta('cfg-ver-null')}/${jsonOf(created).id}`, { target: group('g2') });
     expect(jsonOf(patched).target.groupId).toBe('g2');
   });
@@ -88,14 +101,22 @@ describe('validation follows the version schema', () => {
     const abstract = { target: { '@odata.type': '#microsoft.graph.deviceAndAppManagementAssignmentTarget' } };
     expect((await call('POST', beta('cfg-ver-abs'), abstract)).status).toBe(201);
     const error = expectGraphError(await call('POST', v1('cfg-ver-abs'), abstract), 400, 'BadRequest');
-    expect(error.message).toContain("A type named '#microsoft.graph.deviceAndAppManagementAssignmentTarget' could not be resolved by the model for property 'target/@odata.type'");
+    expect(error.message).toContain(
+      "A type named '#microsoft.graph.deviceAndAppManagementAssignmentTarget' could not be resolved by the model for property 'target/@odata.type'",
+    );
     expect(error.message).not.toMatch(/one of:.*deviceAndAppManagementAssignmentTarget/);
     expect(error.message).toContain('microsoft.graph.groupAssignmentTarget');
   });
 
   it.each([
-    [{ target: group('g'), source: 'direct' }, "The property 'source' does not exist on type 'microsoft.graph.enrollmentConfigurationAssignment'"],
-    [{ target: group('g'), sourceId: 'x' }, "The property 'sourceId' does not exist on type 'microsoft.graph.enrollmentConfigurationAssignment'"],
+    [
+      { target: group('g'), source: 'direct' },
+      "The property 'source' does not exist on type 'microsoft.graph.enrollmentConfigurationAssignment'",
+    ],
+    [
+      { target: group('g'), sourceId: 'x' },
+      "The property 'sourceId' does not exist on type 'microsoft.graph.enrollmentConfigurationAssignment'",
+    ],
     [
       { target: group('g', { deviceAndAppManagementAssignmentFilterId: 'f' }) },
       "The property 'deviceAndAppManagementAssignmentFilterId' does not exist on type 'microsoft.graph.groupAssignmentTarget'",
@@ -107,7 +128,9 @@ describe('validation follows the version schema', () => {
   ])('v1.0: a beta-only property is a 400 naming it (%#)', async (body, message) => {
     for (const response of [
       await call('POST', v1('cfg-ver-400'), body),
-      await call('POST', '/v1.0/deviceManagement/deviceEnrollmentConfigurations/cfg-ver-400/assign', { enrollmentConfigurationAssignments: [body] }),
+      await call('POST', '/v1.0/deviceManagement/deviceEnrollmentConfigurations/cfg-ver-400/assign', {
+        enrollmentConfigurationAssignments: [body],
+      }),
     ]) {
       expect(expectGraphError(response, 400, 'BadRequest').message).toContain(message);
     }
@@ -148,7 +171,9 @@ describe('one store for both versions', () => {
     });
     expect(schemasFor('v1.0').resource.safeParse(read).error).toBeUndefined();
     const listed = jsonOf(await call('GET', v1('cfg-ver-share')));
-    expect(listed['@odata.context']).toBe(`${BASE}/v1.0/$metadata#deviceManagement/deviceEnrollmentConfigurations('cfg-ver-share')/assignments`);
+    expect(listed['@odata.context']).toBe(
+      `${BASE}/v1.0/$metadata#deviceManagement/deviceEnrollmentConfigurations('cfg-ver-share')/assignments`,
+    );
     expect(listed.value.map((a: any) => a.id)).toEqual([written.id]);
     expect(schemasFor('v1.0').collection.safeParse(listed).error).toBeUndefined();
 
@@ -173,7 +198,10 @@ describe('one store for both versions', () => {
     expect(headerOf(created, 'location')).toBe(`${BASE}${v1('cfg-ver-v1')}/${jsonOf(created).id}`);
     expect(jsonOf(await call('GET', `${beta('cfg-ver-v1')}/${jsonOf(created).id}`)).source).toBe('direct');
     const assign = await call('POST', '/v1.0/deviceManagement/deviceEnrollmentConfigurations/cfg-ver-v1/assign', {
-      enrollmentConfigurationAssignments: [{ target: group('ga') }, { target: { '@odata.type': '#microsoft.graph.exclusionGroupAssignmentTarget', groupId: 'gx' } }],
+      enrollmentConfigurationAssignments: [
+        { target: group('ga') },
+        { target: { '@odata.type': '#microsoft.graph.exclusionGroupAssignmentTarget', groupId: 'gx' } },
+      ],
     });
     expect(assign.status).toBe(204);
     const after = jsonOf(await call('GET', beta('cfg-ver-v1'))).value;

@@ -50,7 +50,13 @@ export async function runConcurrencyScenario(o: ConcurrencyOptions): Promise<Con
   async function call(url: string, init: RequestInit = {}): Promise<Answer & { json?: any }> {
     let answer: Answer;
     try {
-      answer = await answerOfFetch(await fetch(url, { ...init, headers: { ...headers, ...(init.headers as Record<string, string>) }, signal: AbortSignal.timeout(timeout) }));
+      answer = await answerOfFetch(
+        await fetch(url, {
+          ...init,
+          headers: { ...headers, ...(init.headers as Record<string, string>) },
+          signal: AbortSignal.timeout(timeout),
+        }),
+      );
     } catch (err) {
       problems.push(`${init.method ?? 'GET'} ${url}: no answer (${err instanceof Error ? err.message : String(err)})`);
       return { status: 0, headers: {} };
@@ -67,7 +73,10 @@ export async function runConcurrencyScenario(o: ConcurrencyOptions): Promise<Con
     Array.from({ length: o.creates }, (_, i) =>
       call(collection, {
         method: 'POST',
-        body: JSON.stringify({ target: { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: `group-${i}` }, sourceId: `parallel-${i}` }),
+        body: JSON.stringify({
+          target: { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: `group-${i}` },
+          sourceId: `parallel-${i}`,
+        }),
       }),
     ),
   );
@@ -100,7 +109,10 @@ export async function runConcurrencyScenario(o: ConcurrencyOptions): Promise<Con
 
   // ---- races on one assignment ----
   async function race(ifMatch: boolean): Promise<RaceFigures> {
-    const created = await call(collection, { method: 'POST', body: JSON.stringify({ target: { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' } }) });
+    const created = await call(collection, {
+      method: 'POST',
+      body: JSON.stringify({ target: { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' } }),
+    });
     const item = `${collection}/${created.json.id}`;
     const etag = (await call(item)).json['@odata.etag'] as string;
     const answers = await Promise.all(

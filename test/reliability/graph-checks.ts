@@ -42,7 +42,8 @@ export function graphProblems(a: Answer): string[] {
   if (!requestId || !GUID.test(requestId)) problems.push(`request-id header is ${JSON.stringify(requestId)}, not a GUID`);
   if (!a.headers['client-request-id']) problems.push('no client-request-id header');
   if (a.status >= 400) {
-    if (a.headers['content-type'] !== ERROR_CONTENT_TYPE) problems.push(`error content-type is ${JSON.stringify(a.headers['content-type'])}`);
+    if (a.headers['content-type'] !== ERROR_CONTENT_TYPE)
+      problems.push(`error content-type is ${JSON.stringify(a.headers['content-type'])}`);
     if (a.status === 503 && !(Number(a.headers['retry-after']) > 0)) problems.push('503 without a positive Retry-After');
     if (a.bodyless) return problems;
     let body: any;
@@ -53,18 +54,21 @@ export function graphProblems(a: Answer): string[] {
       return problems;
     }
     const error = body?.error;
-    if (body === null || typeof body !== 'object' || Object.keys(body).join() !== 'error') problems.push('error body is not {"error": ...}');
+    if (body === null || typeof body !== 'object' || Object.keys(body).join() !== 'error')
+      problems.push('error body is not {"error": ...}');
     if (typeof error?.code !== 'string' || error.code === '') problems.push('error.code is not a string');
     if (typeof error?.message !== 'string' || error.message === '') problems.push('error.message is not a string');
     const inner = error?.innerError;
     if (typeof inner?.date !== 'string' || !GRAPH_DATE.test(inner.date)) problems.push('innerError.date is not a Graph date');
     if (inner?.['request-id'] !== requestId) problems.push('innerError.request-id differs from the request-id header');
-    if (inner?.['client-request-id'] !== a.headers['client-request-id']) problems.push('innerError.client-request-id differs from the header');
+    if (inner?.['client-request-id'] !== a.headers['client-request-id'])
+      problems.push('innerError.client-request-id differs from the header');
     if (STACK_FRAME.test(a.body ?? '')) problems.push('error body holds a stack trace');
   } else if (a.status === 204) {
     if (a.body !== undefined && a.body !== '') problems.push('204 with a body');
   } else if (a.body !== undefined && !a.bodyless) {
-    if (a.headers['content-type'] !== SUCCESS_CONTENT_TYPE) problems.push(`success content-type is ${JSON.stringify(a.headers['content-type'])}`);
+    if (a.headers['content-type'] !== SUCCESS_CONTENT_TYPE)
+      problems.push(`success content-type is ${JSON.stringify(a.headers['content-type'])}`);
     try {
       JSON.parse(a.body);
     } catch {

@@ -61,7 +61,27 @@ const METHOD: Record<Exclude<Operation, 'fallback'>, string> = {
 // ---- strings ----
 
 const controlChars = fc.string({ unit: fc.integer({ min: 0, max: 0x9f }).map((c) => String.fromCharCode(c)), maxLength: 20 });
-const keyBreakers = fc.constantFrom('/', '\\', '#', '?', '%', '%2F', '%23', '%3F', '%00', '..', '.', "'", '"', ' ', '\u0000', '\u007f', '\u0085', '\ud800', '\udc00');
+const keyBreakers = fc.constantFrom(
+  '/',
+  '\\',
+  '#',
+  '?',
+  '%',
+  '%2F',
+  '%23',
+  '%3F',
+  '%00',
+  '..',
+  '.',
+  "'",
+  '"',
+  ' ',
+  '\u0000',
+  '\u007f',
+  '\u0085',
+  '\ud800',
+  '\udc00',
+);
 
 /** Text of every kind: unicode, lone surrogates, control characters, characters that break keys, long runs. */
 export const hostileText = (maxLength = 64): fc.Arbitrary<string> =>
@@ -71,14 +91,21 @@ export const hostileText = (maxLength = 64): fc.Arbitrary<string> =>
     { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength }) },
     { weight: 1, arbitrary: controlChars },
     { weight: 2, arbitrary: fc.array(fc.oneof(keyBreakers, fc.string({ maxLength: 4 })), { maxLength: 8 }).map((p) => p.join('')) },
-    { weight: 1, arbitrary: fc.tuple(fc.constantFrom('x', 'é', '中', '😀', '\u0001'), fc.integer({ min: 500, max: 1100 })).map(([c, n]) => c.repeat(n)) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(fc.constantFrom('x', 'é', '中', '😀', '\u0001'), fc.integer({ min: 500, max: 1100 }))
+        .map(([c, n]) => c.repeat(n)),
+    },
   );
 
 /** What an HTTP header value can carry (latin1 without CR, LF, NUL), trimmed as HTTP does. */
 const headerValue = (maxLength = 80): fc.Arbitrary<string> =>
   fc
     .string({
-      unit: fc.oneof(fc.integer({ min: 0x20, max: 0x7e }), fc.integer({ min: 0x80, max: 0xff }), fc.constant(0x09)).map((c) => String.fromCharCode(c)),
+      unit: fc
+        .oneof(fc.integer({ min: 0x20, max: 0x7e }), fc.integer({ min: 0x80, max: 0xff }), fc.constant(0x09))
+        .map((c) => String.fromCharCode(c)),
       maxLength,
     })
     .map((s) => s.trim());
@@ -106,10 +133,16 @@ const pollution = fc.record({ polluted: fc.constantFrom(true, 'yes', 1) });
 
 /** Object members drawn from the real ones plus dangerous and random names, with values of the wrong kinds too. */
 function members(entries: Array<[string, fc.Arbitrary<unknown>]>): fc.Arbitrary<Array<[string, unknown]>> {
-  const known = fc.constantFrom(...entries.map(([k]) => k)).chain((k) => fc.tuple(fc.constant(k), fc.oneof({ weight: 4, arbitrary: entries.find(([n]) => n === k)![1] }, { weight: 1, arbitrary: anyJson })));
+  const known = fc
+    .constantFrom(...entries.map(([k]) => k))
+    .chain((k) =>
+      fc.tuple(fc.constant(k), fc.oneof({ weight: 4, arbitrary: entries.find(([n]) => n === k)![1] }, { weight: 1, arbitrary: anyJson })),
+    );
   const dangerous = fc.tuple(fc.constantFrom(...DANGEROUS_KEYS), fc.oneof(pollution, anyJson));
   const random = fc.tuple(hostileText(20), anyJson);
-  return fc.array(fc.oneof({ weight: 6, arbitrary: known }, { weight: 1, arbitrary: dangerous }, { weight: 1, arbitrary: random }), { maxLength: 8 });
+  return fc.array(fc.oneof({ weight: 6, arbitrary: known }, { weight: 1, arbitrary: dangerous }, { weight: 1, arbitrary: random }), {
+    maxLength: 8,
+  });
 }
 
 /** JSON text to be written as it is inside a generated object. */
@@ -132,7 +165,13 @@ const targetText: fc.Arbitrary<string> = members([
 ]).map(objectText);
 
 const assignmentText: fc.Arbitrary<string> = members([
-  ['@odata.type', fc.oneof(fc.constantFrom('#microsoft.graph.enrollmentConfigurationAssignment', 'microsoft.graph.enrollmentConfigurationAssignment'), hostileText(40))],
+  [
+    '@odata.type',
+    fc.oneof(
+      fc.constantFrom('#microsoft.graph.enrollmentConfigurationAssignment', 'microsoft.graph.enrollmentConfigurationAssignment'),
+      hostileText(40),
+    ),
+  ],
   ['id', stringish],
   ['target', targetText.map(raw)],
   ['source', fc.oneof(fc.constantFrom('direct', 'policySets', null), hostileText(12))],
@@ -176,7 +215,12 @@ const encoder = new TextEncoder();
 export const hostileBody: fc.Arbitrary<Uint8Array | undefined> = fc.oneof(
   { weight: 6, arbitrary: assignmentText.map((t) => encoder.encode(t)) },
   { weight: 3, arbitrary: validAssignment.map((t) => encoder.encode(t)) },
-  { weight: 2, arbitrary: fc.array(assignmentText, { maxLength: 4 }).map((items) => encoder.encode(`{"enrollmentConfigurationAssignments":[${items.join(',')}]}`)) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .array(assignmentText, { maxLength: 4 })
+      .map((items) => encoder.encode(`{"enrollmentConfigurationAssignments":[${items.join(',')}]}`)),
+  },
   { weight: 2, arbitrary: fc.json().map((t) => encoder.encode(t)) },
   { weight: 1, arbitrary: fc.anything().map((v) => encoder.encode(JSON.stringify(v) ?? '')) },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 200 }).map((t) => encoder.encode(t)) },
@@ -222,7 +266,10 @@ export const hostileHeaders: fc.Arbitrary<Record<string, string>> = fc
     {
       authorization,
       'content-type': contentType,
-      'client-request-id': fc.oneof(headerValue(40), fc.integer({ min: 1000, max: 9000 }).map((n) => 'c'.repeat(n))),
+      'client-request-id': fc.oneof(
+        headerValue(40),
+        fc.integer({ min: 1000, max: 9000 }).map((n) => 'c'.repeat(n)),
+      ),
       'if-match': fc.oneof(fc.constantFrom('*', 'W/"x"', '"', 'W/"datetime\'2020-01-01T00%3A00%3A00Z\'"'), headerValue(60)),
       accept: fc.constantFrom('application/json', 'text/html', '*/*', 'application/json;odata.metadata=full'),
       prefer: fc.constantFrom('odata.maxpagesize=5', 'return=minimal', 'odata.maxpagesize=-1'),
@@ -240,7 +287,23 @@ export const hostileHeaders: fc.Arbitrary<Record<string, string>> = fc
 // ---- query strings ----
 
 const queryName = fc.oneof(
-  fc.constantFrom('$top', '$filter', '$select', '$skiptoken', '$count', '$orderby', '$expand', '$search', '$skip', '$format', '$TOP', '$Filter', 'top', '$', 'api-version'),
+  fc.constantFrom(
+    '$top',
+    '$filter',
+    '$select',
+    '$skiptoken',
+    '$count',
+    '$orderby',
+    '$expand',
+    '$search',
+    '$skip',
+    '$format',
+    '$TOP',
+    '$Filter',
+    'top',
+    '$',
+    'api-version',
+  ),
   hostileText(12),
 );
 const filterValue = fc.oneof(
@@ -252,22 +315,32 @@ const filterValue = fc.oneof(
       quote: fc.constantFrom("'", '"', ''),
     })
     .map(({ property, op, value, quote }) => `${property} ${op} ${quote}${value.replace(/'/g, "''")}${quote}`),
-  fc.array(fc.constantFrom("source eq 'direct'", "sourceId eq 'x''y'", "target/groupId eq 'g'"), { minLength: 1, maxLength: 4 }).map((c) => c.join(' and ')),
+  fc
+    .array(fc.constantFrom("source eq 'direct'", "sourceId eq 'x''y'", "target/groupId eq 'g'"), { minLength: 1, maxLength: 4 })
+    .map((c) => c.join(' and ')),
   hostileText(),
 );
 const skipToken = fc.oneof(
   fc.jsonValue({ maxDepth: 2 }).map((v) => Buffer.from(JSON.stringify(v) ?? '').toString('base64url')),
-  fc.record({ nextPartitionKey: hostileText(40), nextRowKey: fc.option(hostileText(40), { nil: undefined }) }).map((v) => Buffer.from(JSON.stringify(v)).toString('base64url')),
+  fc
+    .record({ nextPartitionKey: hostileText(40), nextRowKey: fc.option(hostileText(40), { nil: undefined }) })
+    .map((v) => Buffer.from(JSON.stringify(v)).toString('base64url')),
   hostileText(),
 );
 const queryValue = (name: string): fc.Arbitrary<string> => {
   switch (name.toLowerCase()) {
     case '$top':
-      return fc.oneof(fc.integer({ min: -5, max: 2000 }).map(String), fc.constantFrom('1e3', '0x10', ' 5', '5 ', '', '999', '1000', '9'.repeat(30)), hostileText(12));
+      return fc.oneof(
+        fc.integer({ min: -5, max: 2000 }).map(String),
+        fc.constantFrom('1e3', '0x10', ' 5', '5 ', '', '999', '1000', '9'.repeat(30)),
+        hostileText(12),
+      );
     case '$filter':
       return filterValue;
     case '$select':
-      return fc.array(fc.constantFrom('id', 'target', 'source', 'sourceId', '', ' ', 'nope', '*', 'target/groupId'), { maxLength: 5 }).map((s) => s.join(','));
+      return fc
+        .array(fc.constantFrom('id', 'target', 'source', 'sourceId', '', ' ', 'nope', '*', 'target/groupId'), { maxLength: 5 })
+        .map((s) => s.join(','));
     case '$skiptoken':
       return skipToken;
     case '$count':
@@ -323,24 +396,41 @@ export function hostileIn(dimension: 'body' | 'headers' | 'query' | 'path'): fc.
         segments: ['beta', 'nowhere'],
         query: [],
         headers: { authorization: 'Bearer hostile-test', 'content-type': 'application/json' },
-        body: base.operation === 'assign' ? encoder.encode(`{"enrollmentConfigurationAssignments":[${new TextDecoder().decode(validBody)}]}`) : validBody,
+        body:
+          base.operation === 'assign'
+            ? encoder.encode(`{"enrollmentConfigurationAssignments":[${new TextDecoder().decode(validBody)}]}`)
+            : validBody,
       };
       switch (dimension) {
         case 'body':
-          return { ...ordinary, operation: base.operation === 'assign' ? 'assign' : base.operation === 'update' ? 'update' : 'create', body: base.body };
+          return {
+            ...ordinary,
+            operation: base.operation === 'assign' ? 'assign' : base.operation === 'update' ? 'update' : 'create',
+            body: base.body,
+          };
         case 'headers':
           return { ...ordinary, headers: base.headers };
         case 'query':
           return { ...ordinary, operation: base.operation === 'get' ? 'get' : 'list', query: base.query, rawQuery: base.rawQuery };
         case 'path':
-          return { ...ordinary, invitationsId: base.invitationsId, configurationId: base.configurationId, assignmentId: base.assignmentId, segments: base.segments };
+          return {
+            ...ordinary,
+            invitationsId: base.invitationsId,
+            configurationId: base.configurationId,
+            assignmentId: base.assignmentId,
+            segments: base.segments,
+          };
       }
     });
 }
 
 /** Percent-encodes every byte of the UTF-8 form but unreserved characters (a lone surrogate becomes U+FFFD, as on the wire). */
 export function encodeSegment(segment: string): string {
-  return [...Buffer.from(segment, 'utf8')].map((b) => (/[A-Za-z0-9\-._~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+  return [...Buffer.from(segment, 'utf8')]
+    .map((b) =>
+      /[A-Za-z0-9\-._~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`,
+    )
+    .join('');
 }
 
 function queryString(r: HostileRequest): string {
@@ -358,7 +448,8 @@ function isCollection(op: Operation): boolean {
 
 /** The URL path and the params the host would hand the handler (segments decoded). */
 export function routeOf(r: HostileRequest): { method: string; path: string; params: Record<string, string> } {
-  if (r.operation === 'fallback') return { method: r.method, path: `/${r.segments.map(encodeSegment).join('/')}`, params: { path: r.segments.join('/') } };
+  if (r.operation === 'fallback')
+    return { method: r.method, path: `/${r.segments.map(encodeSegment).join('/')}`, params: { path: r.segments.join('/') } };
   const method = METHOD[r.operation];
   if (r.operation === 'assign') {
     return {
@@ -459,7 +550,10 @@ export function judge(r: HostileRequest, answer: Answer, inProcess: boolean): Ve
 
 export function describeRequest(r: HostileRequest): string {
   const { method, path } = routeOf(r);
-  const body = r.body === undefined ? 'no body' : `${r.body.byteLength}-byte body ${JSON.stringify(Buffer.from(r.body.subarray(0, 120)).toString('utf8'))}`;
+  const body =
+    r.body === undefined
+      ? 'no body'
+      : `${r.body.byteLength}-byte body ${JSON.stringify(Buffer.from(r.body.subarray(0, 120)).toString('utf8'))}`;
   return `${method} ${path.slice(0, 300)}${queryString(r).slice(0, 300)} headers=${JSON.stringify(r.headers).slice(0, 300)} ${body}`;
 }
 

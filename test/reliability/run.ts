@@ -47,7 +47,8 @@ interface Check {
 }
 const checks: Check[] = [];
 const details: string[] = [];
-const check = (name: string, figure: string | number, required: string, ok: boolean) => checks.push({ name, figure: String(figure), required, ok });
+const check = (name: string, figure: string | number, required: string, ok: boolean) =>
+  checks.push({ name, figure: String(figure), required, ok });
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const ms = (n: number | undefined) => (n === undefined ? 'never' : `${Math.round(n)} ms`);
 const statuses = (t: Record<number, number>) =>
@@ -57,7 +58,11 @@ const statuses = (t: Record<number, number>) =>
 
 function tableReader(connectionString: string, table: string) {
   const client = TableClient.fromConnectionString(connectionString, table, { allowInsecureConnection: true });
-  return (pk: string, rk: string) => client.getEntity(pk, rk).then(() => true, () => false);
+  return (pk: string, rk: string) =>
+    client.getEntity(pk, rk).then(
+      () => true,
+      () => false,
+    );
 }
 
 async function hostileCampaigns(azurite: RunningAzurite): Promise<CampaignResult[]> {
@@ -85,7 +90,11 @@ async function hostileCampaigns(azurite: RunningAzurite): Promise<CampaignResult
     log(`  handlers, hostile ${name}: ${r.inputs} inputs, ${statuses(r.byStatus)} (${Date.now() - started} ms)`);
     results.push(r);
   }
-  const runner = await startRunnerProcess({ ASSIGNMENTS_STORAGE: azurite.connectionString, ASSIGNMENTS_TABLE: 'reliabilityHttp', STORAGE_TIMEOUT_MS: '4000' });
+  const runner = await startRunnerProcess({
+    ASSIGNMENTS_STORAGE: azurite.connectionString,
+    ASSIGNMENTS_TABLE: 'reliabilityHttp',
+    STORAGE_TIMEOUT_MS: '4000',
+  });
   try {
     const started = Date.now();
     const r = await runCampaign(hostileRequest.filter(fitsInRequestHead), (x) => sendOverHttp(runner.url, x), {
@@ -143,7 +152,11 @@ async function oversized(azurite: RunningAzurite): Promise<void> {
 
 async function concurrency(azurite: RunningAzurite): Promise<ConcurrencyFigures> {
   // As in the e2e test: the deadline is not the question here (the storage fault scenario is).
-  const runner: RunnerProcess = await startRunnerProcess({ ASSIGNMENTS_STORAGE: azurite.connectionString, ASSIGNMENTS_TABLE: 'reliabilityConcurrency', STORAGE_TIMEOUT_MS: '15000' });
+  const runner: RunnerProcess = await startRunnerProcess({
+    ASSIGNMENTS_STORAGE: azurite.connectionString,
+    ASSIGNMENTS_TABLE: 'reliabilityConcurrency',
+    STORAGE_TIMEOUT_MS: '15000',
+  });
   try {
     return await runConcurrencyScenario({
       baseUrl: runner.url,
@@ -179,9 +192,19 @@ function faultChecks(label: string, f: StorageFaultFigures): void {
     'all 503 + Retry-After',
     f.outage.writes > 0 && f.outage.statuses[503] === f.outage.writes && f.outage.everyAnswerHadRetryAfter,
   );
-  check(`${label}: fault detection (SIGINT → first 503)`, ms(f.outage.detectionMs), `< ${ANSWER_BOUND_MS} ms`, (f.outage.detectionMs ?? Infinity) < ANSWER_BOUND_MS);
+  check(
+    `${label}: fault detection (SIGINT → first 503)`,
+    ms(f.outage.detectionMs),
+    `< ${ANSWER_BOUND_MS} ms`,
+    (f.outage.detectionMs ?? Infinity) < ANSWER_BOUND_MS,
+  );
   check(`${label}: slowest answer while down`, ms(f.outage.slowestMs), `< ${ANSWER_BOUND_MS} ms`, f.outage.slowestMs < ANSWER_BOUND_MS);
-  check(`${label}: /health while down / after`, `${f.outage.healthStatus} / ${f.recovery.healthStatus}`, '503 / 200', f.outage.healthStatus === 503 && f.recovery.healthStatus === 200);
+  check(
+    `${label}: /health while down / after`,
+    `${f.outage.healthStatus} / ${f.recovery.healthStatus}`,
+    '503 / 200',
+    f.outage.healthStatus === 503 && f.recovery.healthStatus === 200,
+  );
   check(
     `${label}: recovery (Azurite ready → first 201)`,
     `${ms(f.recovery.recoveryMs)} (Azurite itself took ${ms(f.recovery.azuriteStartMs)} to start)`,
@@ -194,9 +217,16 @@ function faultChecks(label: string, f: StorageFaultFigures): void {
       : `${label}: writes acknowledged after the wipe / found (GET, table)`,
     `${f.writes.expectedToSurvive} / ${f.writes.foundByGet}, ${f.writes.foundInTable}`,
     'equal',
-    f.writes.expectedToSurvive > 0 && f.writes.foundByGet === f.writes.expectedToSurvive && f.writes.foundInTable === f.writes.expectedToSurvive,
+    f.writes.expectedToSurvive > 0 &&
+      f.writes.foundByGet === f.writes.expectedToSurvive &&
+      f.writes.foundInTable === f.writes.expectedToSurvive,
   );
-  check(`${label}: 503s outside the outage`, `${f.fiveOhThrees.outsideOutage} of ${f.fiveOhThrees.total}`, '0', f.fiveOhThrees.outsideOutage === 0);
+  check(
+    `${label}: 503s outside the outage`,
+    `${f.fiveOhThrees.outsideOutage} of ${f.fiveOhThrees.total}`,
+    '0',
+    f.fiveOhThrees.outsideOutage === 0,
+  );
   details.push(
     `${label}: ${f.writes.sent} writes (${statuses(f.writes.statuses)}); ${f.writes.storedButNotAcknowledged} stored though not acknowledged; ` +
       `${f.otherFiveXX} 5xx other than 503; problems: ${f.problems.length ? f.problems.slice(0, 5).join(' | ') : 'none'}`,
@@ -210,7 +240,9 @@ async function scaleOut(): Promise<void> {
     try {
       for (const size of [3, 150]) {
         const r = await assignRace([a.url, b.url], size, settings.assignRounds);
-        const fiveXX = Object.entries(r.statuses).filter(([s]) => Number(s) >= 500 || Number(s) === 0).reduce((n, [, c]) => n + c, 0);
+        const fiveXX = Object.entries(r.statuses)
+          .filter(([s]) => Number(s) >= 500 || Number(s) === 0)
+          .reduce((n, [, c]) => n + c, 0);
         check(
           `two instances, two assign actions at once of ${size} items (${r.rounds} rounds)`,
           `${statuses(r.statuses)}; ${r.mixes} mixes, ${r.countWrong} wrong $count`,
@@ -231,19 +263,32 @@ async function scaleOut(): Promise<void> {
     [a, b] = await startTwoInstances(azurite.connectionString, 'reliabilityScaleOut', { MOCK_RATE_LIMIT: '10/60' });
     try {
       const r = await sharedRateLimit([a.url, b.url], 10, 30);
-      check('MOCK_RATE_LIMIT=10/60, one caller alternating between two instances', `${r.allowed} of ${r.sent} allowed (${statuses(r.statuses)})`, 'exactly 10', r.allowed === 10 && r.statuses[429] === 20);
+      check(
+        'MOCK_RATE_LIMIT=10/60, one caller alternating between two instances',
+        `${r.allowed} of ${r.sent} allowed (${statuses(r.statuses)})`,
+        'exactly 10',
+        r.allowed === 10 && r.statuses[429] === 20,
+      );
     } finally {
       await Promise.all([a.stop(), b.stop()]);
     }
     // One instance is enough here (starting two and keeping one left the other running after the report).
-    const large = await startRunnerProcess({ ASSIGNMENTS_STORAGE: azurite.connectionString, ASSIGNMENTS_TABLE: 'reliabilityLarge', MOCK_CONTROLS: 'on' });
+    const large = await startRunnerProcess({
+      ASSIGNMENTS_STORAGE: azurite.connectionString,
+      ASSIGNMENTS_TABLE: 'reliabilityLarge',
+      MOCK_CONTROLS: 'on',
+    });
     try {
       const l = await largeConfiguration(azurite.connectionString, 'reliabilityLarge', large.url, settings.largeSize);
       check(
         `${l.size} assignments: $count / create / GET / first page of 100`,
         `${l.countBefore.count} in ${l.countBefore.ms} ms / ${l.create.status} in ${l.create.ms} ms / ${l.get.status} in ${l.get.ms} ms / ${l.firstPage.items} in ${l.firstPage.ms} ms`,
         `${l.size}, 201, 200, 100`,
-        l.countBefore.count === l.size && l.create.status === 201 && l.get.status === 200 && l.firstPage.items === 100 && l.countAfterCreate === l.size + 1,
+        l.countBefore.count === l.size &&
+          l.create.status === 201 &&
+          l.get.status === 200 &&
+          l.firstPage.items === 100 &&
+          l.countAfterCreate === l.size + 1,
       );
       const left = l.staleRowsLeft[l.staleRowsLeft.length - 1];
       check(
@@ -308,14 +353,24 @@ async function main(): Promise<void> {
   const malformed = campaigns.reduce((n, c) => n + c.failures.length, 0);
   const hostileAcknowledged = campaigns.reduce((n, c) => n + c.acknowledged, 0);
   const hostileFound = campaigns.reduce((n, c) => n + c.found, 0);
-  check('hostile inputs tried (handlers + HTTP)', `${inputs} (${inputs - campaigns[campaigns.length - 1]!.inputs} + ${campaigns[campaigns.length - 1]!.inputs})`, '-', inputs > 0);
+  check(
+    'hostile inputs tried (handlers + HTTP)',
+    `${inputs} (${inputs - campaigns[campaigns.length - 1]!.inputs} + ${campaigns[campaigns.length - 1]!.inputs})`,
+    '-',
+    inputs > 0,
+  );
   check('5xx seen on hostile input', fiveXX, '0', fiveXX === 0);
   check('answers not in Graph’s shape, or prototype polluted', malformed, '0', malformed === 0);
   check('hostile creates acknowledged / found', `${hostileAcknowledged} / ${hostileFound}`, 'equal', hostileAcknowledged === hostileFound);
   for (const c of campaigns) for (const f of c.failures.slice(0, 3)) details.push(`hostile: ${f.problems.join('; ')} for ${f.request}`);
 
   const created = conc.creates.statuses[201] ?? 0;
-  check(`parallel creates (${conc.creates.sent} at once)`, `${statuses(conc.creates.statuses)} in ${conc.creates.elapsedMs} ms, ${conc.creates.distinctIds} distinct ids`, `all 201`, created === conc.creates.sent && conc.creates.distinctIds === created);
+  check(
+    `parallel creates (${conc.creates.sent} at once)`,
+    `${statuses(conc.creates.statuses)} in ${conc.creates.elapsedMs} ms, ${conc.creates.distinctIds} distinct ids`,
+    `all 201`,
+    created === conc.creates.sent && conc.creates.distinctIds === created,
+  );
   check(
     'parallel creates acknowledged / found (list, GET, table)',
     `${created} / ${conc.found.inList}, ${conc.found.byGet}, ${conc.found.inStorage}`,
@@ -332,18 +387,34 @@ async function main(): Promise<void> {
     `unconditional race (${settings.racers} PATCHes, no If-Match)`,
     `${statuses(conc.unconditionalRace.statuses)}, ${conc.unconditionalRace.distinctEtags} versions`,
     `all 200, ${settings.racers} versions`,
-    conc.unconditionalRace.statuses[200] === settings.racers && conc.unconditionalRace.distinctEtags === settings.racers && conc.unconditionalRace.finalIsAWinner,
+    conc.unconditionalRace.statuses[200] === settings.racers &&
+      conc.unconditionalRace.distinctEtags === settings.racers &&
+      conc.unconditionalRace.finalIsAWinner,
   );
-  check('5xx / malformed answers under concurrency', `${conc.fiveXX} / ${conc.problems.length}`, '0 / 0', conc.fiveXX === 0 && conc.problems.length === 0);
+  check(
+    '5xx / malformed answers under concurrency',
+    `${conc.fiveXX} / ${conc.problems.length}`,
+    '0 / 0',
+    conc.fiveXX === 0 && conc.problems.length === 0,
+  );
 
   faultChecks('Azurite back with its data', withData);
   faultChecks('Azurite back empty', empty);
   const otherFiveXX = withData.otherFiveXX + empty.otherFiveXX;
   const faultProblems = withData.problems.length + empty.problems.length;
-  check('storage faults: 5xx other than 503 / malformed or missing answers', `${otherFiveXX} / ${faultProblems}`, '0 / 0', otherFiveXX === 0 && faultProblems === 0);
+  check(
+    'storage faults: 5xx other than 503 / malformed or missing answers',
+    `${otherFiveXX} / ${faultProblems}`,
+    '0 / 0',
+    otherFiveXX === 0 && faultProblems === 0,
+  );
 
   const acknowledged = hostileAcknowledged + created + withData.writes.expectedToSurvive + empty.writes.expectedToSurvive;
-  const found = hostileFound + Math.min(conc.found.inList, conc.found.byGet, conc.found.inStorage ?? 0) + Math.min(withData.writes.foundByGet, withData.writes.foundInTable) + Math.min(empty.writes.foundByGet, empty.writes.foundInTable);
+  const found =
+    hostileFound +
+    Math.min(conc.found.inList, conc.found.byGet, conc.found.inStorage ?? 0) +
+    Math.min(withData.writes.foundByGet, withData.writes.foundInTable) +
+    Math.min(empty.writes.foundByGet, empty.writes.foundInTable);
 
   const failed = checks.filter((c) => !c.ok);
   const width = (k: keyof Check) => Math.max(...checks.map((c) => String(c[k]).length), k.length);
@@ -351,7 +422,9 @@ async function main(): Promise<void> {
   const table = [
     row(['check'.padEnd(width('name')), 'figure'.padEnd(width('figure')), 'required'.padEnd(width('required')), 'ok']),
     row(['-'.repeat(width('name')), '-'.repeat(width('figure')), '-'.repeat(width('required')), '--']),
-    ...checks.map((c) => row([c.name.padEnd(width('name')), c.figure.padEnd(width('figure')), c.required.padEnd(width('required')), c.ok ? 'ok' : 'FAIL'])),
+    ...checks.map((c) =>
+      row([c.name.padEnd(width('name')), c.figure.padEnd(width('figure')), c.required.padEnd(width('required')), c.ok ? 'ok' : 'FAIL']),
+    ),
   ];
   const headline = [
     `Inputs tried: ${inputs}. 5xx seen: ${fiveXX + conc.fiveXX + otherFiveXX + withData.fiveOhThrees.outsideOutage + empty.fiveOhThrees.outsideOutage} ` +
@@ -360,12 +433,23 @@ async function main(): Promise<void> {
     `Writes acknowledged: ${acknowledged}, found afterwards: ${found}, lost: ${acknowledged - found}` +
       ` (not counted: the ${empty.writes.acknowledged - empty.writes.expectedToSurvive} acknowledged before Azurite was restarted empty, whose storage was wiped on purpose).`,
     `Fault detection: ${ms(withData.outage.detectionMs)} / ${ms(empty.outage.detectionMs)}; recovery: ${ms(withData.recovery.recoveryMs)} / ${ms(empty.recovery.recoveryMs)} (back with data / back empty).`,
-    failed.length === 0 ? `All ${checks.length} checks passed.` : `${failed.length} of ${checks.length} checks FAILED: ${failed.map((c) => c.name).join('; ')}.`,
+    failed.length === 0
+      ? `All ${checks.length} checks passed.`
+      : `${failed.length} of ${checks.length} checks FAILED: ${failed.map((c) => c.name).join('; ')}.`,
   ];
   const environment =
     `${revision()}, Node ${process.version}, ${os.cpus().length} CPUs, load average ${loadAtStart.toFixed(1)} at start and ${os.loadavg()[0]!.toFixed(1)} at the end, ` +
     `seed ${settings.seed}, STORAGE_TIMEOUT_MS ${settings.storageTimeoutMs} for the fault scenarios, ${Math.round((Date.now() - started) / 1000)} s in all`;
-  const report = [`Reliability figures, ${new Date().toISOString().slice(0, 19)}Z (${environment}).`, '', ...headline, '', ...table, '', 'Details:', ...details.map((d) => `- ${d}`)].join('\n');
+  const report = [
+    `Reliability figures, ${new Date().toISOString().slice(0, 19)}Z (${environment}).`,
+    '',
+    ...headline,
+    '',
+    ...table,
+    '',
+    'Details:',
+    ...details.map((d) => `- ${d}`),
+  ].join('\n');
   process.stdout.write(`\n${report}\n`);
   if (out) {
     writeFileSync(out, `# Reliability figures\n\nOutput of \`npm run test:reliability\`, one run:\n\n\`\`\`\n${report}\n\`\`\`\n`);

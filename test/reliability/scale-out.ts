@@ -16,7 +16,11 @@ const tally = (statuses: number[]) => statuses.reduce<Record<number, number>>((t
 
 async function send(url: string, init: RequestInit = {}, timeoutMs = 30_000): Promise<{ status: number; body: any; headers: Headers }> {
   try {
-    const r = await fetch(url, { ...init, headers: { ...json, ...(init.headers as Record<string, string>) }, signal: AbortSignal.timeout(timeoutMs) });
+    const r = await fetch(url, {
+      ...init,
+      headers: { ...json, ...(init.headers as Record<string, string>) },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     const text = await r.text();
     return { status: r.status, body: text ? JSON.parse(text) : undefined, headers: r.headers };
   } catch {
@@ -27,7 +31,7 @@ async function send(url: string, init: RequestInit = {}, timeoutMs = 30_000): Pr
 /** Every groupId of the configuration's set, through the API, following @odata.nextLink. */
 async function listedGroups(url: string, cfg: string): Promise<string[]> {
   const out: string[] = [];
-  for (let next: string | undefined = `${base(url, cfg)}/assignments?$top=999`; next; ) {
+  for (let next: string | undefined = `${base(url, cfg)}/assignments?$top=999`; next;) {
     const page = await send(next);
     if (page.status !== 200) throw new Error(`list answered ${page.status}`);
     out.push(...page.body.value.map((v: any) => v.target.groupId));
@@ -62,7 +66,10 @@ export async function assignRace(urls: [string, string], size: number, rounds: n
     const sets = urls.map((_, caller) => Array.from({ length: size }, (__, i) => `r${round}-c${caller}-${i}`));
     const answers = await Promise.all(
       urls.map((url, caller) =>
-        send(`${base(url, cfg)}/assign`, { method: 'POST', body: JSON.stringify({ enrollmentConfigurationAssignments: sets[caller]!.map(group) }) }),
+        send(`${base(url, cfg)}/assign`, {
+          method: 'POST',
+          body: JSON.stringify({ enrollmentConfigurationAssignments: sets[caller]!.map(group) }),
+        }),
       ),
     );
     statuses.push(...answers.map((a) => a.status));
@@ -82,9 +89,16 @@ export interface CountedFailureFigures {
 /** Ten attempts of one request (one client-request-id) at once, alternating instances, two to fail. */
 export async function countedFailures(urls: [string, string], attempts = 10, failures = 2): Promise<CountedFailureFigures> {
   const cfg = `counted-${randomUUID().slice(0, 8)}`;
-  const headers = { 'client-request-id': randomUUID(), 'x-mock-error': '429', 'x-mock-error-count': String(failures), 'x-mock-retry-after': '1' };
+  const headers = {
+    'client-request-id': randomUUID(),
+    'x-mock-error': '429',
+    'x-mock-error-count': String(failures),
+    'x-mock-retry-after': '1',
+  };
   const answers = await Promise.all(
-    Array.from({ length: attempts }, (_, i) => send(`${base(urls[i % 2]!, cfg)}/assignments`, { method: 'POST', headers, body: JSON.stringify(group('g')) })),
+    Array.from({ length: attempts }, (_, i) =>
+      send(`${base(urls[i % 2]!, cfg)}/assignments`, { method: 'POST', headers, body: JSON.stringify(group('g')) }),
+    ),
   );
   return { attempts, statuses: tally(answers.map((a) => a.status)), stored: (await listedGroups(urls[0], cfg)).length };
 }
@@ -126,7 +140,11 @@ export interface StallFigures {
  */
 export async function stallAndRetry(writers: number, stallMs: number, stalls = 1): Promise<StallFigures> {
   const azurite: RunningAzurite = await startAzurite({ tablePort: await freePort() });
-  const runner = await startRunnerProcess({ ASSIGNMENTS_STORAGE: azurite.connectionString, ASSIGNMENTS_TABLE: 'stall', STORAGE_TIMEOUT_MS: '2000' });
+  const runner = await startRunnerProcess({
+    ASSIGNMENTS_STORAGE: azurite.connectionString,
+    ASSIGNMENTS_TABLE: 'stall',
+    STORAGE_TIMEOUT_MS: '2000',
+  });
   const cfg = 'cfg-stall';
   const url = `${base(runner.url, cfg)}/assignments`;
   type Sent = { id: string; body: string; first?: number; final?: number; answeredId?: string };
@@ -140,7 +158,7 @@ export async function stallAndRetry(writers: number, stallMs: number, stalls = 1
         sent.push(r);
         const a = await post(r);
         r.first = a.status;
-        if (a.status === 201) (r.final = 201), (r.answeredId = a.body.id);
+        if (a.status === 201) ((r.final = 201), (r.answeredId = a.body.id));
       }
     });
     for (let i = 0; i < stalls; i++) {
@@ -156,7 +174,9 @@ export async function stallAndRetry(writers: number, stallMs: number, stalls = 1
     const table = TableClient.fromConnectionString(azurite.connectionString, 'stall', { allowInsecureConnection: true });
     const storedBySource = async () => {
       const rows = new Map<string, string[]>();
-      for await (const e of table.listEntities<{ sourceId?: string }>({ queryOptions: { filter: `PartitionKey eq '${cfg}' and RowKey lt '~'` } })) {
+      for await (const e of table.listEntities<{ sourceId?: string }>({
+        queryOptions: { filter: `PartitionKey eq '${cfg}' and RowKey lt '~'` },
+      })) {
         if (e.sourceId) rows.set(e.sourceId, [...(rows.get(e.sourceId) ?? []), e.rowKey!]);
       }
       return rows;
@@ -173,7 +193,7 @@ export async function stallAndRetry(writers: number, stallMs: number, stalls = 1
           await new Promise((resolve) => setTimeout(resolve, 1000));
           const a = await post(r);
           retryStatuses.push(a.status);
-          if (a.status === 201) (r.final = 201), (r.answeredId = a.body.id);
+          if (a.status === 201) ((r.final = 201), (r.answeredId = a.body.id));
         }
       }),
     );
@@ -184,7 +204,9 @@ export async function stallAndRetry(writers: number, stallMs: number, stalls = 1
       retried: toRetry.length,
       retryStatuses: tally(retryStatuses),
       landedLate,
-      notStoredOnce: sent.filter((r) => (rows.get(sourceOf(r))?.length ?? 0) !== 1 || (r.answeredId !== undefined && rows.get(sourceOf(r))![0] !== r.answeredId)).length,
+      notStoredOnce: sent.filter(
+        (r) => (rows.get(sourceOf(r))?.length ?? 0) !== 1 || (r.answeredId !== undefined && rows.get(sourceOf(r))![0] !== r.answeredId),
+      ).length,
       unanswered: sent.filter((r) => r.final !== 201).length,
     };
   } finally {
@@ -220,7 +242,13 @@ export interface LargeFigures {
  * most 4 s, so how many it takes depends on the machine: 6 on an idle 2-core machine, 9 or more with the
  * cores shared. The bound is there so a sweep that makes no progress fails rather than runs forever.
  */
-export async function largeConfiguration(connectionString: string, table: string, url: string, size: number, assignRounds = 25): Promise<LargeFigures> {
+export async function largeConfiguration(
+  connectionString: string,
+  table: string,
+  url: string,
+  size: number,
+  assignRounds = 25,
+): Promise<LargeFigures> {
   const cfg = `large-${size}`;
   const client = TableClient.fromConnectionString(connectionString, table, { allowInsecureConnection: true });
   await client.createTable().catch(() => undefined);
@@ -234,7 +262,12 @@ export async function largeConfiguration(connectionString: string, table: string
           partitionKey: cfg,
           rowKey: randomUUID(),
           gen: 'g0',
-          target: JSON.stringify({ '@odata.type': '#microsoft.graph.groupAssignmentTarget', deviceAndAppManagementAssignmentFilterId: null, deviceAndAppManagementAssignmentFilterType: 'none', groupId: `seed-${i + j}` }),
+          target: JSON.stringify({
+            '@odata.type': '#microsoft.graph.groupAssignmentTarget',
+            deviceAndAppManagementAssignmentFilterId: null,
+            deviceAndAppManagementAssignmentFilterType: 'none',
+            groupId: `seed-${i + j}`,
+          }),
           targetType: '#microsoft.graph.groupAssignmentTarget',
           targetGroupId: `seed-${i + j}`,
           source: 'direct',
@@ -262,7 +295,8 @@ export async function largeConfiguration(connectionString: string, table: string
   const assignMs: number[] = [];
   const staleLeft = async () => {
     let n = 0;
-    for await (const _ of client.listEntities({ queryOptions: { filter: `PartitionKey eq '${cfg}' and gen eq 'g0'`, select: ['RowKey'] } })) n++;
+    for await (const _ of client.listEntities({ queryOptions: { filter: `PartitionKey eq '${cfg}' and gen eq 'g0'`, select: ['RowKey'] } }))
+      n++;
     return n;
   };
   const staleRowsLeft: number[] = [];
@@ -296,7 +330,11 @@ export async function largeConfiguration(connectionString: string, table: string
 }
 
 /** Two instances of the app on one storage account and table. */
-export async function startTwoInstances(connectionString: string, table: string, env: Record<string, string> = {}): Promise<[RunnerProcess, RunnerProcess]> {
+export async function startTwoInstances(
+  connectionString: string,
+  table: string,
+  env: Record<string, string> = {},
+): Promise<[RunnerProcess, RunnerProcess]> {
   const settings = { ASSIGNMENTS_STORAGE: connectionString, ASSIGNMENTS_TABLE: table, MOCK_CONTROLS: 'on', ...env };
   return Promise.all([startRunnerProcess(settings), startRunnerProcess(settings)]);
 }

@@ -117,7 +117,9 @@ export async function runStorageFaultScenario(o: StorageFaultOptions): Promise<S
       try {
         answer = await answerOfFetch(await fetch(url, { ...init, headers, signal: AbortSignal.timeout(requestTimeoutMs) }));
       } catch (err) {
-        problems.push(`${init.method ?? 'GET'} ${url}: no answer within ${requestTimeoutMs} ms (${err instanceof Error ? err.message : String(err)})`);
+        problems.push(
+          `${init.method ?? 'GET'} ${url}: no answer within ${requestTimeoutMs} ms (${err instanceof Error ? err.message : String(err)})`,
+        );
         return undefined;
       }
       if (answer.status >= 500 && answer.status !== 503) otherFiveXX++;
@@ -141,7 +143,8 @@ export async function runStorageFaultScenario(o: StorageFaultOptions): Promise<S
         const write: Write = { sentAt, answeredAt: Date.now(), status: answer?.status ?? 0 };
         if (answer?.status === 201) write.id = JSON.parse(answer.body!).id;
         if (answer?.headers['retry-after']) write.retryAfter = answer.headers['retry-after'];
-        if (answer && answer.status !== 201 && answer.status !== 503) problems.push(`a write answered ${answer.status}: ${answer.body?.slice(0, 200)}`);
+        if (answer && answer.status !== 201 && answer.status !== 503)
+          problems.push(`a write answered ${answer.status}: ${answer.body?.slice(0, 200)}`);
         writes.push(write);
         // A polite client waits after a 503, which also keeps the outage from being a busy loop.
         if (answer?.status === 503) await sleep(Math.max(50, o.pauseMs ?? 0));
@@ -167,7 +170,8 @@ export async function runStorageFaultScenario(o: StorageFaultOptions): Promise<S
     azurite = await startAzurite({ tablePort, location });
     const upAt = Date.now();
     const recoveryDeadline = upAt + o.storageTimeoutMs * 3 + 10_000;
-    while (!writes.some((w) => w.answeredAt >= restartAt && w.status >= 200 && w.status < 300) && Date.now() < recoveryDeadline) await sleep(20);
+    while (!writes.some((w) => w.answeredAt >= restartAt && w.status >= 200 && w.status < 300) && Date.now() < recoveryDeadline)
+      await sleep(20);
     await sleep(o.afterMs);
     stopWriters = true;
     await writing;
@@ -184,12 +188,17 @@ export async function runStorageFaultScenario(o: StorageFaultOptions): Promise<S
     const foundByGet = gets.filter((g) => g?.status === 200).length;
     const table = TableClient.fromConnectionString(azurite.connectionString, o.tableName, { allowInsecureConnection: true });
     const rows = new Set<string>();
-    for await (const e of table.listEntities({ queryOptions: { filter: `PartitionKey eq '${CONFIGURATION}' and RowKey lt '~'`, select: ['RowKey'] } })) rows.add(e.rowKey as string);
+    for await (const e of table.listEntities({
+      queryOptions: { filter: `PartitionKey eq '${CONFIGURATION}' and RowKey lt '~'`, select: ['RowKey'] },
+    }))
+      rows.add(e.rowKey as string);
     const foundInTable = expected.filter((w) => rows.has(w.id!)).length;
     const acknowledgedIds = new Set(acknowledged.map((w) => w.id));
 
     const healthy = writes.filter((w) => w.answeredAt < sigintAt);
-    const firstFiveOhThree = writes.filter((w) => w.status === 503 && w.answeredAt >= sigintAt).sort((a, b) => a.answeredAt - b.answeredAt)[0];
+    const firstFiveOhThree = writes
+      .filter((w) => w.status === 503 && w.answeredAt >= sigintAt)
+      .sort((a, b) => a.answeredAt - b.answeredAt)[0];
     // Sent and answered while Azurite was down: from its exit to the command starting it again. (A write
     // sent just before it is back may rightly succeed: the SDK's retry reaches the new Azurite.)
     const duringOutage = writes.filter((w) => w.sentAt >= downAt && w.answeredAt < restartAt);
@@ -224,7 +233,9 @@ export async function runStorageFaultScenario(o: StorageFaultOptions): Promise<S
       },
       fiveOhThrees: {
         total: writes.filter((w) => w.status === 503).length,
-        outsideOutage: writes.filter((w) => w.status === 503 && (w.answeredAt < sigintAt || (firstSuccess !== undefined && w.answeredAt > firstSuccess.answeredAt))).length,
+        outsideOutage: writes.filter(
+          (w) => w.status === 503 && (w.answeredAt < sigintAt || (firstSuccess !== undefined && w.answeredAt > firstSuccess.answeredAt)),
+        ).length,
       },
       otherFiveXX,
       problems,

@@ -1,13 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  authenticate,
-  authorize,
-  READ_PERMISSIONS,
-  redactToken,
-  WRITE_PERMISSIONS,
-  type Principal,
-} from '../../src/graph/auth';
+import { authenticate, authorize, READ_PERMISSIONS, redactToken, WRITE_PERMISSIONS, type Principal } from '../../src/graph/auth';
 import { GraphError } from '../../src/graph/errors';
 import { freePort } from '../../tools/azurite';
 import { accessToken, AUDIENCE, ISSUER, signingKey } from '../helpers/jwks';
@@ -106,7 +99,9 @@ describe('authenticate: dev and apikey', () => {
   it.each(['first-key', 'first-key-01234567890', 'FIRST-KEY-0123456789', 'x'])('apikey: %s is a 401', async (token) => {
     const err = await rejected(authenticate(`Bearer ${token}`, { mode: 'apikey', apiKeys: ['first-key-0123456789'] }));
     expect(err.status).toBe(401);
-    expect(err.headers['WWW-Authenticate']).toMatch(/^Bearer realm="", authorization_uri="https:\/\/login.microsoftonline.com\/common\/oauth2\/authorize", client_id="00000003-0000-0000-c000-000000000000"$/);
+    expect(err.headers['WWW-Authenticate']).toMatch(
+      /^Bearer realm="", authorization_uri="https:\/\/login.microsoftonline.com\/common\/oauth2\/authorize", client_id="00000003-0000-0000-c000-000000000000"$/,
+    );
   });
 });
 

@@ -10,14 +10,12 @@ describe('duplicate JSON member names', () => {
     expect(findDuplicateKey(text)).toBe(key);
   });
 
-  it.each([
-    '{"a":1,"b":{"a":2}}',
-    '[{"a":1},{"a":1}]',
-    '{"a":"{\\"a\\":1,\\"a\\":2}","b":["a","a"]}',
-    '{"a":[{"b":1},{"b":2}],"c":1}',
-  ])('accepts %s', (text) => {
-    expect(findDuplicateKey(text)).toBeUndefined();
-  });
+  it.each(['{"a":1,"b":{"a":2}}', '[{"a":1},{"a":1}]', '{"a":"{\\"a\\":1,\\"a\\":2}","b":["a","a"]}', '{"a":[{"b":1},{"b":2}],"c":1}'])(
+    'accepts %s',
+    (text) => {
+      expect(findDuplicateKey(text)).toBeUndefined();
+    },
+  );
 });
 
 describe('reading a body over the limit', () => {

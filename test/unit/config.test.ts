@@ -65,7 +65,11 @@ describe('settings', () => {
   };
 
   it('reads jwt mode, with comma-separated issuers and audiences', () => {
-    const config = parseConfig({ ...jwt, AUTH_ISSUER: `${jwt.AUTH_ISSUER}, https://sts.windows.net/tid/`, AUTH_AUDIENCE: 'api://app-id,app-id' });
+    const config = parseConfig({
+      ...jwt,
+      AUTH_ISSUER: `${jwt.AUTH_ISSUER}, https://sts.windows.net/tid/`,
+      AUTH_AUDIENCE: 'api://app-id,app-id',
+    });
     expect(config.auth).toEqual({
       mode: 'jwt',
       jwksUri: 'https://login.microsoftonline.com/tid/discovery/v2.0/keys',
@@ -86,7 +90,10 @@ describe('settings', () => {
   });
 
   it('reads CORS origins in the form browsers send them, or * alone', () => {
-    const config = parseConfig({ ...azurite, CORS_ALLOWED_ORIGINS: 'https://Portal.Example.com/, http://localhost:3000, https://a.example:443' });
+    const config = parseConfig({
+      ...azurite,
+      CORS_ALLOWED_ORIGINS: 'https://Portal.Example.com/, http://localhost:3000, https://a.example:443',
+    });
     expect(config.cors).toEqual({
       allowedOrigins: ['https://portal.example.com', 'http://localhost:3000', 'https://a.example'],
     });
@@ -130,9 +137,16 @@ describe('settings', () => {
 
   it('refuses a Key Vault reference the platform could not resolve rather than accept its text as a key', () => {
     const reference = '@Microsoft.KeyVault(SecretUri=https://kv-x.vault.azure.net/secrets/auth-api-keys/0123)';
-    expect(() => parseConfig({ ...azurite, AUTH_MODE: 'apikey', AUTH_API_KEYS: reference })).toThrow(/\bAUTH_API_KEYS: is an unresolved Key Vault reference/);
-    expect(() => parseConfig({ ...azurite, MOCK_ADMIN_KEY: ` ${reference}` })).toThrow(/\bMOCK_ADMIN_KEY: is an unresolved Key Vault reference/);
+    expect(() => parseConfig({ ...azurite, AUTH_MODE: 'apikey', AUTH_API_KEYS: reference })).toThrow(
+      /\bAUTH_API_KEYS: is an unresolved Key Vault reference/,
+    );
+    expect(() => parseConfig({ ...azurite, MOCK_ADMIN_KEY: ` ${reference}` })).toThrow(
+      /\bMOCK_ADMIN_KEY: is an unresolved Key Vault reference/,
+    );
     // A resolved value is just the keys.
-    expect(parseConfig({ ...azurite, AUTH_MODE: 'apikey', AUTH_API_KEYS: 'k1,k2' }).auth).toEqual({ mode: 'apikey', apiKeys: ['k1', 'k2'] });
+    expect(parseConfig({ ...azurite, AUTH_MODE: 'apikey', AUTH_API_KEYS: 'k1,k2' }).auth).toEqual({
+      mode: 'apikey',
+      apiKeys: ['k1', 'k2'],
+    });
   });
 });

@@ -58,8 +58,12 @@ describe('the route table under the host rule', () => {
     },
   );
 
-  it('hands unknown paths and unserved methods to the app, which answers in Graph\'s envelope', async () => {
-    for (const [method, p] of [['GET', '/nothing/here'], ['PUT', '/health'], ['DELETE', '/beta/invitations/i/invitedUser/deviceEnrollmentConfigurations/c/assignments']]) {
+  it("hands unknown paths and unserved methods to the app, which answers in Graph's envelope", async () => {
+    for (const [method, p] of [
+      ['GET', '/nothing/here'],
+      ['PUT', '/health'],
+      ['DELETE', '/beta/invitations/i/invitedUser/deviceEnrollmentConfigurations/c/assignments'],
+    ]) {
       expect(pickHostRoute(registered, method!, p!)?.fn.name).toBe('graph');
     }
   });
@@ -109,9 +113,12 @@ describe('the app router', () => {
   const routes = knownRoutes();
   const context = () => new InvocationContext({ logHandler: () => undefined });
 
-  it('gives an unknown path Graph\'s error, and a known path with another method 405 with Allow', async () => {
+  it("gives an unknown path Graph's error, and a known path with another method 405 with Allow", async () => {
     const unknown = resolve(routes, 'GET', 'http://h/beta/nothing');
-    expect('error' in unknown && [unknown.error.status, unknown.error.message]).toEqual([400, "Resource not found for the segment 'nothing'."]);
+    expect('error' in unknown && [unknown.error.status, unknown.error.message]).toEqual([
+      400,
+      "Resource not found for the segment 'nothing'.",
+    ]);
     const wrong = resolve(routes, 'PUT', 'http://h/beta/deviceManagement/deviceEnrollmentConfigurations/c/assignments/x');
     expect('error' in wrong && [wrong.error.status, wrong.error.headers.Allow]).toEqual([405, 'GET, PATCH, DELETE']);
   });
@@ -130,7 +137,7 @@ describe('the app router', () => {
     }
   });
 
-  it('answers through the one host function with Graph\'s envelope', async () => {
+  it("answers through the one host function with Graph's envelope", async () => {
     const { hostFunction } = await import('../../src/routes');
     const response = await hostFunction.handler(new HttpRequest({ method: 'GET', url: 'http://h/beta/nothing' }), context());
     expect(response.status).toBe(400);

@@ -48,7 +48,14 @@ describe('mock control settings', () => {
   });
 
   it('reads intune as its documented write limits: 100 per caller and 200 per tenant in 20 seconds', () => {
-    expect(mock({ MOCK_RATE_LIMIT: 'Intune' }).rateLimit).toEqual({ mode: 'intune', perCaller: 100, perTenant: 200, readsPerCaller: 1000, readsPerTenant: 2000, windowSeconds: 20 });
+    expect(mock({ MOCK_RATE_LIMIT: 'Intune' }).rateLimit).toEqual({
+      mode: 'intune',
+      perCaller: 100,
+      perTenant: 200,
+      readsPerCaller: 1000,
+      readsPerTenant: 2000,
+      windowSeconds: 20,
+    });
   });
 
   it.each([

@@ -34,9 +34,9 @@ it('says nothing in apikey mode, and never prints the keys', () => {
 });
 
 it('stops loading with a message naming the setting when the settings do not fit together', () => {
-  expect(() => loadTwice({ AUTH_MODE: 'jwt', AUTH_JWKS_URI: 'http://keys.example.com/jwks', AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a' })).toThrow(
-    /AUTH_JWKS_URI: must be an https URL/,
-  );
+  expect(() =>
+    loadTwice({ AUTH_MODE: 'jwt', AUTH_JWKS_URI: 'http://keys.example.com/jwks', AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a' }),
+  ).toThrow(/AUTH_JWKS_URI: must be an https URL/);
 });
 
 it('stops loading in Azure with MOCK_ADMIN=on and no MOCK_ADMIN_KEY, naming both settings (issue 14)', () => {

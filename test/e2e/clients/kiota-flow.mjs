@@ -108,7 +108,11 @@ async function pathFlow(which, ids) {
   const report = {};
   const collection = (query) => request(HttpMethod.GET, COLLECTION[which], ids, query);
   const create = (body) =>
-    adapter.send(withBody(request(HttpMethod.POST, COLLECTION[which], ids), body), createEnrollmentConfigurationAssignmentFromDiscriminatorValue, errorMappings);
+    adapter.send(
+      withBody(request(HttpMethod.POST, COLLECTION[which], ids), body),
+      createEnrollmentConfigurationAssignmentFromDiscriminatorValue,
+      errorMappings,
+    );
   const item = (method, id) => request(method, ITEM[which], { ...ids, 'enrollmentConfigurationAssignment%2Did': id });
   const groupId = `group-${which}`;
 
@@ -119,7 +123,9 @@ async function pathFlow(which, ids) {
     source: 'direct',
   });
   report.typedGroupBody = JSON.parse(bodyText(typedGroup));
-  report.typedGroupCreate = await attempt(() => adapter.send(typedGroup, createEnrollmentConfigurationAssignmentFromDiscriminatorValue, errorMappings));
+  report.typedGroupCreate = await attempt(() =>
+    adapter.send(typedGroup, createEnrollmentConfigurationAssignmentFromDiscriminatorValue, errorMappings),
+  );
 
   // Targets without own properties serialize fully; a subtype's own property goes through additionalData.
   report.allDevices = await attempt(() =>
@@ -135,7 +141,11 @@ async function pathFlow(which, ids) {
     }),
   );
   report.group = await attempt(() =>
-    create({ target: { odataType: '#microsoft.graph.groupAssignmentTarget', additionalData: { groupId } }, source: 'policySets', sourceId: 'policy-set-1' }),
+    create({
+      target: { odataType: '#microsoft.graph.groupAssignmentTarget', additionalData: { groupId } },
+      source: 'policySets',
+      sourceId: 'policy-set-1',
+    }),
   );
   report.others = [];
   for (const target of [
@@ -149,7 +159,11 @@ async function pathFlow(which, ids) {
 
   // Paging: $top=2 over six items, then Graph core's PageIterator follows @odata.nextLink.
   const firstPage = await attempt(() =>
-    adapter.send(collection({ '%24top': 2, '%24count': true }), createEnrollmentConfigurationAssignmentCollectionResponseFromDiscriminatorValue, errorMappings),
+    adapter.send(
+      collection({ '%24top': 2, '%24count': true }),
+      createEnrollmentConfigurationAssignmentCollectionResponseFromDiscriminatorValue,
+      errorMappings,
+    ),
   );
   report.firstPage = firstPage;
   if (!firstPage.threw) {
@@ -178,23 +192,35 @@ async function pathFlow(which, ids) {
     ),
   );
   report.selected = await attempt(() =>
-    adapter.send(collection({ '%24select': ['source'] }), createEnrollmentConfigurationAssignmentCollectionResponseFromDiscriminatorValue, errorMappings),
+    adapter.send(
+      collection({ '%24select': ['source'] }),
+      createEnrollmentConfigurationAssignmentCollectionResponseFromDiscriminatorValue,
+      errorMappings,
+    ),
   );
 
   const id = report.group.value?.id;
   if (id) {
-    report.get = await attempt(() => adapter.send(item(HttpMethod.GET, id), createEnrollmentConfigurationAssignmentFromDiscriminatorValue, errorMappings));
+    report.get = await attempt(() =>
+      adapter.send(item(HttpMethod.GET, id), createEnrollmentConfigurationAssignmentFromDiscriminatorValue, errorMappings),
+    );
     const etag = report.get.value?.additionalData?.['@odata.etag'];
     const patch = (ifMatch) => {
       const info = withBody(item(HttpMethod.PATCH, id), { sourceId: 'updated by Kiota', source: 'direct' });
       info.headers.tryAdd('If-Match', ifMatch);
       return info;
     };
-    report.patchStale = await attempt(() => adapter.send(patch('W/"stale"'), createEnrollmentConfigurationAssignmentFromDiscriminatorValue, errorMappings));
+    report.patchStale = await attempt(() =>
+      adapter.send(patch('W/"stale"'), createEnrollmentConfigurationAssignmentFromDiscriminatorValue, errorMappings),
+    );
     report.patchBody = JSON.parse(bodyText(patch(etag)));
-    report.patch = await attempt(() => adapter.send(patch(etag), createEnrollmentConfigurationAssignmentFromDiscriminatorValue, errorMappings));
+    report.patch = await attempt(() =>
+      adapter.send(patch(etag), createEnrollmentConfigurationAssignmentFromDiscriminatorValue, errorMappings),
+    );
     report.delete = await attempt(() => adapter.sendNoResponseContent(item(HttpMethod.DELETE, id), errorMappings));
-    report.getDeleted = await attempt(() => adapter.send(item(HttpMethod.GET, id), createEnrollmentConfigurationAssignmentFromDiscriminatorValue, errorMappings));
+    report.getDeleted = await attempt(() =>
+      adapter.send(item(HttpMethod.GET, id), createEnrollmentConfigurationAssignmentFromDiscriminatorValue, errorMappings),
+    );
   }
 
   // Graph's own documentation example, verbatim in its source value: 400 naming source.
@@ -216,12 +242,20 @@ async function assignFlow(configurationId) {
   };
   // What Kiota generates for the action's body: a collection of SDK models under one property.
   info.setContentFromParsable(adapter, 'application/json', body, (writer, value) => {
-    writer.writeCollectionOfObjectValues('enrollmentConfigurationAssignments', value.enrollmentConfigurationAssignments, serializeEnrollmentConfigurationAssignment);
+    writer.writeCollectionOfObjectValues(
+      'enrollmentConfigurationAssignments',
+      value.enrollmentConfigurationAssignments,
+      serializeEnrollmentConfigurationAssignment,
+    );
   });
   report.body = JSON.parse(bodyText(info));
   report.assign = await attempt(() => adapter.sendNoResponseContent(info, errorMappings));
   report.after = await attempt(() =>
-    adapter.send(request(HttpMethod.GET, COLLECTION.deviceManagement, ids), createEnrollmentConfigurationAssignmentCollectionResponseFromDiscriminatorValue, errorMappings),
+    adapter.send(
+      request(HttpMethod.GET, COLLECTION.deviceManagement, ids),
+      createEnrollmentConfigurationAssignmentCollectionResponseFromDiscriminatorValue,
+      errorMappings,
+    ),
   );
   return report;
 }
@@ -245,6 +279,4 @@ report.defaultAllowedHosts = await attempt(() =>
 );
 report.requestedScopes = [...new Set(requestedScopes)];
 
-process.stdout.write(
-  JSON.stringify(report, (key, value) => (key === 'backingStore' || key === 'backingStoreEnabled' ? undefined : value)),
-);
+process.stdout.write(JSON.stringify(report, (key, value) => (key === 'backingStore' || key === 'backingStoreEnabled' ? undefined : value)));

@@ -13,7 +13,15 @@ app.http('echo', {
     for (const [key, value] of request.headers) headers[key] = value;
     const query = {};
     for (const [key, value] of request.query) query[key] = value;
-    const answer = { method: request.method, url: request.url, params: request.params, query, headers, bodyLength: body.length, bodyStart: body.subarray(0, 64).toString('latin1') };
+    const answer = {
+      method: request.method,
+      url: request.url,
+      params: request.params,
+      query,
+      headers,
+      bodyLength: body.length,
+      bodyStart: body.subarray(0, 64).toString('latin1'),
+    };
     const status = Number(request.query.get('status') ?? 200);
     const extra = {};
     if (request.query.get('connection')) extra.Connection = request.query.get('connection');
