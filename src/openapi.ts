@@ -1,6 +1,6 @@
 // A namespace import lets esbuild tree-shake zod; `import { z }` keeps all of it (every locale) in the bundle.
 import * as z from 'zod';
-import type { GraphVersion } from './assignments/model';
+import type { GraphVersion } from './graph/model';
 import { schemasFor } from './assignments/schema';
 import { odataErrorSchema } from './graph/errors';
 import { graphHandler } from './graph/handler';

@@ -9,6 +9,8 @@ import {
   updateAssignment,
 } from './assignments/handlers';
 import { metadataHandler } from './graph/metadata';
+import { assembleModel } from './graph/model';
+import { ASSIGNMENTS_MODEL } from './assignments/model';
 import { health } from './health';
 import { batchHandler } from './graph/batch';
 import { openApiHandler } from './openapi';
@@ -86,8 +88,18 @@ export const V1_DEVICE_MANAGEMENT_ASSIGNMENTS = `${V1_DEVICE_MANAGEMENT_CONFIGUR
 export const versionRoutes: RouteDefinition[] = [
   ...collectionRoutes(V1_DEVICE_MANAGEMENT_ASSIGNMENTS, 'V1'),
   { name: 'assignConfigurationV1', route: `${V1_DEVICE_MANAGEMENT_CONFIGURATION}/assign`, methods: ['POST'], handler: assignConfiguration },
-  { name: 'metadata', route: 'beta/$metadata', methods: ['GET'], handler: metadataHandler('beta') },
-  { name: 'metadataV1', route: 'v1.0/$metadata', methods: ['GET'], handler: metadataHandler('v1.0') },
+  {
+    name: 'metadata',
+    route: 'beta/$metadata',
+    methods: ['GET'],
+    handler: metadataHandler(assembleModel('beta', [ASSIGNMENTS_MODEL.beta])),
+  },
+  {
+    name: 'metadataV1',
+    route: 'v1.0/$metadata',
+    methods: ['GET'],
+    handler: metadataHandler(assembleModel('v1.0', [ASSIGNMENTS_MODEL['v1.0']])),
+  },
 ];
 
 // ---- end of issue 13 items 2 and 4 ----

@@ -7,7 +7,8 @@ import { badRequest, GraphError, notFound } from '../graph/errors';
 import { graphHandler, type GraphRequest } from '../graph/handler';
 import { applySelect, nextLink, parseQuery, type QueryRules } from '../graph/query';
 import { isWellFormedText, keyLiteral, keySegment } from './paths';
-import { assignmentProperties, type GraphVersion } from './model';
+import type { GraphVersion } from '../graph/model';
+import { assignmentProperties } from './model';
 import {
   ASSIGNMENT_TYPE,
   MAX_STRING_LENGTH,

@@ -2,19 +2,8 @@
 import * as z from 'zod';
 import { badRequest, type GraphError } from '../graph/errors';
 
-import {
-  allProperties,
-  assignmentProperties,
-  findEnum,
-  findType,
-  modelOf,
-  NAMESPACE,
-  targetTypesOf,
-  TARGET_BASE_TYPE,
-  type GraphVersion,
-  type PropertyModel,
-  type VersionModel,
-} from './model';
+import { allProperties, findEnum, findType, NAMESPACE, type GraphVersion, type PropertyModel, type VersionModel } from '../graph/model';
+import { assignmentProperties, modelOf, targetTypesOf, TARGET_BASE_TYPE } from './model';
 
 /**
  * The enrollmentConfigurationAssignment resource as zod schemas, derived per Graph version from the

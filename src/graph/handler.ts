@@ -7,7 +7,7 @@ import { withCors } from './cors';
 import { errorBody, GraphError, unknownError } from './errors';
 import { applyMockControls } from '../mock/controls';
 import { notePrincipal } from '../mock/journal';
-import type { GraphVersion } from '../assignments/model';
+import type { GraphVersion } from './model';
 
 /** Graph's media type for success bodies; both official clients parse only when it starts with application/json. */
 export const SUCCESS_CONTENT_TYPE = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';

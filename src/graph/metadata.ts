@@ -1,4 +1,4 @@
-import { modelOf, NAMESPACE, type GraphVersion, type StructuredTypeModel, type VersionModel } from '../assignments/model';
+import { NAMESPACE, type StructuredTypeModel, type VersionModel } from './model';
 import { graphHandler } from './handler';
 
 /**
@@ -72,7 +72,7 @@ export function buildCsdl(model: VersionModel): string {
 /** Graph answers $metadata as XML; this is the media type it sends. */
 export const METADATA_CONTENT_TYPE = 'application/xml';
 
-export function metadataHandler(version: GraphVersion) {
-  const csdl = buildCsdl(modelOf(version));
+export function metadataHandler(model: VersionModel) {
+  const csdl = buildCsdl(model);
   return graphHandler(async () => ({ status: 200, text: { contentType: METADATA_CONTENT_TYPE, body: csdl } }));
 }
