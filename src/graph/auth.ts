@@ -1,6 +1,6 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { createRemoteJWKSet, errors as jose, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import type { AuthSettings } from '../config';
+import type { AuthSettings } from '../auth/settings';
 import { forbidden, serviceUnavailable, unauthorized } from './errors';
 
 /**
@@ -89,7 +89,7 @@ export async function authenticate(authorization: string | null, auth: AuthSetti
     case 'apikey': {
       // Compare against every key so the time taken does not tell which key, if any, nearly matched.
       let ok = false;
-      for (const key of auth.apiKeys) ok = sameSecret(token, key) || ok;
+      for (const { key } of auth.apiKeys) ok = sameSecret(token, key) || ok;
       if (!ok) throw unauthorized('Access token validation failure. Invalid audience.');
       return { kind: 'apikey', callerId: `key:${fingerprint(token)}`, permissions: 'all' };
     }

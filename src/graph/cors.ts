@@ -1,7 +1,8 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import type { RouteHandler } from '../routing';
 import { v4 as uuidv4 } from 'uuid';
-import { getConfig, type CorsSettings } from '../config';
+import { getConfig } from '../config';
+import type { CorsSettings } from '../pipeline/settings';
 
 /**
  * CORS for browser callers, answered by the app itself (CORS_ALLOWED_ORIGINS; empty = off, and then

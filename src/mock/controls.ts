@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HttpRequest } from '@azure/functions';
-import { MAX_RETRY_AFTER_SECONDS, MOCK_ERROR_STATUSES, type MockErrorStatus, type MockSettings } from '../config';
+import { MAX_RETRY_AFTER_SECONDS, MOCK_ERROR_STATUSES, type MockErrorStatus, type MockSettings } from '../controls/settings';
 import { badGateway, badRequest, gatewayTimeout, GraphError, serviceUnavailable, tooManyRequests, unknownError } from '../graph/errors';
 import type { GraphRequest } from '../graph/handler';
 import { getAttemptCounter } from './attempts';

@@ -85,7 +85,9 @@ export function redactAuthorization(value: string): string {
 
 /** The app's own secrets: never stored in the journal, wherever a caller puts them. */
 function secretsOf(config: AppConfig): string[] {
-  return [config.admin.key, ...(config.auth.mode === 'apikey' ? config.auth.apiKeys : [])].filter((k): k is string => !!k);
+  return [config.admin.key, ...(config.auth.mode === 'apikey' ? config.auth.apiKeys.map((k) => k.key) : [])].filter(
+    (k): k is string => !!k,
+  );
 }
 
 /** `text` with every occurrence of a secret replaced by `[redacted]`. */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { TableClient, TransactionAction } from '@azure/data-tables';
-import { type AppConfig, type RateLimitSetting } from '../config';
+import type { AppConfig } from '../config';
+import type { RateLimitSetting } from '../controls/settings';
 import { serviceUnavailable } from '../graph/errors';
 import { createTableClient, StorageTable, storageErrorCode, storageStatus } from '../storage/tables';
 

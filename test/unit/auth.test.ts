@@ -15,6 +15,8 @@ const jwtCaller = (permissionType: 'delegated' | 'application', ...permissions: 
   permissions,
 });
 
+const apiKey = (key: string) => ({ key, tenantId: undefined });
+
 function thrown(fn: () => unknown): GraphError {
   try {
     fn();
@@ -87,7 +89,7 @@ describe('authenticate: dev and apikey', () => {
   });
 
   it('apikey: each configured key is accepted; callerId tells keys apart without revealing them', async () => {
-    const auth = { mode: 'apikey' as const, apiKeys: ['first-key-0123456789', 'second-key-0123456789'] };
+    const auth = { mode: 'apikey' as const, apiKeys: [apiKey('first-key-0123456789'), apiKey('second-key-0123456789')] };
     const first = await authenticate('Bearer first-key-0123456789', auth);
     const second = await authenticate('bearer second-key-0123456789', auth);
     expect(first).toEqual({ kind: 'apikey', callerId: expect.stringMatching(/^key:[0-9a-f]{16}$/), permissions: 'all' });
@@ -97,7 +99,7 @@ describe('authenticate: dev and apikey', () => {
   });
 
   it.each(['first-key', 'first-key-01234567890', 'FIRST-KEY-0123456789', 'x'])('apikey: %s is a 401', async (token) => {
-    const err = await rejected(authenticate(`Bearer ${token}`, { mode: 'apikey', apiKeys: ['first-key-0123456789'] }));
+    const err = await rejected(authenticate(`Bearer ${token}`, { mode: 'apikey', apiKeys: [apiKey('first-key-0123456789')] }));
     expect(err.status).toBe(401);
     expect(err.headers['WWW-Authenticate']).toMatch(
       /^Bearer realm="", authorization_uri="https:\/\/login.microsoftonline.com\/common\/oauth2\/authorize", client_id="00000003-0000-0000-c000-000000000000"$/,

@@ -1,4 +1,4 @@
-import { INTUNE_RATE_LIMIT } from '../../src/config';
+import { INTUNE_RATE_LIMIT } from '../../src/controls/settings';
 import { isWrite, MemoryHitLogs, RateLimiter } from '../../src/mock/rateLimit';
 
 // The limiter with a clock the test moves, so window arithmetic is checked exactly, without waiting.
