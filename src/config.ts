@@ -153,11 +153,3 @@ export function parseConfig(env: NodeJS.ProcessEnv): AppConfig {
 
 /** Every setting name the app reads, for the check that the Bicep sets the same names. */
 export const SETTING_NAMES: readonly string[] = Object.keys(SHAPE);
-
-let cached: AppConfig | undefined;
-
-/** The process's settings, parsed on first use. */
-export function getConfig(): AppConfig {
-  cached ??= parseConfig(process.env);
-  return cached;
-}

@@ -1,5 +1,4 @@
 import { NAMESPACE, type StructuredTypeModel, type VersionModel } from './model';
-import { graphHandler } from './handler';
 
 /**
  * GET /{version}/$metadata: the CSDL (OData 4.0 XML) subset of Graph's schema this API serves,
@@ -71,8 +70,3 @@ export function buildCsdl(model: VersionModel): string {
 
 /** Graph answers $metadata as XML; this is the media type it sends. */
 export const METADATA_CONTENT_TYPE = 'application/xml';
-
-export function metadataHandler(model: VersionModel) {
-  const csdl = buildCsdl(model);
-  return graphHandler(async () => ({ status: 200, text: { contentType: METADATA_CONTENT_TYPE, body: csdl } }));
-}

@@ -1,12 +1,13 @@
 import { HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { schemasFor } from '../../src/assignments/schema';
-import { hostFunction } from '../../src/routes';
+import { testApp } from '../helpers/app';
 import { BASE, expectGraphError, headerOf, invocationContext, jsonOf } from '../helpers/requests';
 import { hasType, parseCsdl, resolveContext } from '../helpers/metadata';
 
 // v1.0 next to beta, and $metadata, through the one function the host calls (real router, real
 // HttpRequest objects, real Azurite). Every @odata.context written here is checked to resolve.
 
+const app = testApp();
 const contexts: { version: 'beta' | 'v1.0'; context: string; types: string[] }[] = [];
 
 async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResponseInit> {
@@ -16,7 +17,7 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
     headers: { authorization: 'Bearer t', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
     body: body === undefined ? undefined : { string: JSON.stringify(body) },
   });
-  const response = await hostFunction.handler(request, invocationContext());
+  const response = await app.handle(request, invocationContext());
   const type = headerOf(response as HttpResponseInit, 'content-type') ?? '';
   if (type.startsWith('application/json;odata')) {
     const json = jsonOf(response as HttpResponseInit);

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { HttpRequest, InvocationContext } from '@azure/functions';
-import { knownRoutes, type RouteDefinition } from '../../src/routes';
-import { compareRoutes, resolve } from '../../src/routing';
+import type { Route } from '../../src/pipeline/context';
+import { resolve, routeTable } from '../../src/pipeline/router';
+import { testApp } from '../helpers/app';
 import { compareFunctionNames, hostOrder, matchHostTemplate, pickHostRoute } from '../../tools/host-routing';
 import { createCoreApi } from '../../tools/runner';
 
@@ -43,10 +44,10 @@ function samplePaths(template: string): string[] {
 
 describe('the route table under the host rule', () => {
   const registered = hostOrder(registeredFunctions());
-  // In the order the dispatcher uses them: resolve() expects the most specific template first.
-  const routes = [...knownRoutes()].sort((a, b) => compareRoutes(a.route, b.route));
+  // Every route, the admin's included, in the order the pipeline uses them: the most specific template first.
+  const routes = routeTable(testApp({ MOCK_ADMIN: 'on' }).routes);
 
-  it.each(routes.flatMap((r) => r.methods.map((m) => [r.name, m, r] as [string, string, RouteDefinition])))(
+  it.each(routes.flatMap((r) => r.methods.map((m) => [r.name, m, r] as [string, string, Route])))(
     '%s (%s) reaches its operation',
     (_name, method, route) => {
       for (const p of samplePaths(route.route)) {
@@ -110,7 +111,7 @@ describe('the host rule itself', () => {
 });
 
 describe('the app router', () => {
-  const routes = knownRoutes();
+  const routes = routeTable(testApp({ MOCK_ADMIN: 'on' }).routes);
   const context = () => new InvocationContext({ logHandler: () => undefined });
 
   it("gives an unknown path Graph's error, and a known path with another method 405 with Allow", async () => {
@@ -137,9 +138,8 @@ describe('the app router', () => {
     }
   });
 
-  it("answers through the one host function with Graph's envelope", async () => {
-    const { hostFunction } = await import('../../src/routes');
-    const response = await hostFunction.handler(new HttpRequest({ method: 'GET', url: 'http://h/beta/nothing' }), context());
+  it("answers through the app's pipeline with Graph's envelope", async () => {
+    const response = await testApp().handle(new HttpRequest({ method: 'GET', url: 'http://h/beta/nothing' }), context());
     expect(response.status).toBe(400);
     expect(JSON.parse(String(response.body)).error.code).toBe('BadRequest');
   });

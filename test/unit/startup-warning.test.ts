@@ -1,7 +1,8 @@
 import path from 'node:path';
+import { createCoreApi } from '../../tools/runner';
 
 // The dev-mode warning: once per process, when the host loads the app, and never with a secret in it.
-const registration = path.join(__dirname, '../../src/registration');
+const registration = path.join(__dirname, '../../src/functions/graph');
 
 function loadTwice(env: Record<string, string>): string[] {
   const warnings: string[] = [];
@@ -11,8 +12,10 @@ function loadTwice(env: Record<string, string>): string[] {
   const saved = { ...process.env };
   Object.assign(process.env, env);
   try {
+    // The host loads the function file once; a second require finds it in the module cache.
+    jest.doMock('@azure/functions-core', () => createCoreApi(() => undefined), { virtual: true });
     jest.isolateModules(() => {
-      require(registration); // each function file imports it: assignments, health, fallback
+      require(registration);
       require(registration);
     });
   } finally {

@@ -1,9 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
-import { getConfig, type AppConfig } from '../config';
+import type { AssignmentFields, AssignmentTarget } from '../assignments/schema';
 import { badRequest, GraphError, notFound, preconditionFailed, serviceUnavailable } from '../graph/errors';
-import { createTableClient, StorageTable, storageErrorCode, storageStatus } from '../storage/tables';
-import type { AssignmentFields, AssignmentTarget } from './schema';
+import { StorageTable, storageErrorCode, storageStatus } from './tables';
 
 /**
  * Assignments in Azure Table Storage: PartitionKey = the deviceEnrollmentConfigurationId, RowKey = the
@@ -731,12 +730,4 @@ class LostRace extends GraphError {
   constructor() {
     super(409, 'LostRace', 'lost a race on storage');
   }
-}
-
-let store: AssignmentStore | undefined;
-
-/** The process's one store and TableClient, created on first use. */
-export function getStore(config: AppConfig = getConfig()): AssignmentStore {
-  store ??= new AssignmentStore(createTableClient(config), config.storageTimeoutMs);
-  return store;
 }

@@ -1,0 +1,74 @@
+import type { HttpMethod } from '@azure/functions';
+import { mountAdmin, type MountedAdmin } from './admin';
+import { SeedFile } from './admin/seed';
+import { assignmentsResource } from './assignments';
+import { Authenticator } from './auth/auth';
+import type { AppConfig } from './config';
+import { mockControls } from './controls/controls';
+import { MockState } from './controls/state';
+import { assembleModel, VERSIONS, type GraphVersion, type VersionModel } from './graph/model';
+import type { Route } from './pipeline/context';
+import { createPipeline, type RequestHandler } from './pipeline/pipeline';
+import type { Resource } from './resource';
+import { serviceOpenApi, serviceRoutes } from './service/routes';
+import { createTableClient } from './store/tables';
+import { TenantAssignmentStore } from './store/tenants';
+
+/**
+ * The composition root: builds the whole app from its settings, once. Everything with state lives on
+ * the app it belongs to (the store and its table client, the journal, the rate limiter, the attempt
+ * counter, the signing keys, the seed file's load), never in a module, so two apps with different
+ * settings can run side by side in one process, as the tests do. The Functions registration
+ * (src/functions/graph.ts) and the tests both call createApp.
+ */
+
+/** The methods the host hands to the one function: everything it serves, so the app answers 405 itself. */
+export const HOST_METHODS: HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
+
+export interface App {
+  settings: AppConfig;
+  /** Answers one request: what the host calls, and what a $batch item re-enters. */
+  handle: RequestHandler;
+  /** Every row of the route table, in no particular order. */
+  routes: readonly Route[];
+  /** The admin, when MOCK_ADMIN=on mounts it. */
+  admin: MountedAdmin | undefined;
+  store: TenantAssignmentStore;
+}
+
+export function createApp(settings: AppConfig): App {
+  const store = new TenantAssignmentStore(createTableClient(settings), settings.storageTimeoutMs, settings.defaultTenantId);
+  const state = new MockState(settings.mock, createTableClient(settings, settings.stateTableName), settings.storageTimeoutMs);
+  const resources: Resource[] = [assignmentsResource(store)];
+  const admin = settings.admin.enabled
+    ? mountAdmin(settings, { store, state, journalClient: () => createTableClient(settings, settings.journalTableName) })
+    : undefined;
+  const seedFile =
+    settings.admin.seedFile === undefined ? undefined : new SeedFile(settings.admin.seedFile, store, settings.defaultTenantId);
+
+  const models = Object.fromEntries(
+    VERSIONS.map((v) => [
+      v,
+      assembleModel(
+        v,
+        resources.map((r) => r.model[v]),
+      ),
+    ]),
+  ) as Record<GraphVersion, VersionModel>;
+  const routes: Route[] = [
+    ...resources.flatMap((r) => r.routes),
+    ...serviceRoutes({ models, ping: () => store.ping(), described: () => ({ routes, openapi }) }),
+    ...(admin?.routes ?? []),
+  ];
+  const openapi = [...resources.map((r) => r.openapi), serviceOpenApi, ...(admin ? [admin.openapi] : [])];
+
+  const handle = createPipeline({
+    settings,
+    routes,
+    authenticator: new Authenticator(settings.auth, settings.defaultTenantId),
+    journal: admin?.journal,
+    controls: [...(admin?.controls ?? []), mockControls(settings.mock, state)],
+    ready: seedFile && (() => seedFile.ready()),
+  });
+  return { settings, handle, routes, admin, store };
+}
