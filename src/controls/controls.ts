@@ -46,7 +46,8 @@ function wholeNumber(request: HttpRequest, name: string, min: number, max: numbe
   return n;
 }
 
-function readHeaderControls(request: HttpRequest, settings: MockSettings): HeaderControls {
+function readHeaderControls(ctx: RequestContext, settings: MockSettings): HeaderControls {
+  const request = ctx.request;
   const controls: HeaderControls = {};
   const error = request.headers.get(MOCK_HEADERS.error);
   if (error !== null) {
@@ -72,7 +73,7 @@ function readHeaderControls(request: HttpRequest, settings: MockSettings): Heade
       throw badRequest(`The header '${MOCK_HEADERS.errorCount}' needs '${MOCK_HEADERS.error}' to say which error to answer with.`);
     }
     // Attempts are counted per client-request-id; without one, retries cannot be told from new requests.
-    if (!request.headers.get('client-request-id')?.trim()) {
+    if (ctx.clientRequestId === undefined) {
       throw badRequest(
         `The header '${MOCK_HEADERS.errorCount}' needs a 'client-request-id' header: attempts are counted per client-request-id, which every retry must repeat.`,
       );
@@ -125,7 +126,7 @@ export const ATTEMPT_HEADER = 'x-mock-attempt';
  */
 export function mockControls(settings: MockSettings, state: MockState): Control {
   return async (ctx) => {
-    const headers = settings.headers ? readHeaderControls(ctx.request, settings) : {};
+    const headers = settings.headers ? readHeaderControls(ctx, settings) : {};
 
     let latencyMs = headers.latencyMs;
     if (latencyMs === undefined && settings.latencyMs) latencyMs = randomInt(state.random, settings.latencyMs.min, settings.latencyMs.max);
