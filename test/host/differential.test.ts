@@ -10,7 +10,7 @@ import { documentExample } from '../helpers/requests';
 /** Every route the app serves, the admin's included. */
 const ROUTES = testApp({ MOCK_ADMIN: 'on' }).routes;
 
-// Issue 10 item 3: one corpus, sent to the genuine Functions host and to tools/runner.ts, both serving
+// One corpus, sent to the genuine Functions host and to tools/runner.ts, both serving
 // the same app on one Azurite (separate tables); the test fails listing every difference in status,
 // significant headers and body shape. Two apps: dist/package (what azd deploys), and test/host/echo-app,
 // which answers with what the function was handed (URL, params, query, headers, body), so the runner's

@@ -7,7 +7,7 @@ import { send, testApp } from '../helpers/app';
 import { documentExample, expectGraphError, graphRequest, jsonOf, type RequestOptions } from '../helpers/requests';
 
 // Hostile input to the app's pipeline in process (real HttpRequest objects, real Azurite): property-based
-// tests over bodies, headers, query strings and path segments, then the named cases of issue 5 one by
+// tests over bodies, headers, query strings and path segments, then the named cases one by
 // one. The property: never a 5xx; every error in Graph's envelope with the error media type; every
 // success with Graph's media type; Object.prototype untouched. `npm run test:reliability` runs the same
 // properties with many more inputs.

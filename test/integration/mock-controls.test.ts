@@ -171,7 +171,7 @@ describe('x-mock-error-count: fail the first n attempts of one client-request-id
   it('counts concurrent attempts of one id exactly (ETag-conditional updates)', async () => {
     const id = randomUUID();
     const headers = { 'x-mock-error': '429', 'x-mock-error-count': '2', 'client-request-id': id };
-    // Ten at once, as in issue 11 (where 15-25% of them used to answer a 503 of their own).
+    // Ten at once, as a scaled-out app saw them (where 15-25% of them used to answer a 503 of their own).
     const responses = await Promise.all(Array.from({ length: 10 }, () => post(headers, 'cfg-mock-concurrent')));
     expect(responses.map((r) => r.status).sort()).toEqual([201, 201, 201, 201, 201, 201, 201, 201, 429, 429]);
     expect((await mockState().getEntity<{ attempts: number }>(...stateKey(id))).attempts).toBe(10);

@@ -42,7 +42,7 @@ it('stops loading with a message naming the setting when the settings do not fit
   ).toThrow(/AUTH_JWKS_URI: must be an https URL/);
 });
 
-it('stops loading in Azure with MOCK_ADMIN=on and no MOCK_ADMIN_KEY, naming both settings (issue 14)', () => {
+it('stops loading in Azure with MOCK_ADMIN=on and no MOCK_ADMIN_KEY, naming both settings', () => {
   expect(() => loadTwice({ MOCK_ADMIN: 'on', WEBSITE_SITE_NAME: 'mock-app' })).toThrow(/MOCK_ADMIN: is on in Azure without MOCK_ADMIN_KEY/);
   expect(() => loadTwice({ MOCK_ADMIN: 'on', MOCK_ADMIN_KEY: 'k-1', WEBSITE_SITE_NAME: 'mock-app' })).not.toThrow();
 });
