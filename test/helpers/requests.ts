@@ -17,7 +17,6 @@ export const documentExample = () => ({
 export interface RequestOptions {
   method?: string;
   path?: string;
-  params?: Record<string, string>;
   headers?: Record<string, string>;
   body?: unknown;
   rawBody?: string | Buffer;
@@ -36,7 +35,6 @@ export function graphRequest(o: RequestOptions = {}): HttpRequest {
     method: o.method ?? 'POST',
     url: `${BASE}${o.path ?? collectionPath()}`,
     headers,
-    params: o.params ?? { invitationsId: INVITATION, deviceEnrollmentConfigurationId: CONFIGURATION },
     body,
   });
 }

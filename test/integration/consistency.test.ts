@@ -14,21 +14,18 @@ const create = (cfg: string, body: unknown, headers: Record<string, string> = {}
     app,
     graphRequest({
       path: path(cfg),
-      params: { deviceEnrollmentConfigurationId: cfg },
       body,
       headers: { authorization: 'Bearer t', ...headers },
     }),
   );
 
-const list = (cfg: string, query = '') =>
-  send(app, graphRequest({ method: 'GET', path: `${path(cfg)}${query}`, params: { deviceEnrollmentConfigurationId: cfg } }));
+const list = (cfg: string, query = '') => send(app, graphRequest({ method: 'GET', path: `${path(cfg)}${query}` }));
 
 const assign = (cfg: string, groups: string[]) =>
   send(
     app,
     graphRequest({
       path: `/beta/deviceManagement/deviceEnrollmentConfigurations/${cfg}/assign`,
-      params: { deviceEnrollmentConfigurationId: cfg },
       body: { enrollmentConfigurationAssignments: groups.map((g) => ({ target: group(g) })) },
     }),
   );
@@ -37,7 +34,6 @@ function item(method: 'GET' | 'PATCH' | 'DELETE', cfg: string, id: string, body?
   const request = graphRequest({
     method,
     path: `${path(cfg)}/${encodeURIComponent(id)}`,
-    params: { deviceEnrollmentConfigurationId: cfg, enrollmentConfigurationAssignmentId: id },
     body,
   });
   return send(app, request);
