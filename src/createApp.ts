@@ -6,7 +6,7 @@ import { Authenticator } from './auth/auth';
 import type { AppConfig } from './config';
 import { mockControls } from './controls/controls';
 import { MockState } from './controls/state';
-import { assembleModel, VERSIONS, type GraphVersion, type VersionModel } from './graph/model';
+import { assembleVersions } from './graph/model';
 import type { Route } from './pipeline/context';
 import { createPipeline, type RequestHandler } from './pipeline/pipeline';
 import type { Resource } from './resource';
@@ -46,15 +46,7 @@ export function createApp(settings: AppConfig): App {
   const seedFile =
     settings.admin.seedFile === undefined ? undefined : new SeedFile(settings.admin.seedFile, store, settings.defaultTenantId);
 
-  const models = Object.fromEntries(
-    VERSIONS.map((v) => [
-      v,
-      assembleModel(
-        v,
-        resources.map((r) => r.model[v]),
-      ),
-    ]),
-  ) as Record<GraphVersion, VersionModel>;
+  const models = assembleVersions(resources.map((r) => r.model));
   const routes: Route[] = [
     ...resources.flatMap((r) => r.routes),
     ...serviceRoutes({ models, ping: () => store.ping(), described: () => ({ routes, openapi }) }),

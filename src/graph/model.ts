@@ -158,6 +158,20 @@ export function assembleModel(version: GraphVersion, contributions: readonly Mod
   };
 }
 
+/** Every version's model, from each resource's contributions per version. */
+export function assembleVersions(parts: readonly Record<GraphVersion, ModelContribution>[]): Record<GraphVersion, VersionModel> {
+  return {
+    beta: assembleModel(
+      'beta',
+      parts.map((p) => p.beta),
+    ),
+    'v1.0': assembleModel(
+      'v1.0',
+      parts.map((p) => p['v1.0']),
+    ),
+  };
+}
+
 const local = (qualified: string) => qualified.replace(/^graph\./, '');
 
 export function findType(model: VersionModel, name: string): StructuredTypeModel | undefined {

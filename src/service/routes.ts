@@ -1,7 +1,7 @@
 import { readJsonObject } from '../graph/body';
 import { parseBatch, runBatch } from '../graph/batch';
 import { buildCsdl, METADATA_CONTENT_TYPE } from '../graph/metadata';
-import { VERSIONS, type VersionModel } from '../graph/model';
+import { VERSIONS, type GraphVersion, type VersionModel } from '../graph/model';
 import { errorResponses, json, type OpenApiContribution } from '../graph/openapi';
 import type { Route } from '../pipeline/context';
 import { buildOpenApiDocument } from './openapi';
@@ -61,7 +61,7 @@ const BATCH_RESPONSE = {
 
 export interface ServiceParts {
   /** Each version's whole model, every resource's part in it. */
-  models: Record<(typeof VERSIONS)[number], VersionModel>;
+  models: Record<GraphVersion, VersionModel>;
   /** Whether storage answers, for /health. */
   ping: () => Promise<void>;
   /** Every route the app serves and every part's OpenAPI contribution, for /openapi.json. */
