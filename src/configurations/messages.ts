@@ -72,6 +72,8 @@ function issueMessage(version: GraphVersion, rootType: string, issue: Issue, inp
   const path = issue.path.map(String).join('/');
   const value = valueAt(input, issue.path);
   const here = locate(version, rootType, issue.path);
+  // An action's body holds parameters, not properties; Graph names them so.
+  const noun = operation ? 'parameter' : 'property';
   if (value === undefined && issue.code !== 'unrecognized_keys' && issue.path.length > 0) {
     return operation ? `The parameter '${path}' is required for the operation '${operation}'.` : `The property '${path}' is required.`;
   }
@@ -88,29 +90,29 @@ function issueMessage(version: GraphVersion, rootType: string, issue: Issue, inp
     case 'invalid_type':
       if (value === undefined)
         return operation ? `The parameter '${path}' is required for the operation '${operation}'.` : `The property '${path}' is required.`;
-      if (value === null) return `The property '${path}' cannot be null.`;
+      if (value === null) return `The ${noun} '${path}' cannot be null.`;
       if (here.property && complexType(version, here.property.type) && !here.item) {
         return `Invalid value ${describe(value)} for property '${path}': expected an object of type '${edmName(here.property, false)}'.`;
       }
       if (here.property?.type.startsWith('Collection(') && !here.item) {
         return `Invalid value ${describe(value)} for property '${path}': expected a collection of '${edmName(here.property, true)}'.`;
       }
-      return `Cannot convert the literal ${describe(value)} to the expected type '${edmName(here.property, here.item)}' of property '${path}'.`;
+      return `Cannot convert the literal ${describe(value)} to the expected type '${edmName(here.property, here.item)}' of ${noun} '${path}'.`;
     case 'invalid_value': {
-      if (value === null) return `The property '${path}' cannot be null.`;
+      if (value === null) return `The ${noun} '${path}' cannot be null.`;
       const enumName = here.property ? edmName(here.property, here.item) : 'the enum';
       const allowed = issue.values.map((v) => `'${String(v)}'`).join(', ');
       return `The value ${describe(value)} is not a valid member of '${enumName}' for property '${path}'. It must be one of: ${allowed}.`;
     }
     case 'invalid_format':
-      return `Cannot convert the literal ${describe(value)} to the expected type '${edmName(here.property, here.item)}' of property '${path}'.`;
+      return `Cannot convert the literal ${describe(value)} to the expected type '${edmName(here.property, here.item)}' of ${noun} '${path}'.`;
     case 'too_big':
       if (issue.origin === 'array') return `The property '${path}' holds more than the maximum of ${String(issue.maximum)} items.`;
       if (issue.origin === 'string')
         return `The value of property '${path}' is longer than the maximum of ${String(issue.maximum)} characters.`;
-      return `The value ${describe(value)} of property '${path}' is out of range: it must be ${rangeText(here.property)}.`;
+      return `The value ${describe(value)} of ${noun} '${path}' is out of range: it must be ${rangeText(here.property)}.`;
     case 'too_small':
-      return `The value ${describe(value)} of property '${path}' is out of range: it must be ${rangeText(here.property)}.`;
+      return `The value ${describe(value)} of ${noun} '${path}' is out of range: it must be ${rangeText(here.property)}.`;
     case 'custom':
       return issue.message;
     default:
