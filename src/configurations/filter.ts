@@ -27,7 +27,11 @@ const unsupported = (detail: string) => badRequest(`Invalid filter clause: ${det
 /** Deep enough for any real filter; bounds the parser's recursion on hostile input. */
 const MAX_DEPTH = 32;
 
-type Token = { kind: 'name'; text: string } | { kind: 'string'; text: string } | { kind: 'punct'; text: '(' | ')' | ',' };
+type Token =
+  | { kind: 'name'; text: string }
+  | { kind: 'string'; text: string }
+  | { kind: 'number'; text: string }
+  | { kind: 'punct'; text: '(' | ')' | ',' };
 
 function tokenize(raw: string): Token[] {
   const tokens: Token[] = [];
@@ -57,6 +61,12 @@ function tokenize(raw: string): Token[] {
         i++;
       }
       tokens.push({ kind: 'string', text });
+    } else if (/[-\d]/.test(c)) {
+      // Numbers are read so that a comparison with one is refused for what it is, not as a stray character.
+      const m = /^-?\d+(\.\d+)?/.exec(raw.slice(i));
+      if (!m) throw unsupported(`'${c}' is not expected at position ${i}.`);
+      tokens.push({ kind: 'number', text: m[0] });
+      i += m[0].length;
     } else {
       const m = /^[A-Za-z_][\w./]*/.exec(raw.slice(i));
       if (!m) throw unsupported(`'${c}' is not expected at position ${i}.`);
