@@ -196,8 +196,9 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null &
 
 /** A restriction as sent, its `@odata.type` dropped and what it left out filled in (the only complex type here). */
 function completeRestriction(value: Record<string, unknown>): Record<string, unknown> {
-  const { '@odata.type': _type, ...rest } = value;
-  return { ...openRestriction(), ...rest };
+  const completed: Record<string, unknown> = { ...openRestriction(), ...value };
+  delete completed['@odata.type'];
+  return completed;
 }
 
 export interface CreateContext {
