@@ -15,10 +15,11 @@ import {
   parseWith,
   schemasFor,
   targetView,
+  type AssignmentTarget,
   type CreateAssignmentInput,
   type UpdateAssignmentInput,
 } from './schema';
-import { getStore, invalidContinuation, type AssignmentFilter, type StoredAssignment } from './store';
+import { getStore, invalidContinuation, scopeOf, type AssignmentFilter, type StoredAssignment } from './store';
 
 /**
  * The assignments resource: plain handlers that the route table hands to app.http and that tests call
@@ -74,7 +75,7 @@ export function representation(a: StoredAssignment, version: GraphVersion = 'bet
   const model = schemasFor(version).model;
   const out: Record<string, unknown> = { '@odata.type': `#${ASSIGNMENT_TYPE}`, '@odata.etag': a.etag, id: a.id };
   for (const { name } of assignmentProperties(model)) {
-    out[name] = name === 'target' ? targetView(model, a.target) : a[name as 'source' | 'sourceId'];
+    out[name] = name === 'target' ? targetView(model, a.target as AssignmentTarget | null) : a[name as 'source' | 'sourceId'];
   }
   return out;
 }
@@ -147,7 +148,7 @@ export const createAssignment = graphHandler(
     // SDKs keep client-request-id across retries: with one, a retry answers what the first attempt stored.
     const clientRequestId = g.request.headers.get('client-request-id')?.trim();
     const idempotency = clientRequestId ? { clientRequestId, fingerprint: fingerprintOf(assignment) } : undefined;
-    const stored = await getStore(g.config).create(assignment, idempotency);
+    const stored = await getStore(g.config).create(scopeOf(address.configurationId), assignment, idempotency);
     return {
       status: 201,
       headers: { Location: `${collectionUrl(g)}/${encodeURIComponent(stored.id)}`, ETag: stored.etag },
@@ -174,10 +175,8 @@ export const listAssignments = graphHandler(
     };
     const store = getStore(g.config);
     const continuation = query.skipToken === undefined ? undefined : decodeSkipToken(query.skipToken);
-    const [page, count] = await Promise.all([
-      store.list(address.configurationId, { top: query.top, continuation, filter }),
-      query.count ? store.count(address.configurationId, filter) : Promise.resolve(undefined),
-    ]);
+    const page = await store.list(scopeOf(address.configurationId), { top: query.top, continuation, filter, count: query.count });
+    const count = page.count;
     const selectSuffix = query.select ? `(${query.select.join(',')})` : '';
     const body: Record<string, unknown> = { '@odata.context': `${g.serviceRoot}/$metadata#${address.contextPath}${selectSuffix}` };
     if (count !== undefined) body['@odata.count'] = count;
@@ -202,7 +201,7 @@ export const countAssignments = graphHandler(
       sourceId: query.filter.sourceId,
       groupId: query.filter['target/groupId'],
     };
-    const count = await getStore(g.config).count(address.configurationId, filter);
+    const count = await getStore(g.config).count(scopeOf(address.configurationId), filter);
     return { status: 200, text: { contentType: 'text/plain; charset=utf-8', body: String(count) } };
   },
   { access: 'read' },
@@ -232,7 +231,7 @@ export const getAssignment = graphHandler(
   async (g) => {
     const address = itemAddress(g);
     const { select } = parseQuery(g.request.url, queryRules(g.version, false), ASSIGNMENT_TYPE);
-    const found = await getStore(g.config).get(address.configurationId, address.id);
+    const found = await getStore(g.config).get(scopeOf(address.configurationId), address.id);
     if (!found) throw missing(address.id);
     return entityResponse(g, address, found, select);
   },
@@ -247,7 +246,7 @@ export const updateAssignment = graphHandler(
       throw badRequest("The property 'id' cannot be changed: it must be left out or equal the id in the request path.");
     }
     const updated = await getStore(g.config).update(
-      address.configurationId,
+      scopeOf(address.configurationId),
       address.id,
       (current) => ({
         ...current,
@@ -267,7 +266,7 @@ export const deleteAssignment = graphHandler(
     const address = itemAddress(g);
     refuseUnderIntuneProfile(g, 'DELETE', address.configurationId, address.id);
     // Storage checks If-Match atomically: a mismatch comes back as 412, a missing entity as 404.
-    const deleted = await getStore(g.config).delete(address.configurationId, address.id, ifMatchOf(g));
+    const deleted = await getStore(g.config).delete(scopeOf(address.configurationId), address.id, ifMatchOf(g));
     if (!deleted) throw missing(address.id);
     return { status: 204 };
   },
@@ -300,7 +299,7 @@ export const assignConfiguration = graphHandler(
       enrollmentConfigurationAssignments: CreateAssignmentInput[];
     };
     const replacements = input.enrollmentConfigurationAssignments.map((item) => newAssignment(address, item));
-    await getStore(g.config).replaceAll(address.configurationId, replacements);
+    await getStore(g.config).replaceAll(scopeOf(address.configurationId), replacements);
     return { status: 204 };
   },
   { access: 'write' },

@@ -8,6 +8,7 @@ import { errorBody, GraphError, unknownError } from './errors';
 import { applyMockControls } from '../mock/controls';
 import { notePrincipal } from '../mock/journal';
 import type { GraphVersion } from '../assignments/model';
+import { graphErrorOf } from '../assignments/store';
 
 /** Graph's media type for success bodies; both official clients parse only when it starts with application/json. */
 export const SUCCESS_CONTENT_TYPE = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
@@ -105,7 +106,8 @@ export function graphHandler(logic: (g: GraphRequest) => Promise<GraphResult>, o
       headers['Content-Type'] = SUCCESS_CONTENT_TYPE;
       headers['OData-Version'] = '4.0';
       return { status: result.status, headers, body: JSON.stringify(result.body) };
-    } catch (err) {
+    } catch (thrown) {
+      const err = graphErrorOf(thrown);
       if (err instanceof GraphError) {
         if (err.status >= 500)
           context.warn(`${request.method} ${new URL(request.url).pathname}: ${err.status} ${err.code} (${err.message})${causeOf(err)}`);

@@ -117,7 +117,7 @@ export const reset = admin(async (g) => {
   if (configurationId !== null) {
     if (configurationId.length === 0 || configurationId.length > 1024)
       throw badRequest("The query parameter 'configurationId' must be 1 to 1024 characters.");
-    await getStore(g.config).purge(configurationId);
+    await getStore(g.config).purge({ configurationId });
   } else {
     await resetAll(g.config);
   }

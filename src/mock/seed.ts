@@ -4,7 +4,7 @@ import { v4 as uuidv4 } from 'uuid';
 import * as z from 'zod';
 import type { AppConfig } from '../config';
 import { representation, seedItem } from '../assignments/handlers';
-import { getStore, type StoredAssignment } from '../assignments/store';
+import { getStore, scopeOf, type StoredAssignment } from '../assignments/store';
 import { badRequest, GraphError } from '../graph/errors';
 
 /**
@@ -32,9 +32,15 @@ export async function seed(config: AppConfig, body: unknown, from: 'request' | '
   const assignments = items.map((item) => seedItem(item, from === 'file' ? deterministicId(item) : uuidv4()));
   const store = getStore(config);
   const out: Array<Record<string, unknown>> = [];
+  const byConfiguration = new Map<string, typeof assignments>();
+  for (const a of assignments) byConfiguration.set(a.configurationId, [...(byConfiguration.get(a.configurationId) ?? []), a]);
+  const stored = new Map<string, StoredAssignment>();
+  for (const [configurationId, items] of byConfiguration) {
+    for (const s of await store.seed(scopeOf(configurationId), items)) stored.set(`${configurationId}\n${s.id}`, s);
+  }
   for (const a of assignments) {
-    const stored: StoredAssignment = (await store.get(a.configurationId, a.id)) ?? (await store.create(a));
-    out.push({ configurationId: stored.configurationId, ...representation(stored) });
+    const s = stored.get(`${a.configurationId}\n${a.id}`);
+    if (s) out.push({ configurationId: s.configurationId, ...representation(s) });
   }
   return out;
 }
