@@ -13,7 +13,7 @@ const out = path.join(root, 'dist', 'package');
 const common = {
   bundle: true,
   platform: 'node',
-  target: 'node22',
+  target: 'node24',
   format: 'cjs',
   sourcemap: true,
   minifySyntax: true,

@@ -101,7 +101,7 @@ export function startAzurite(options: AzuriteOptions): Promise<RunningAzurite> {
   else args.push('--inMemoryPersistence');
   // Azurite's access log is a line per request; only asked for output shows it.
   if (!options.verbose) args.push('--silent');
-  // Azurite 3.37 wants Node 22: run it on the same Node as this process (node@22 under npm scripts).
+  // Azurite 3.37 wants Node 22 or newer: run it on the same Node as this process (the project's Node 24 under npm scripts).
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     detached: true,
