@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { freePort } from '../tools/azurite';
+import { freePort } from '../dev/azurite';
 import { forkChild, type BenchChild } from './ipc';
 import { machineBusyMs, processCpuMs } from './procstat';
 
@@ -22,14 +22,14 @@ export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...base, MOCK_ADMIN: 'off', ...extra };
 }
 
-/** The real runner (dist/tools/runner.js) in its own process, on a free port, with childEnv's settings. */
+/** The real runner (dist/dev/runner.js) in its own process, on a free port, with childEnv's settings. */
 export async function startRunnerApp(
   connectionString: string,
   table: string,
   env: Record<string, string> = {},
 ): Promise<{ url: string; stop(): void }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'tools', 'runner.js')], {
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'dev', 'runner.js')], {
     cwd: ROOT,
     env: childEnv({ PORT: String(port), ASSIGNMENTS_STORAGE: connectionString, ASSIGNMENTS_TABLE: table, ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],

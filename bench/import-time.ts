@@ -8,7 +8,7 @@
  * moves when other processes compete for the cores; importMs does.
  */
 import path from 'node:path';
-import { createCoreApi, entryFiles, withCoreApi } from '../tools/runner';
+import { createCoreApi, entryFiles, withCoreApi } from '../dev/runner';
 
 const appRoot = path.resolve(process.argv[2] ?? '.');
 const files = entryFiles(appRoot);

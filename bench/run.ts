@@ -10,7 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, startAzurite, type RunningAzurite } from '../tools/azurite';
+import { freePort, startAzurite, type RunningAzurite } from '../dev/azurite';
 import { collectionPath, POST_BODY } from './entity';
 import {
   childEnv,
@@ -636,7 +636,7 @@ interface ColdSample {
   first201Ms: number;
 }
 
-/** Spawns the real runner (dist/tools/runner.js) and times process start → listening → first 201. */
+/** Spawns the real runner (dist/dev/runner.js) and times process start → listening → first 201. */
 async function coldStartOnce(app: 'bundle' | 'tsc', connectionString: string, table: string): Promise<ColdSample> {
   const port = await freePort();
   const envFor = childEnv({
@@ -646,7 +646,7 @@ async function coldStartOnce(app: 'bundle' | 'tsc', connectionString: string, ta
     ...(app === 'bundle' ? { RUNNER_APP_ROOT: BUNDLE_ROOT } : {}),
   });
   const t0 = performance.now();
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'tools', 'runner.js')], {
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'dev', 'runner.js')], {
     cwd: ROOT,
     env: envFor,
     stdio: ['ignore', 'pipe', 'pipe'],

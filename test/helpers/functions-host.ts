@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { freePort } from '../../tools/azurite';
+import { freePort } from '../../dev/azurite';
 
 const APP_ROOT = path.resolve(__dirname, '..', '..');
 

@@ -1,4 +1,4 @@
-import { freePort, startAzurite, type RunningAzurite } from '../../tools/azurite';
+import { freePort, startAzurite, type RunningAzurite } from '../../dev/azurite';
 
 declare global {
   // eslint-disable-next-line no-var

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { freePort } from '../../tools/azurite';
-import { loadLocalSettings } from '../../tools/local-settings';
+import { freePort } from '../../dev/azurite';
+import { loadLocalSettings } from '../../dev/local-settings';
 import { startFunctionsHost } from './functions-host';
 import { startTlsProxy } from './tls-proxy';
 
@@ -26,7 +26,7 @@ export const E2E_SERVER = process.env.E2E_SERVER === 'host' ? 'host' : 'runner';
 export async function startRunnerProcess(env: Record<string, string | undefined> = {}): Promise<RunnerProcess> {
   if (E2E_SERVER === 'host') return startHostProcess(env);
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(APP_ROOT, 'dist', 'tools', 'runner.js')], {
+  const child = spawn(process.execPath, [path.join(APP_ROOT, 'dist', 'dev', 'runner.js')], {
     cwd: APP_ROOT,
     env: { ...process.env, PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

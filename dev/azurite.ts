@@ -74,17 +74,17 @@ export interface RunningAzurite {
   stop(): Promise<void>;
 }
 
-/** scripts/azurite-server.js, found from wherever this module runs (tools/, dist/tools/, a bundle in dist/). */
+/** dev/azurite-server.mts, found from wherever this module runs (dev/, dist/dev/, a bundle in dist/). */
 function serverScript(): string {
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, 'scripts', 'azurite-server.js');
+    const candidate = path.join(dir, 'dev', 'azurite-server.mts');
     if (existsSync(candidate)) return candidate;
-    if (path.dirname(dir) === dir) throw new Error(`scripts/azurite-server.js not found above ${__dirname}`);
+    if (path.dirname(dir) === dir) throw new Error(`dev/azurite-server.mts not found above ${__dirname}`);
   }
 }
 
 /**
- * Azurite runs in a child of its own (scripts/azurite-server.js explains why not Azurite's own entry
+ * Azurite runs in a child of its own (dev/azurite-server.mts explains why not Azurite's own entry
  * point) in its own process group, so a terminal's Ctrl-C or hang-up reaches only the starter, which
  * then asks Azurite to stop exactly once, over the IPC channel. If the starter dies without asking, the
  * channel closes and Azurite stops by itself.

@@ -1,5 +1,4 @@
-#!/usr/bin/env node
-// Azurite's servers run in this process, started by tools/azurite.ts with an IPC channel, in place of
+// Azurite's servers run in this process, started by dev/azurite.ts with an IPC channel, in place of
 // Azurite's own entry points (dist/src/table/main.js, dist/src/azurite.js), whose shutdown loses data:
 //
 // - They flush on the first SIGINT only (`process.once`), and a second SIGINT kills them unsaved; a
@@ -16,15 +15,58 @@
 //
 // Arguments are Azurite's own (--tableHost, --tablePort, --location, --inMemoryPersistence, --silent,
 // ...); AZURITE_SERVICES=all also runs blob and queue (what `func start` needs for AzureWebJobsStorage).
-// Telemetry is never started. Plain JavaScript so that every caller (jest on the sources, the compiled
-// tools, the bundled reliability run) finds it without a build.
-'use strict';
-const path = require('node:path');
-const { mkdirSync } = require('node:fs');
+// Telemetry is never started. Node runs this file as it is (type stripping), so every caller (jest on
+// the sources, the compiled dev tools, the bundled reliability run) finds it without a build.
+import { mkdirSync } from 'node:fs';
+import type http from 'node:http';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 
+const require = createRequire(import.meta.url);
 const azuriteSrc = path.join(path.dirname(require.resolve('azurite/package.json')), 'dist', 'src');
-const load = (file) => {
-  const mod = require(path.join(azuriteSrc, file));
+
+/** Azurite's compiled modules have no types of their own that fit this use: what is used of them. */
+type Constructor = new (...args: unknown[]) => unknown;
+
+interface LokiDb {
+  saveDatabase(callback: (err?: Error | null) => void): void;
+  throttledSaveDrain?(callback: () => void, options: { recursiveWait: boolean }): void;
+}
+
+interface AzuriteServer {
+  start(): Promise<void>;
+  close(): Promise<void>;
+  getStatus(): string;
+  getHttpServerAddress(): string;
+}
+
+interface TableServer extends AzuriteServer {
+  httpServer: http.Server;
+  metadataStore?: { db?: LokiDb };
+}
+
+interface AzuriteEnvironment {
+  location(): Promise<string>;
+  inMemoryPersistence(): boolean;
+  debug(): Promise<string | undefined>;
+  silent(): boolean;
+  loose(): boolean;
+  skipApiVersionCheck(): boolean;
+  cert(): string;
+  key(): string;
+  pwd(): string;
+  oauth(): string | undefined;
+  disableProductStyleUrl(): boolean;
+  tableHost(): string;
+  tablePort(): number;
+  tableKeepAliveTimeout(): number;
+  queueHost(): string;
+  queuePort(): number;
+  queueKeepAliveTimeout(): number;
+}
+
+const load = <T,>(file: string): T => {
+  const mod = require(path.join(azuriteSrc, file)) as { default?: T } & T;
   return mod.default ?? mod;
 };
 
@@ -34,45 +76,43 @@ const WRITE = /^(POST|PUT|PATCH|MERGE|DELETE)$/i;
 // The starter has gone; nothing reads our output any more and writing must not crash the close.
 for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
 
-const tell = (message) => {
-  if (process.connected) process.send(message, () => undefined);
+const tell = (message: unknown) => {
+  if (process.connected) process.send?.(message, undefined, {}, () => undefined);
 };
 
 /** Answers to writes wait for a save of the table data file (see above). */
-function holdWritesUntilSaved(tableServer) {
+function holdWritesUntilSaved(tableServer: TableServer): void {
   const db = tableServer.metadataStore?.db;
   if (typeof db?.saveDatabase !== 'function') {
-    throw new Error(
-      'azurite-server: Azurite no longer exposes its LokiJS table store (metadataStore.db); update scripts/azurite-server.js',
-    );
+    throw new Error('azurite-server: Azurite no longer exposes its LokiJS table store (metadataStore.db); update dev/azurite-server.mts');
   }
   const httpServer = tableServer.httpServer;
-  const listeners = httpServer.listeners('request');
+  const listeners = httpServer.listeners('request') as http.RequestListener[];
   httpServer.removeAllListeners('request');
-  httpServer.on('request', (req, res) => {
+  httpServer.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     if (WRITE.test(req.method ?? '')) {
       const end = res.end;
-      res.end = function (...args) {
+      res.end = function (this: http.ServerResponse, ...args: unknown[]) {
         db.saveDatabase((err) => {
           if (err) {
             // Not on disk: no answer at all, so the caller retries or reports a failure, never a success.
             console.error(`azurite-server: could not save the table data file: ${err.message}`);
             res.destroy(err);
-          } else end.apply(res, args);
+          } else (end as (...a: unknown[]) => void).apply(res, args);
         });
         return res;
-      };
+      } as typeof res.end;
     }
     for (const listener of listeners) listener.call(httpServer, req, res);
   });
 }
 
-async function main() {
-  const Environment = load(allServices ? 'common/Environment' : 'table/TableEnvironment');
-  const TableConfiguration = load('table/TableConfiguration');
-  const TableServer = load('table/TableServer');
-  const { DEFAULT_TABLE_LOKI_DB_PATH } = require(path.join(azuriteSrc, 'table/utils/constants'));
-  const Logger = require(path.join(azuriteSrc, 'common/Logger'));
+async function main(): Promise<void> {
+  const Environment = load<new () => AzuriteEnvironment>(allServices ? 'common/Environment' : 'table/TableEnvironment');
+  const TableConfiguration = load<Constructor>('table/TableConfiguration');
+  const TableServerClass = load<new (config: unknown) => TableServer>('table/TableServer');
+  const { DEFAULT_TABLE_LOKI_DB_PATH } = require(path.join(azuriteSrc, 'table/utils/constants')) as { DEFAULT_TABLE_LOKI_DB_PATH: string };
+  const Logger = require(path.join(azuriteSrc, 'common/Logger')) as { configLogger(enable: boolean, file?: string): void };
 
   const env = new Environment();
   const location = await env.location();
@@ -98,15 +138,24 @@ async function main() {
     inMemory,
   );
   Logger.configLogger(debug !== undefined, debug);
-  const servers = [];
+  const servers: AzuriteServer[] = [];
   if (allServices) {
-    const { BlobServerFactory } = require(path.join(azuriteSrc, 'blob/BlobServerFactory'));
-    const QueueConfiguration = load('queue/QueueConfiguration');
-    const QueueServer = load('queue/QueueServer');
-    const queueConstants = require(path.join(azuriteSrc, 'queue/utils/constants'));
-    const { setExtentMemoryLimit } = require(path.join(azuriteSrc, 'common/ConfigurationBase'));
+    const { BlobServerFactory } = require(path.join(azuriteSrc, 'blob/BlobServerFactory')) as {
+      BlobServerFactory: new () => { createServer(env: AzuriteEnvironment): Promise<AzuriteServer> };
+    };
+    const QueueConfiguration = load<Constructor>('queue/QueueConfiguration');
+    const QueueServer = load<new (config: unknown) => AzuriteServer>('queue/QueueServer');
+    const queueConstants = require(path.join(azuriteSrc, 'queue/utils/constants')) as {
+      DEFAULT_QUEUE_PERSISTENCE_ARRAY: Array<{ locationPath: string }>;
+      DEFAULT_QUEUE_PERSISTENCE_PATH: string;
+      DEFAULT_QUEUE_LOKI_DB_PATH: string;
+      DEFAULT_QUEUE_EXTENT_LOKI_DB_PATH: string;
+    };
+    const { setExtentMemoryLimit } = require(path.join(azuriteSrc, 'common/ConfigurationBase')) as {
+      setExtentMemoryLimit(env: AzuriteEnvironment, logToConsole: boolean): void;
+    };
     servers.push(await new BlobServerFactory().createServer(env));
-    queueConstants.DEFAULT_QUEUE_PERSISTENCE_ARRAY[0].locationPath = path.join(location, queueConstants.DEFAULT_QUEUE_PERSISTENCE_PATH);
+    queueConstants.DEFAULT_QUEUE_PERSISTENCE_ARRAY[0]!.locationPath = path.join(location, queueConstants.DEFAULT_QUEUE_PERSISTENCE_PATH);
     servers.push(
       new QueueServer(
         new QueueConfiguration(
@@ -133,22 +182,26 @@ async function main() {
     );
     setExtentMemoryLimit(env, true);
   }
-  const tableServer = new TableServer(tableConfig);
+  const tableServer = new TableServerClass(tableConfig);
   if (!inMemory) holdWritesUntilSaved(tableServer);
   servers.push(tableServer);
 
-  let closing;
-  const close = (reason) =>
+  let closing: Promise<void> | undefined;
+  const close = (reason: string) =>
     (closing ??= (async () => {
       console.log(`azurite-server: closing (${reason})`);
       // A hung close must not keep the process: what was acknowledged is already saved.
       setTimeout(() => process.exit(1), 10_000).unref();
       for (const server of servers) {
-        if (server.getStatus() === 'Running') await server.close().catch((err) => console.error(`azurite-server: ${err.message}`));
+        if (server.getStatus() === 'Running') {
+          await server
+            .close()
+            .catch((err: unknown) => console.error(`azurite-server: ${err instanceof Error ? err.message : String(err)}`));
+        }
       }
       // close() saves a dirty table store; a save already under way finishes before the process ends.
       const db = tableServer.metadataStore?.db;
-      if (db?.throttledSaveDrain) await new Promise((resolve) => db.throttledSaveDrain(resolve, { recursiveWait: true }));
+      if (db?.throttledSaveDrain) await new Promise<void>((resolve) => db.throttledSaveDrain!(resolve, { recursiveWait: true }));
       console.log('azurite-server: closed');
       process.exit(0);
     })());
@@ -156,12 +209,12 @@ async function main() {
   const ready = (async () => {
     for (const server of servers) await server.start();
   })();
-  const whenReady = (reason) => () =>
+  const whenReady = (reason: string) => () =>
     void ready.then(
       () => close(reason),
       () => process.exit(1),
     );
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, whenReady(signal));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, whenReady(signal));
   process.on('message', (message) => {
     if (message === 'shutdown') whenReady('shutdown requested')();
   });
@@ -169,10 +222,10 @@ async function main() {
   await ready;
   console.log(`Azurite Table service successfully started on ${tableServer.getHttpServerAddress()}`);
   tell({ ready: true, table: tableServer.getHttpServerAddress() });
-  if (process.send && !process.connected) close('its starter has gone');
+  if (process.send && !process.connected) await close('its starter has gone');
 }
 
-main().catch((err) => {
+await main().catch((err: unknown) => {
   console.error(`azurite-server: ${err instanceof Error ? err.stack : String(err)}`);
   process.exit(1);
 });

@@ -1,7 +1,7 @@
 import { TableClient, type TransactionAction } from '@azure/data-tables';
 import { randomUUID } from 'node:crypto';
-import { freePort, startAzurite, type RunningAzurite } from '../../tools/azurite';
-import { startRunnerProcess, type RunnerProcess } from '../helpers/runner';
+import { freePort, startAzurite, type RunningAzurite } from '../../dev/azurite';
+import { startRunnerProcess, type RunnerProcess } from '../../test/helpers/runner';
 
 /**
  * Issue 11's scenarios, as users and platforms cause them: two app instances on one Azurite (as Flex

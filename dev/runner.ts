@@ -185,7 +185,7 @@ export function loadApp(appRoot: string, api: CoreApi = createCoreApi()): Loaded
       methods: (trigger.methods ?? ['GET', 'POST']).map((m) => m.toUpperCase()),
     };
   });
-  // The host's order: by function name, not by how specific a route is (tools/host-routing.ts).
+  // The host's order: by function name, not by how specific a route is (dev/host-routing.ts).
   functions.splice(0, functions.length, ...hostOrder(functions));
 
   async function invoke(fn: RegisteredFunction, httpData: Record<string, unknown>): Promise<RpcHttpResponse> {
