@@ -14,7 +14,7 @@ export interface RunnerProcess {
   stop(): Promise<void>;
 }
 
-/** Which server the end-to-end suites talk to: the local runner, or the genuine Functions host (test/host/). */
+/** Which server the end-to-end suites talk to: the local runner, or the genuine Functions host (npm run test:host). */
 export const E2E_SERVER = process.env.E2E_SERVER === 'host' ? 'host' : 'runner';
 
 /**
