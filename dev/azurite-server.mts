@@ -4,21 +4,22 @@
 // - They flush on the first SIGINT only (`process.once`), and a second SIGINT kills them unsaved; a
 //   terminal's Ctrl-C plus the starter's own SIGINT is exactly that. SIGTERM and SIGHUP have no handler.
 //   Here every way of being asked to stop (IPC "shutdown", SIGINT, SIGTERM, SIGHUP, the starter dying)
-//   leads to one orderly close, however many arrive.
+//   leads to one orderly close, however many arrive, and the close saves everything.
 // - They keep running when the process that started them dies. Here the IPC channel closing (the
 //   starter exited or was SIGKILLed) closes Azurite too.
-// - LokiJS saves the table data file every 5 s, so a crash lost the writes of the last seconds. Here,
-//   with a data folder, the answer to every table write (any method but GET, HEAD, OPTIONS) is held
-//   until a save that includes it has reached the file: a write acknowledged to the app is on disk, and
-//   a crash loses only writes nobody was told had succeeded. Concurrent writes share one save (LokiJS
-//   queues a save asked for while another runs and answers all its callers when that one finishes).
+//
+// Writes are answered as stock Azurite answers them, before they reach the disk: LokiJS keeps the
+// tables in memory and saves the whole data file every 5 s when something changed. A write never waits
+// for a save, so its cost does not grow with what is stored. Holding each answer until a save had
+// written it made every write wait for a whole-file save: 380 inserts/s into an empty store, 22/s at
+// 50,000 rows. The price is the crash window: a kill -9 (or power loss) of this process loses the
+// writes of the last few seconds, measured by `npm run bench:azurite-crash` (docs/local-server.md).
 //
 // Arguments are Azurite's own (--tableHost, --tablePort, --location, --inMemoryPersistence, --silent,
 // ...); AZURITE_SERVICES=all also runs blob and queue (what `func start` needs for AzureWebJobsStorage).
 // Telemetry is never started. Node runs this file as it is (type stripping), so every caller (jest on
 // the sources, the compiled dev tools, the bundled reliability run) finds it without a build.
 import { mkdirSync } from 'node:fs';
-import type http from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -29,7 +30,6 @@ const azuriteSrc = path.join(path.dirname(require.resolve('azurite/package.json'
 type Constructor = new (...args: unknown[]) => unknown;
 
 interface LokiDb {
-  saveDatabase(callback: (err?: Error | null) => void): void;
   throttledSaveDrain?(callback: () => void, options: { recursiveWait: boolean }): void;
 }
 
@@ -41,7 +41,6 @@ interface AzuriteServer {
 }
 
 interface TableServer extends AzuriteServer {
-  httpServer: http.Server;
   metadataStore?: { db?: LokiDb };
 }
 
@@ -71,7 +70,6 @@ const load = <T,>(file: string): T => {
 };
 
 const allServices = process.env.AZURITE_SERVICES === 'all';
-const WRITE = /^(POST|PUT|PATCH|MERGE|DELETE)$/i;
 
 // The starter has gone; nothing reads our output any more and writing must not crash the close.
 for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
@@ -79,33 +77,6 @@ for (const stream of [process.stdout, process.stderr]) stream.on('error', () => 
 const tell = (message: unknown) => {
   if (process.connected) process.send?.(message, undefined, {}, () => undefined);
 };
-
-/** Answers to writes wait for a save of the table data file (see above). */
-function holdWritesUntilSaved(tableServer: TableServer): void {
-  const db = tableServer.metadataStore?.db;
-  if (typeof db?.saveDatabase !== 'function') {
-    throw new Error('azurite-server: Azurite no longer exposes its LokiJS table store (metadataStore.db); update dev/azurite-server.mts');
-  }
-  const httpServer = tableServer.httpServer;
-  const listeners = httpServer.listeners('request') as http.RequestListener[];
-  httpServer.removeAllListeners('request');
-  httpServer.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
-    if (WRITE.test(req.method ?? '')) {
-      const end = res.end;
-      res.end = function (this: http.ServerResponse, ...args: unknown[]) {
-        db.saveDatabase((err) => {
-          if (err) {
-            // Not on disk: no answer at all, so the caller retries or reports a failure, never a success.
-            console.error(`azurite-server: could not save the table data file: ${err.message}`);
-            res.destroy(err);
-          } else (end as (...a: unknown[]) => void).apply(res, args);
-        });
-        return res;
-      } as typeof res.end;
-    }
-    for (const listener of listeners) listener.call(httpServer, req, res);
-  });
-}
 
 async function main(): Promise<void> {
   const Environment = load<new () => AzuriteEnvironment>(allServices ? 'common/Environment' : 'table/TableEnvironment');
@@ -183,14 +154,13 @@ async function main(): Promise<void> {
     setExtentMemoryLimit(env, true);
   }
   const tableServer = new TableServerClass(tableConfig);
-  if (!inMemory) holdWritesUntilSaved(tableServer);
   servers.push(tableServer);
 
   let closing: Promise<void> | undefined;
   const close = (reason: string) =>
     (closing ??= (async () => {
       console.log(`azurite-server: closing (${reason})`);
-      // A hung close must not keep the process: what was acknowledged is already saved.
+      // A hung close must not keep the process for ever, though what it had not saved is lost.
       setTimeout(() => process.exit(1), 10_000).unref();
       for (const server of servers) {
         if (server.getStatus() === 'Running') {
