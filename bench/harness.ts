@@ -181,8 +181,8 @@ export async function startGenuineHost(connectionString: string, table: string, 
     if (output.includes(`Now listening on: http://127.0.0.1:${port}`)) listening = true;
     if (output.includes('Job host started')) started = true;
   };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
@@ -224,7 +224,7 @@ export function cpuCores(
     const b = before[key];
     if (a === undefined || b === undefined) continue;
     out[key] = (a - b) / wallMs;
-    if (key !== 'machine') ours += out[key]!;
+    if (key !== 'machine') ours += out[key];
   }
   if (out.machine !== undefined) out.others = Math.max(0, out.machine - ours);
   return out;

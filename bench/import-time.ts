@@ -16,6 +16,8 @@ const api = createCoreApi(() => undefined);
 const cpu0 = process.cpuUsage();
 const start = performance.now();
 withCoreApi(api, () => {
+  // Loaded by path, as the Functions worker loads an app's entry files.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   for (const file of files) require(file);
 });
 const importMs = performance.now() - start;

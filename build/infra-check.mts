@@ -397,7 +397,7 @@ const QUEUE_ROLES = {
   'Storage Queue Data Message Processor': '8a0f0c08-91a1-4084-bc3d-661d67233fed',
   'Storage Queue Data Message Sender': 'c6a89b2d-59bc-44d0-9896-0f6e12d7b80a',
 };
-const QUEUE_ROLE_JUSTIFICATION = null;
+const QUEUE_ROLE_JUSTIFICATION: string | null = null;
 
 /** Exactly the data roles the app's identity holds, each for a stated use (app/rbac.bicep). */
 const APP_IDENTITY_ROLES = [

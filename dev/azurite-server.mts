@@ -30,7 +30,7 @@ const azuriteSrc = path.join(path.dirname(require.resolve('azurite/package.json'
 type Constructor = new (...args: unknown[]) => unknown;
 
 interface LokiDb {
-  throttledSaveDrain?(callback: () => void, options: { recursiveWait: boolean }): void;
+  throttledSaveDrain?: (callback: () => void, options: { recursiveWait: boolean }) => void;
 }
 
 interface AzuriteServer {
@@ -123,7 +123,7 @@ async function main(): Promise<void> {
       DEFAULT_QUEUE_EXTENT_LOKI_DB_PATH: string;
     };
     const { setExtentMemoryLimit } = require(path.join(azuriteSrc, 'common/ConfigurationBase')) as {
-      setExtentMemoryLimit(env: AzuriteEnvironment, logToConsole: boolean): void;
+      setExtentMemoryLimit: (env: AzuriteEnvironment, logToConsole: boolean) => void;
     };
     servers.push(await new BlobServerFactory().createServer(env));
     queueConstants.DEFAULT_QUEUE_PERSISTENCE_ARRAY[0]!.locationPath = path.join(location, queueConstants.DEFAULT_QUEUE_PERSISTENCE_PATH);

@@ -167,6 +167,8 @@ export interface LoadedApp {
 
 export function loadApp(appRoot: string, api: CoreApi = createCoreApi()): LoadedApp {
   withCoreApi(api, () => {
+    // Loaded by path, as the Functions worker loads an app's entry files.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     for (const file of entryFiles(appRoot)) require(file);
   });
   const model = api.programmingModel;
@@ -478,7 +480,7 @@ function prepare(app: LoadedApp, req: http.IncomingMessage, res: http.ServerResp
   const method = (req.method ?? 'GET').toUpperCase();
   const target = req.url ?? '/';
   // Kestrel refuses a target with bytes outside ASCII and a path whose escapes decode to NUL: 400, closed.
-  // eslint-disable-next-line no-control-regex
+
   if (/[^\x21-\x7e]/.test(target)) return (emptyAnswer(res, 400, true), { kind: 'answered' });
   const hosts = req.headersDistinct.host ?? [];
   // HTTP/1.1 needs exactly one Host; HTTP/1.0 without one, or an empty one, leaves the host unable to build the URL: 500.

@@ -158,7 +158,10 @@ export async function stallAndRetry(writers: number, stallMs: number, stalls = 1
         sent.push(r);
         const a = await post(r);
         r.first = a.status;
-        if (a.status === 201) ((r.final = 201), (r.answeredId = a.body.id));
+        if (a.status === 201) {
+          r.final = 201;
+          r.answeredId = a.body.id;
+        }
       }
     });
     for (let i = 0; i < stalls; i++) {
@@ -193,7 +196,10 @@ export async function stallAndRetry(writers: number, stallMs: number, stalls = 1
           await new Promise((resolve) => setTimeout(resolve, 1000));
           const a = await post(r);
           retryStatuses.push(a.status);
-          if (a.status === 201) ((r.final = 201), (r.answeredId = a.body.id));
+          if (a.status === 201) {
+            r.final = 201;
+            r.answeredId = a.body.id;
+          }
         }
       }),
     );

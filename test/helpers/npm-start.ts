@@ -92,8 +92,8 @@ export async function startNpm(options: NpmStartOptions): Promise<NpmStart> {
     },
   });
   let output = '';
-  npm.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-  npm.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  npm.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  npm.stderr.on('data', (c: Buffer) => (output += c.toString()));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`npm start was not ready within 90 s:\n${output}`)), 90_000);
     const check = () => {
@@ -103,7 +103,7 @@ export async function startNpm(options: NpmStartOptions): Promise<NpmStart> {
         resolve(ready[1]!);
       }
     };
-    npm.stdout!.on('data', check);
+    npm.stdout.on('data', check);
     npm.once('exit', (code, signal) => {
       clearTimeout(timer);
       reject(new Error(`npm start exited (${signal ?? code}) before it was ready:\n${output}`));

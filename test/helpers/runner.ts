@@ -51,8 +51,8 @@ export async function startRunnerProcess(env: Record<string, string | undefined>
         resolve();
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`runner exited with ${code}:\n${output}`));
@@ -88,12 +88,12 @@ async function startHostProcess(env: Record<string, string | undefined>): Promis
   if (merged.AzureWebJobsStorage === 'UseDevelopmentStorage=true') merged.AzureWebJobsStorage = undefined;
   if (cert && key) merged.ASPNETCORE_FORWARDEDHEADERS_ENABLED = 'true';
   const host = await startFunctionsHost(merged);
-  if (!(cert && key)) return { url: host.url, process: { pid: host.pid }, output: host.output, stop: host.stop };
+  if (!(cert && key)) return { url: host.url, process: { pid: host.pid }, output: () => host.output(), stop: () => host.stop() };
   const proxy = await startTlsProxy(host.url, cert, key);
   return {
     url: proxy.url,
     process: { pid: host.pid },
-    output: host.output,
+    output: () => host.output(),
     stop: async () => {
       await proxy.close();
       await host.stop();

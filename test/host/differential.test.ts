@@ -39,8 +39,8 @@ async function startRunner(appRoot: string, env: Record<string, string>): Promis
         resolve();
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.once('exit', (code) => reject(new Error(`runner exited with ${code}:\n${output}`)));
   });
   return {
