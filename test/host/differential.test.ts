@@ -3,11 +3,11 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { knownRoutes } from '../../src/routes';
-import { freePort } from '../../tools/azurite';
+import { freePort } from '../../dev/azurite';
 import { startFunctionsHost, type FunctionsHost } from '../helpers/functions-host';
 import { documentExample } from '../helpers/requests';
 
-// Issue 10 item 3: one corpus, sent to the genuine Functions host and to tools/runner.ts, both serving
+// Issue 10 item 3: one corpus, sent to the genuine Functions host and to dev/runner.ts, both serving
 // the same app on one Azurite (separate tables); the test fails listing every difference in status,
 // significant headers and body shape. Two apps: dist/package (what azd deploys), and test/host/echo-app,
 // which answers with what the function was handed (URL, params, query, headers, body), so the runner's
@@ -23,7 +23,7 @@ interface Server {
 
 async function startRunner(appRoot: string, env: Record<string, string>): Promise<Server> {
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'tools', 'runner.js')], {
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'dev', 'runner.js')], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port), RUNNER_APP_ROOT: appRoot },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -39,8 +39,8 @@ async function startRunner(appRoot: string, env: Record<string, string>): Promis
         resolve();
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.once('exit', (code) => reject(new Error(`runner exited with ${code}:\n${output}`)));
   });
   return {

@@ -2,8 +2,8 @@ import { TableClient } from '@azure/data-tables';
 import fc from 'fast-check';
 import { assignConfiguration, createAssignment, updateAssignment } from '../../src/assignments/handlers';
 import { MAX_BODY_BYTES } from '../../src/graph/body';
-import { prototypeProblems } from '../reliability/graph-checks';
-import { describeRequest, hostileIn, hostileRequest, judge, sendToHandler, type HostileRequest } from '../reliability/hostile';
+import { prototypeProblems } from '../../bench/reliability/graph-checks';
+import { describeRequest, hostileIn, hostileRequest, judge, sendToHandler, type HostileRequest } from '../../bench/reliability/hostile';
 import { documentExample, expectGraphError, graphRequest, invocationContext, jsonOf, type RequestOptions } from '../helpers/requests';
 
 // Hostile input straight to the handlers (real HttpRequest objects, real Azurite): property-based

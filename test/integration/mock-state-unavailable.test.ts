@@ -1,5 +1,5 @@
 import { createAssignment } from '../../src/assignments/handlers';
-import { azuriteConnectionString, freePort } from '../../tools/azurite';
+import { azuriteConnectionString, freePort } from '../../dev/azurite';
 import { documentExample, expectGraphError, graphRequest, headerOf, invocationContext } from '../helpers/requests';
 
 // x-mock-error-count keeps its count in Table Storage; when storage is not there, the caller gets the

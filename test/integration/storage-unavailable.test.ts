@@ -1,7 +1,7 @@
 import { TableClient } from '@azure/data-tables';
 import { createAssignment } from '../../src/assignments/handlers';
 import { health } from '../../src/health';
-import { azuriteConnectionString, freePort } from '../../tools/azurite';
+import { azuriteConnectionString, freePort } from '../../dev/azurite';
 import { documentExample, expectGraphError, graphRequest, headerOf, invocationContext } from '../helpers/requests';
 
 // Storage that is not there: a port nothing listens on. Every request must end in a Graph 503 with

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { authenticate, authorize, READ_PERMISSIONS, redactToken, WRITE_PERMISSIONS, type Principal } from '../../src/graph/auth';
 import { GraphError } from '../../src/graph/errors';
-import { freePort } from '../../tools/azurite';
+import { freePort } from '../../dev/azurite';
 import { accessToken, AUDIENCE, ISSUER, signingKey } from '../helpers/jwks';
 
 // The auth functions on their own: permissions for reads (no GET route exists on this branch yet),

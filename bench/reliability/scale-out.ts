@@ -1,7 +1,7 @@
 import { TableClient, type TransactionAction } from '@azure/data-tables';
 import { randomUUID } from 'node:crypto';
-import { freePort, startAzurite, type RunningAzurite } from '../../tools/azurite';
-import { startRunnerProcess, type RunnerProcess } from '../helpers/runner';
+import { freePort, startAzurite, type RunningAzurite } from '../../dev/azurite';
+import { startRunnerProcess, type RunnerProcess } from '../../test/helpers/runner';
 
 /**
  * Issue 11's scenarios, as users and platforms cause them: two app instances on one Azurite (as Flex
@@ -158,7 +158,10 @@ export async function stallAndRetry(writers: number, stallMs: number, stalls = 1
         sent.push(r);
         const a = await post(r);
         r.first = a.status;
-        if (a.status === 201) ((r.final = 201), (r.answeredId = a.body.id));
+        if (a.status === 201) {
+          r.final = 201;
+          r.answeredId = a.body.id;
+        }
       }
     });
     for (let i = 0; i < stalls; i++) {
@@ -193,7 +196,10 @@ export async function stallAndRetry(writers: number, stallMs: number, stalls = 1
           await new Promise((resolve) => setTimeout(resolve, 1000));
           const a = await post(r);
           retryStatuses.push(a.status);
-          if (a.status === 201) ((r.final = 201), (r.answeredId = a.body.id));
+          if (a.status === 201) {
+            r.final = 201;
+            r.answeredId = a.body.id;
+          }
         }
       }),
     );

@@ -74,17 +74,17 @@ export interface RunningAzurite {
   stop(): Promise<void>;
 }
 
-/** scripts/azurite-server.js, found from wherever this module runs (tools/, dist/tools/, a bundle in dist/). */
+/** dev/azurite-server.mts, found from wherever this module runs (dev/, dist/dev/, a bundle in dist/). */
 function serverScript(): string {
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, 'scripts', 'azurite-server.js');
+    const candidate = path.join(dir, 'dev', 'azurite-server.mts');
     if (existsSync(candidate)) return candidate;
-    if (path.dirname(dir) === dir) throw new Error(`scripts/azurite-server.js not found above ${__dirname}`);
+    if (path.dirname(dir) === dir) throw new Error(`dev/azurite-server.mts not found above ${__dirname}`);
   }
 }
 
 /**
- * Azurite runs in a child of its own (scripts/azurite-server.js explains why not Azurite's own entry
+ * Azurite runs in a child of its own (dev/azurite-server.mts explains why not Azurite's own entry
  * point) in its own process group, so a terminal's Ctrl-C or hang-up reaches only the starter, which
  * then asks Azurite to stop exactly once, over the IPC channel. If the starter dies without asking, the
  * channel closes and Azurite stops by itself.
@@ -101,7 +101,7 @@ export function startAzurite(options: AzuriteOptions): Promise<RunningAzurite> {
   else args.push('--inMemoryPersistence');
   // Azurite's access log is a line per request; only asked for output shows it.
   if (!options.verbose) args.push('--silent');
-  // Azurite 3.37 wants Node 22: run it on the same Node as this process (node@22 under npm scripts).
+  // Azurite 3.37 wants Node 22 or newer: run it on the same Node as this process (the project's Node 24 under npm scripts).
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     detached: true,

@@ -4,7 +4,7 @@ import path from 'node:path';
 /**
  * Values from local.settings.json, without overriding what the environment already sets (as `func start`).
  * A module of its own, with no side effects: test code bundled by esbuild imports it, and bundling
- * tools/runner.ts would run the runner's command-line entry (`require.main === module` holds for
+ * dev/runner.ts would run the runner's command-line entry (`require.main === module` holds for
  * every module inside a bundle).
  */
 export function loadLocalSettings(appRoot: string, env: NodeJS.ProcessEnv = process.env): void {

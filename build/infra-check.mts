@@ -1,6 +1,3 @@
-#!/usr/bin/env node
-'use strict';
-
 /**
  * Compiles and lints every Bicep file under infra/, then checks the compiled main template for the
  * properties this deployment depends on: Flex Consumption with only the siteConfig it takes (no
@@ -15,15 +12,45 @@
  * into .tools/bicep/ (git-ignored) on first use and reused afterwards. BICEP_BIN=<path> overrides all.
  *
  * Exit code 0 only when every file builds and lints with no error and no warning, and every template
- * check holds. Uses Node built-ins only; works from any working directory.
+ * check holds. Uses Node built-ins only; works from any working directory. Node runs this file as it
+ * is (type stripping).
  */
+import childProcess from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
-const childProcess = require('node:child_process');
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
+/**
+ * Compiled ARM template JSON. The checks walk it by shape and say in their names what they expect;
+ * typing every ARM resource kind the template may hold would be a schema of its own.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
 
-const REPO_ROOT = path.resolve(__dirname, '..');
+interface Check {
+  name: string;
+  ok: boolean;
+  detail?: string;
+}
+
+interface RunResult {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  error?: Error;
+  stdout: string;
+  stderr: string;
+}
+
+interface Compiler {
+  description: string;
+  version: string;
+  build(file: string): RunResult;
+  lint(file: string): RunResult;
+  /** For the pinned package: whether an earlier restore was reused. */
+  reused?: boolean;
+}
+
+const REPO_ROOT = path.resolve(import.meta.dirname, '..');
 const INFRA_DIR = path.join(REPO_ROOT, 'infra');
 const MAIN_BICEP = path.join(INFRA_DIR, 'main.bicep');
 const MAIN_PARAMETERS = path.join(INFRA_DIR, 'main.parameters.json');
@@ -99,14 +126,14 @@ const REQUIRED_OUTPUTS = [
 ];
 
 class CheckError extends Error {
-  name = 'CheckError';
+  override name = 'CheckError';
 }
 
-function rel(file) {
+function rel(file: string): string {
   return path.relative(REPO_ROOT, file) || '.';
 }
 
-function run(command, args, options = {}) {
+function run(command: string, args: string[], options: { timeout?: number; cwd?: string; env?: NodeJS.ProcessEnv } = {}): RunResult {
   const result = childProcess.spawnSync(command, args, {
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
@@ -125,7 +152,7 @@ function run(command, args, options = {}) {
 }
 
 /** Absolute path of an executable on PATH, or undefined. */
-function onPath(name) {
+function onPath(name: string): string | undefined {
   const extensions = process.platform === 'win32' ? (process.env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';') : [''];
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
     if (!dir) continue;
@@ -142,27 +169,27 @@ function onPath(name) {
   return undefined;
 }
 
-function versionOf(text) {
+function versionOf(text: string): string {
   const match = /(\d+\.\d+\.\d+)/.exec(text);
-  return match ? match[1] : 'unknown';
+  return match?.[1] ?? 'unknown';
 }
 
 // ---------------------------------------------------------------------------------------------
 // Finding a compiler
 // ---------------------------------------------------------------------------------------------
 
-function standaloneCompiler(binary, description) {
+function standaloneCompiler(binary: string, description: string): Compiler | undefined {
   const probe = run(binary, ['--version'], { timeout: 60_000 });
   if (probe.status !== 0) return undefined;
   return {
     description,
     version: versionOf(probe.stdout + probe.stderr),
-    build: (file) => run(binary, ['build', file, '--stdout']),
-    lint: (file) => run(binary, ['lint', file]),
+    build: (file: string) => run(binary, ['build', file, '--stdout']),
+    lint: (file: string) => run(binary, ['lint', file]),
   };
 }
 
-function azCompiler(az) {
+function azCompiler(az: string): Compiler | undefined {
   // `az bicep` installs its own copy on first use, which needs the internet; if that fails we fall
   // through to the pinned package instead of failing the check.
   const probe = run(az, ['bicep', 'version', '--only-show-errors'], { timeout: 90_000 });
@@ -170,20 +197,20 @@ function azCompiler(az) {
   return {
     description: `az bicep (${az})`,
     version: versionOf(probe.stdout + probe.stderr),
-    build: (file) => run(az, ['bicep', 'build', '--file', file, '--stdout']),
-    lint: (file) => run(az, ['bicep', 'lint', '--file', file]),
+    build: (file: string) => run(az, ['bicep', 'build', '--file', file, '--stdout']),
+    lint: (file: string) => run(az, ['bicep', 'lint', '--file', file]),
   };
 }
 
 /** NuGet runtime identifier of the Bicep CLI package for this machine. */
-function bicepRid() {
-  const family = { linux: 'linux', darwin: 'osx', win32: 'win' }[process.platform];
-  const arch = { x64: 'x64', arm64: 'arm64' }[process.arch];
+function bicepRid(): string {
+  const family = ({ linux: 'linux', darwin: 'osx', win32: 'win' } as Record<string, string>)[process.platform];
+  const arch = ({ x64: 'x64', arm64: 'arm64' } as Record<string, string>)[process.arch];
   if (!family || !arch) throw new CheckError(`no Bicep CLI package for ${process.platform}/${process.arch}`);
   return `${family}-${arch}`;
 }
 
-function findFile(dir, name) {
+function findFile(dir: string, name: string): string | undefined {
   if (!fs.existsSync(dir)) return undefined;
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
@@ -197,7 +224,7 @@ function findFile(dir, name) {
   return undefined;
 }
 
-function pinnedCompiler() {
+function pinnedCompiler(): Compiler {
   const rid = bicepRid();
   const packageId = `${BICEP_PACKAGE_PREFIX}.${rid}`;
   const packagesDir = path.join(TOOLS_DIR, 'packages');
@@ -276,7 +303,7 @@ function pinnedCompiler() {
   return { ...compiler, reused: false };
 }
 
-function findCompiler({ pinnedOnly }) {
+function findCompiler({ pinnedOnly }: { pinnedOnly: boolean }): Compiler {
   if (process.env.BICEP_BIN) {
     const compiler = standaloneCompiler(process.env.BICEP_BIN, `BICEP_BIN (${process.env.BICEP_BIN})`);
     if (!compiler) throw new CheckError(`BICEP_BIN=${process.env.BICEP_BIN} does not run`);
@@ -297,8 +324,8 @@ function findCompiler({ pinnedOnly }) {
 // Build and lint
 // ---------------------------------------------------------------------------------------------
 
-function listBicepFiles(dir) {
-  const files = [];
+function listBicepFiles(dir: string): string[] {
+  const files: string[] = [];
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) files.push(...listBicepFiles(full));
@@ -312,18 +339,15 @@ const DIAGNOSTIC = /^(?<where>.*\(\d+,\d+\))\s*:\s*(?<level>Error|Warning|Info)\
 const AZ_NOTICE = /^WARNING: (A new Bicep release is available|Bicep CLI)/i;
 
 /** Problems (errors and warnings) in a compiler run's output, one string each. */
-function diagnosticsOf(result, text) {
-  const problems = [];
+function diagnosticsOf(result: RunResult, text: string): string[] {
+  const problems: string[] = [];
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();
     if (!line || AZ_NOTICE.test(line)) continue;
     const match = DIAGNOSTIC.exec(line);
-    if (match) {
-      if (match.groups.level !== 'Info') {
-        problems.push(
-          `${match.groups.level} ${match.groups.code}: ${match.groups.message} ${match.groups.where.replace(REPO_ROOT + path.sep, '')}`,
-        );
-      }
+    if (match?.groups) {
+      const { level, code, message, where } = match.groups as Record<'level' | 'code' | 'message' | 'where', string>;
+      if (level !== 'Info') problems.push(`${level} ${code}: ${message} ${where.replace(REPO_ROOT + path.sep, '')}`);
     } else if (/\b(error|warning)\b/i.test(line)) {
       problems.push(line);
     }
@@ -335,7 +359,7 @@ function diagnosticsOf(result, text) {
   return problems;
 }
 
-function checkFile(compiler, file) {
+function checkFile(compiler: Compiler, file: string): { file: string; problems: string[]; json: string | undefined } {
   const build = compiler.build(file);
   const lint = compiler.lint(file);
   // The linter also runs inside build, so the same finding usually appears twice.
@@ -373,7 +397,7 @@ const QUEUE_ROLES = {
   'Storage Queue Data Message Processor': '8a0f0c08-91a1-4084-bc3d-661d67233fed',
   'Storage Queue Data Message Sender': 'c6a89b2d-59bc-44d0-9896-0f6e12d7b80a',
 };
-const QUEUE_ROLE_JUSTIFICATION = null;
+const QUEUE_ROLE_JUSTIFICATION: string | null = null;
 
 /** Exactly the data roles the app's identity holds, each for a stated use (app/rbac.bicep). */
 const APP_IDENTITY_ROLES = [
@@ -414,8 +438,8 @@ const SECURE_PARAMETER_SOURCES = { authApiKeys: 'AUTH_API_KEYS', mockAdminKey: '
 const MAX_DEFAULT_DAILY_CAP_GB = 1;
 
 /** Every template in the tree: the main one and each module's nested template, with its deployment. */
-function templatesIn(template, deployment = undefined) {
-  const found = [{ template, deployment }];
+function templatesIn(template: Json, deployment: Json = undefined): Array<{ template: Json; deployment: Json }> {
+  const found: Array<{ template: Json; deployment: Json }> = [{ template, deployment }];
   for (const resource of resourceList(template)) {
     if (isType(resource, 'Microsoft.Resources/deployments') && resource.properties?.template) {
       found.push(...templatesIn(resource.properties.template, resource));
@@ -425,35 +449,35 @@ function templatesIn(template, deployment = undefined) {
 }
 
 /** A template's resources, whether an array or (languageVersion 2.0) an object of symbolic names. */
-function resourceList(template) {
+function resourceList(template: Json): Json[] {
   const resources = template?.resources ?? [];
   return Array.isArray(resources) ? resources : Object.values(resources);
 }
 
-function isType(resource, type) {
+function isType(resource: Json, type: string): boolean {
   return typeof resource?.type === 'string' && resource.type.toLowerCase() === type.toLowerCase() && !resource.existing;
 }
 
 /** [resource, template] for every resource of a type anywhere in the tree. */
-function resourcesOfType(template, type) {
+function resourcesOfType(template: Json, type: string): Array<[Json, Json]> {
   return templatesIn(template).flatMap(({ template: t }) =>
     resourceList(t)
       .filter((r) => isType(r, type))
-      .map((r) => [r, t]),
+      .map((r): [Json, Json] => [r, t]),
   );
 }
 
 /** The expression inside "[...]", or undefined for a literal. */
-function expressionOf(value) {
+function expressionOf(value: unknown): string | undefined {
   return typeof value === 'string' && value.startsWith('[') && value.endsWith(']') ? value.slice(1, -1) : undefined;
 }
 
 /** Splits "f(a, g(b, c), 'x, y')" into ['a', 'g(b, c)', "'x, y'"]: the top-level arguments of a call. */
-function callArguments(expression, functionName) {
+function callArguments(expression: string | undefined, functionName: string): string[] | undefined {
   const prefix = `${functionName}(`;
   if (!expression?.startsWith(prefix) || !expression.endsWith(')')) return undefined;
   const inner = expression.slice(prefix.length, -1);
-  const args = [];
+  const args: string[] = [];
   let depth = 0;
   let quoted = false;
   let start = 0;
@@ -474,19 +498,19 @@ function callArguments(expression, functionName) {
 }
 
 /** Role definition GUIDs an expression can stand for, following variables('x'), .y and [copyIndex()]. */
-function resolveRoleIds(expression, template) {
+function resolveRoleIds(expression: string | undefined, template: Json): string[] {
   const guid = /^'?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})'?$/i.exec(expression ?? '');
-  if (guid) return [guid[1].toLowerCase()];
+  if (guid) return [guid[1]!.toLowerCase()];
   const variable = /^variables\('([^']+)'\)((?:\.\w+)*)(\[copyIndex\(\)\])?$/.exec(expression ?? '');
   if (!variable) return [];
-  let value = template.variables?.[variable[1]];
-  for (const key of variable[2].split('.').filter(Boolean)) value = value?.[key];
+  let value: Json = template.variables?.[variable[1]!];
+  for (const key of variable[2]!.split('.').filter(Boolean)) value = value?.[key];
   const values = Array.isArray(value) ? value : [value];
-  return values.flatMap((v) => (typeof v === 'string' ? resolveRoleIds(expressionOf(v) ?? v, template) : []));
+  return values.flatMap((v: unknown) => (typeof v === 'string' ? resolveRoleIds(expressionOf(v) ?? v, template) : []));
 }
 
 /** Every role assignment with the role IDs it grants, its principal expression and its name parts. */
-function roleAssignments(template) {
+function roleAssignments(template: Json) {
   return resourcesOfType(template, 'Microsoft.Authorization/roleAssignments').map(([resource, t]) => {
     const roleArgs = callArguments(expressionOf(resource.properties?.roleDefinitionId), 'subscriptionResourceId');
     const roleExpression = roleArgs?.[1];
@@ -506,7 +530,7 @@ function roleAssignments(template) {
  * A module parameter as { condition, whenOn, whenOff } expressions. Bicep writes a conditional value as
  * one string, if(c, createObject('value', a), createObject('value', b)), and a plain one as { value }.
  */
-function moduleParameter(module, name) {
+function moduleParameter(module: Json, name: string): { condition?: string; whenOn?: string; whenOff?: string } {
   const entry = module?.properties?.parameters?.[name];
   const whole = typeof entry === 'string' ? expressionOf(entry) : undefined;
   if (whole === undefined) {
@@ -514,18 +538,18 @@ function moduleParameter(module, name) {
     return { condition: undefined, whenOn: value, whenOff: value };
   }
   const [condition, on, off] = callArguments(whole, 'if') ?? [];
-  const unwrap = (branch) => callArguments(branch, 'createObject')?.[1];
+  const unwrap = (branch: string | undefined) => callArguments(branch, 'createObject')?.[1];
   return { condition, whenOn: unwrap(on), whenOff: unwrap(off) };
 }
 
-function allParameterNames(expression) {
-  return [...(expression ?? '').matchAll(/parameters\('([^']+)'\)/g)].map((m) => m[1]);
+function allParameterNames(expression: string | undefined): string[] {
+  return [...(expression ?? '').matchAll(/parameters\('([^']+)'\)/g)].map((m) => m[1]!);
 }
 
-function templateChecks(template) {
+function templateChecks(template: Json): Check[] {
   const text = JSON.stringify(template);
-  const checks = [];
-  const check = (name, ok, detail = '') => checks.push({ name, ok: Boolean(ok), detail });
+  const checks: Check[] = [];
+  const check = (name: string, ok: unknown, detail = '') => checks.push({ name, ok: Boolean(ok), detail });
 
   const plans = resourcesOfType(template, 'Microsoft.Web/serverfarms').map(([r]) => r);
   check(
@@ -557,7 +581,7 @@ function templateChecks(template) {
       declaredVersions.length > 0 &&
       declaredVersions.every((v) => NODE_GA_VERSIONS.includes(String(v))) &&
       mainNode?.defaultValue === NODE_DEFAULT_VERSION &&
-      (mainNode.allowedValues ?? []).every((v) => NODE_GA_VERSIONS.includes(String(v))),
+      (mainNode.allowedValues ?? []).every((v: unknown) => NODE_GA_VERSIONS.includes(String(v))),
     `runtime ${JSON.stringify(config?.runtime)}, allowed ${JSON.stringify(declaredVersions)}, main default ${mainNode?.defaultValue}`,
   );
   check(
@@ -652,7 +676,7 @@ function templateChecks(template) {
   const regions = location?.allowedValues ?? [];
   check(
     'location is restricted with @allowed to Flex Consumption regions (lower-case names, no early-access regions)',
-    regions.length > 0 && regions.every((r) => /^[a-z0-9]+$/.test(r) && !/euap$/.test(r)),
+    regions.length > 0 && regions.every((r: string) => /^[a-z0-9]+$/.test(r) && !/euap$/.test(r)),
     `${regions.length} region(s)`,
   );
 
@@ -725,7 +749,7 @@ function templateChecks(template) {
   const kvModule = resourceList(template).find(
     (r) => isType(r, 'Microsoft.Resources/deployments') && resourcesOfType(r.properties?.template, 'Microsoft.KeyVault/vaults').length > 0,
   );
-  const referenceProblems = [];
+  const referenceProblems: string[] = [];
   for (const [setting, output] of Object.entries(SECRET_SETTINGS)) {
     const parameter = allParameterNames(expressionOf(settings[setting]))[0];
     if (!parameter || siteTemplate?.parameters?.[parameter]?.type !== 'securestring') {
@@ -771,14 +795,14 @@ function templateChecks(template) {
   );
 
   // No secret in the template or its outputs.
-  const secretProblems = [];
+  const secretProblems: string[] = [];
   for (const { template: t } of templatesIn(template)) {
-    const secure = Object.entries(t.parameters ?? {}).filter(([, p]) => /^secure(string|object)$/i.test(p.type));
+    const secure = Object.entries<Json>(t.parameters ?? {}).filter(([, p]) => /^secure(string|object)$/i.test(p.type));
     for (const [name, p] of secure) {
       if ('defaultValue' in p && p.defaultValue !== '' && JSON.stringify(p.defaultValue) !== '{}')
         secretProblems.push(`secure parameter ${name} has a default value`);
     }
-    for (const [name, output] of Object.entries(t.outputs ?? {})) {
+    for (const [name, output] of Object.entries<Json>(t.outputs ?? {})) {
       const used = allParameterNames(JSON.stringify(output.value ?? ''));
       const leaked = secure.filter(([p]) => used.includes(p)).map(([p]) => p);
       if (leaked.length) secretProblems.push(`output ${name} uses ${leaked.join(', ')}`);
@@ -812,7 +836,7 @@ function templateChecks(template) {
  * One mutation per rule: each breaks a copy of the compiled template the way a regression would, and
  * names the check that must then fail. Returns checks of its own ("mutation X is caught").
  */
-const MUTATIONS = [
+const MUTATIONS: Array<[what: string, checkPrefix: string, mutate: (template: Json) => unknown]> = [
   ['siteConfig.ftpsState comes back', 'no siteConfig.ftpsState', (t) => (site(t).properties.siteConfig.ftpsState = 'Disabled')],
   [
     'a siteConfig property Flex rejects',
@@ -843,7 +867,7 @@ const MUTATIONS = [
   [
     'the deployer always gets data roles',
     "the deploying principal's data roles sit behind deployerDataAccess",
-    (t) => deployerData(t).forEach((r) => delete r.condition),
+    (t) => deployerData(t).forEach((r: Json) => delete r.condition),
   ],
   [
     'deployerDataAccess on by default',
@@ -909,7 +933,7 @@ const MUTATIONS = [
   [
     'no refusal of MOCK_ADMIN_KEY without the vault',
     'a MOCK_ADMIN_KEY without the vault is refused',
-    (t) => (t.resources.find((r) => r.type === 'Microsoft.Resources/resourceGroups').tags = "[variables('tags')]"),
+    (t) => (t.resources.find((r: Json) => r.type === 'Microsoft.Resources/resourceGroups').tags = "[variables('tags')]"),
   ],
   [
     'MOCK_ADMIN=on without a key let through',
@@ -937,36 +961,40 @@ const MUTATIONS = [
   ['a Plan that is not Flex', 'Microsoft.Web/serverFarms is Flex Consumption', (t) => (planOf(t).sku.name = 'Y1')],
 ];
 
-function only(list, what) {
+function only<T>(list: T[], what: string): T {
   if (list.length !== 1) throw new Error(`self-test: expected one ${what}, found ${list.length}`);
-  return list[0];
+  return list[0]!;
 }
-const site = (t) => only(resourcesOfType(t, 'Microsoft.Web/sites'), 'function app')[0];
-const planOf = (t) => only(resourcesOfType(t, 'Microsoft.Web/serverfarms'), 'plan')[0];
-const vaultOf = (t) => only(resourcesOfType(t, 'Microsoft.KeyVault/vaults'), 'vault')[0];
-const workspaceOf = (t) => only(resourcesOfType(t, 'Microsoft.OperationalInsights/workspaces'), 'workspace')[0];
-const appSettings = (t) => only(resourcesOfType(t, 'Microsoft.Web/sites/config'), 'settings')[0].properties;
-const moduleNamed = (t, name) =>
+const site = (t: Json): Json => only(resourcesOfType(t, 'Microsoft.Web/sites'), 'function app')[0];
+const planOf = (t: Json): Json => only(resourcesOfType(t, 'Microsoft.Web/serverfarms'), 'plan')[0];
+const vaultOf = (t: Json): Json => only(resourcesOfType(t, 'Microsoft.KeyVault/vaults'), 'vault')[0];
+const workspaceOf = (t: Json): Json => only(resourcesOfType(t, 'Microsoft.OperationalInsights/workspaces'), 'workspace')[0];
+const appSettings = (t: Json): Json => only(resourcesOfType(t, 'Microsoft.Web/sites/config'), 'settings')[0].properties;
+const moduleNamed = (t: Json, name: string): Json =>
   only(
     resourceList(t).filter((r) => r.name === name),
     `module ${name}`,
   );
-const apiOf = (t) => moduleNamed(t, 'api');
-const kvOf = (t) => moduleNamed(t, 'keyVault');
-const rbac = (t) => moduleNamed(t, 'rbac').properties.template;
-const rbacAssignments = (t) => resourceList(rbac(t)).filter((r) => isType(r, 'Microsoft.Authorization/roleAssignments'));
-const appRoleVariable = (t) => rbac(t).variables.appStorageRoles;
-const deployerRbacTemplate = (t) => moduleNamed(t, 'deployerRbac').properties.template;
-const deployerData = (t) => resourceList(deployerRbacTemplate(t)).filter((r) => r.condition);
+const apiOf = (t: Json): Json => moduleNamed(t, 'api');
+const kvOf = (t: Json): Json => moduleNamed(t, 'keyVault');
+const rbac = (t: Json): Json => moduleNamed(t, 'rbac').properties.template;
+const rbacAssignments = (t: Json): Json => resourceList(rbac(t)).filter((r) => isType(r, 'Microsoft.Authorization/roleAssignments'));
+const appRoleVariable = (t: Json): Json => rbac(t).variables.appStorageRoles;
+const deployerRbacTemplate = (t: Json): Json => moduleNamed(t, 'deployerRbac').properties.template;
+const deployerData = (t: Json): Json => resourceList(deployerRbacTemplate(t)).filter((r) => r.condition);
 
-function selfTest(template) {
+function selfTest(template: Json): Check[] {
   const baseline = templateChecks(template);
   return MUTATIONS.map(([what, checkPrefix, mutate]) => {
     const copy = structuredClone(template);
     try {
       mutate(copy);
     } catch (err) {
-      return { name: `self-test: ${what} is caught`, ok: false, detail: `mutation failed: ${err.message}` };
+      return {
+        name: `self-test: ${what} is caught`,
+        ok: false,
+        detail: `mutation failed: ${err instanceof Error ? err.message : String(err)}`,
+      };
     }
     const target = templateChecks(copy).filter((c) => c.name.startsWith(checkPrefix));
     const held = baseline.filter((c) => c.name.startsWith(checkPrefix) && c.ok);
@@ -979,15 +1007,15 @@ function selfTest(template) {
 }
 
 /** main.parameters.json must name only real parameters, give every required one a value, and feed secrets from azd env values. */
-function parameterFileChecks(template) {
-  const checks = [];
-  let parameters;
+function parameterFileChecks(template: Json): Check[] {
+  const checks: Check[] = [];
+  let parameters: Json;
   try {
     parameters = JSON.parse(fs.readFileSync(MAIN_PARAMETERS, 'utf8')).parameters ?? {};
   } catch (err) {
-    return [{ name: `${rel(MAIN_PARAMETERS)} is valid JSON`, ok: false, detail: String(err.message) }];
+    return [{ name: `${rel(MAIN_PARAMETERS)} is valid JSON`, ok: false, detail: err instanceof Error ? err.message : String(err) }];
   }
-  const declared = template.parameters ?? {};
+  const declared: Record<string, Json> = template.parameters ?? {};
   const unknown = Object.keys(parameters).filter((name) => !(name in declared));
   checks.push({
     name: `${rel(MAIN_PARAMETERS)} names only parameters main.bicep declares`,
@@ -1009,8 +1037,8 @@ function parameterFileChecks(template) {
 }
 
 /** The source-level rules: local modules only, and azure.yaml wired for a Flex function app. */
-function sourceChecks(files) {
-  const checks = [];
+function sourceChecks(files: string[]): Check[] {
+  const checks: Check[] = [];
   const registry = files.filter((file) => /^\s*module\s+\S+\s+'(br|ts)[:/]/m.test(fs.readFileSync(file, 'utf8')));
   checks.push({
     name: 'only local modules (no br: or ts: registry references)',
@@ -1034,7 +1062,7 @@ function sourceChecks(files) {
 
 // ---------------------------------------------------------------------------------------------
 
-function main() {
+function main(): number {
   const started = Date.now();
   const pinnedOnly = process.argv.includes('--pinned');
   const compiler = findCompiler({ pinnedOnly });
@@ -1045,7 +1073,7 @@ function main() {
   if (!files.includes(MAIN_BICEP)) throw new CheckError(`${rel(MAIN_BICEP)} not found`);
 
   const width = Math.max(...files.map((f) => rel(f).length));
-  const results = [];
+  const results: Array<ReturnType<typeof checkFile>> = [];
   for (const file of files) {
     const result = checkFile(compiler, file);
     results.push(result);
@@ -1058,8 +1086,8 @@ function main() {
 
   const mainResult = results.find((r) => r.file === MAIN_BICEP);
   let checks = sourceChecks(files);
-  if (mainResult.json) {
-    const template = JSON.parse(mainResult.json);
+  if (mainResult?.json) {
+    const template: Json = JSON.parse(mainResult.json);
     checks = checks.concat(templateChecks(template), parameterFileChecks(template), selfTest(template));
   } else {
     checks.push({ name: `${rel(MAIN_BICEP)} compiles`, ok: false });
@@ -1080,7 +1108,7 @@ function main() {
   return clean ? 0 : 1;
 }
 
-if (require.main === module) {
+if (import.meta.main) {
   try {
     process.exitCode = main();
   } catch (err) {
@@ -1093,4 +1121,4 @@ if (require.main === module) {
   }
 }
 
-module.exports = { templateChecks, parameterFileChecks, selfTest, MUTATIONS };
+export { MUTATIONS, parameterFileChecks, selfTest, templateChecks };

@@ -23,6 +23,8 @@ const STACK_FRAME = /\bat .*\.(js|ts):\d+/;
 export function answerOfHandler(response: HttpResponseInit): Answer {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries((response.headers ?? {}) as Record<string, string>)) headers[k.toLowerCase()] = String(v);
+  // The app's bodies are strings (or Buffers, whose String() is their text too).
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string
   return { status: response.status ?? 200, headers, body: response.body === undefined ? undefined : String(response.body) };
 }
 

@@ -2,8 +2,8 @@ import { TableClient } from '@azure/data-tables';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort, startAzurite, type RunningAzurite } from '../../tools/azurite';
-import { startRunnerProcess, type RunnerProcess } from '../helpers/runner';
+import { freePort, startAzurite, type RunningAzurite } from '../../dev/azurite';
+import { startRunnerProcess, type RunnerProcess } from '../../test/helpers/runner';
 import { answerOfFetch, graphProblems, mapLimit, type Answer } from './graph-checks';
 
 /**

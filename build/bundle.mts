@@ -1,19 +1,18 @@
-#!/usr/bin/env node
 // Builds the deployment package in dist/package: one tree-shaken esbuild bundle of the app with its
 // source map, host.json and a package.json whose `main` names the bundle. No node_modules are needed
 // at run time, so the package holds only what runs (no tests, no Azurite, no dev dependencies).
-'use strict';
-const { build } = require('esbuild');
-const { mkdirSync, rmSync, copyFileSync, writeFileSync, readFileSync } = require('node:fs');
-const path = require('node:path');
+// Node runs this file as it is (type stripping).
+import { build, type BuildOptions, type Plugin } from 'esbuild';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 
-const root = path.resolve(__dirname, '..');
+const root = path.resolve(import.meta.dirname, '..');
 const out = path.join(root, 'dist', 'package');
 
-const common = {
+const common: BuildOptions = {
   bundle: true,
   platform: 'node',
-  target: 'node22',
+  target: 'node24',
   format: 'cjs',
   sourcemap: true,
   minifySyntax: true,
@@ -23,12 +22,12 @@ const common = {
 };
 
 /**
- * @azure/identity (and MSAL under it) is required lazily by src/storage/tables.ts, only for managed
+ * @azure/identity (and MSAL under it) is required lazily by the table store, only for managed
  * identity storage. Bundled inline it would still be read and compiled at every start-up, so it gets a
  * file of its own that the app requires on first use: the entry module's import time drops by the size
  * of that chunk (see bench/README.md).
  */
-const identityChunk = {
+const identityChunk: Plugin = {
   name: 'identity-chunk',
   setup(b) {
     b.onResolve({ filter: /^@azure\/identity$/ }, () => ({ path: './identity.js', external: true }));
@@ -42,13 +41,20 @@ const identityChunk = {
  * configured). The stand-ins are ES modules, so a new import of a name they do not export fails the
  * build instead of being undefined at run time.
  */
-const deferred = [
+interface Deferred {
+  pkg: string;
+  chunk: string;
+  functions?: string[];
+  classes?: string[];
+}
+
+const deferred: Deferred[] = [
   { pkg: '@azure/core-xml', chunk: 'xml.js', functions: ['parseXML', 'stringifyXML'] },
   { pkg: 'https-proxy-agent', chunk: 'https-proxy-agent.js', classes: ['HttpsProxyAgent'] },
   { pkg: 'http-proxy-agent', chunk: 'http-proxy-agent.js', classes: ['HttpProxyAgent'] },
 ];
 
-function standIn({ chunk, functions = [], classes = [] }) {
+function standIn({ chunk, functions = [], classes = [] }: Deferred): string {
   return [
     'let chunk;',
     `const load = () => (chunk ??= require('./${chunk}'));`,
@@ -58,19 +64,19 @@ function standIn({ chunk, functions = [], classes = [] }) {
   ].join('\n');
 }
 
-const deferredChunks = {
+const deferredChunks: Plugin = {
   name: 'deferred-chunks',
   setup(b) {
     const names = new Map(deferred.map((d) => [d.pkg, d]));
     const filter = new RegExp(`^(${deferred.map((d) => d.pkg.replace(/[/.-]/g, '\\$&')).join('|')})$`);
     b.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'deferred' }));
-    b.onLoad({ filter: /.*/, namespace: 'deferred' }, (args) => ({ contents: standIn(names.get(args.path)), loader: 'js' }));
+    b.onLoad({ filter: /.*/, namespace: 'deferred' }, (args) => ({ contents: standIn(names.get(args.path)!), loader: 'js' }));
     b.onResolve({ filter: /.*/, namespace: 'deferred' }, (args) => ({ path: args.path, external: true }));
   },
 };
 
 /** A chunk: one package, bundled on its own, for the app to require on first use. */
-function buildChunk(pkg, file) {
+function buildChunk(pkg: string, file: string) {
   return build({
     ...common,
     stdin: { contents: `module.exports = require('${pkg}');`, resolveDir: root, sourcefile: `${file}-entry.js` },
@@ -91,7 +97,7 @@ async function main() {
   });
   await buildChunk('@azure/identity', 'identity.js');
   for (const d of deferred) await buildChunk(d.pkg, d.chunk);
-  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { name: string; version: string; engines: unknown };
   writeFileSync(
     path.join(out, 'package.json'),
     JSON.stringify({ name: pkg.name, version: pkg.version, private: true, main: 'app.js', engines: pkg.engines }, null, 2) + '\n',
@@ -99,7 +105,7 @@ async function main() {
   copyFileSync(path.join(root, 'host.json'), path.join(out, 'host.json'));
 }
 
-main().catch((err) => {
+await main().catch((err: unknown) => {
   console.error(err);
   process.exit(1);
 });

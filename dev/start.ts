@@ -6,7 +6,7 @@
  * Stopping: Ctrl-C, SIGINT/SIGTERM/SIGHUP to this process or its group, a closed terminal, or npm (its
  * parent) going away all lead to one orderly stop: requests under way are answered, then Azurite is
  * asked once to save and exit. Azurite runs in its own process group (so the terminal's signals reach
- * only this process) and stops by itself if this process dies without asking (tools/azurite.ts).
+ * only this process) and stops by itself if this process dies without asking (dev/azurite.ts).
  *
  * Environment: PORT (7071), AZURITE_TABLE_PORT (10002), AZURITE_LOCATION (.azurite),
  * START_HOST (auto | func | runner), RUNNER_TLS_CERT and RUNNER_TLS_KEY (serve https with these PEM

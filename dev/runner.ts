@@ -167,6 +167,8 @@ export interface LoadedApp {
 
 export function loadApp(appRoot: string, api: CoreApi = createCoreApi()): LoadedApp {
   withCoreApi(api, () => {
+    // Loaded by path, as the Functions worker loads an app's entry files.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     for (const file of entryFiles(appRoot)) require(file);
   });
   const model = api.programmingModel;
@@ -185,7 +187,7 @@ export function loadApp(appRoot: string, api: CoreApi = createCoreApi()): Loaded
       methods: (trigger.methods ?? ['GET', 'POST']).map((m) => m.toUpperCase()),
     };
   });
-  // The host's order: by function name, not by how specific a route is (tools/host-routing.ts).
+  // The host's order: by function name, not by how specific a route is (dev/host-routing.ts).
   functions.splice(0, functions.length, ...hostOrder(functions));
 
   async function invoke(fn: RegisteredFunction, httpData: Record<string, unknown>): Promise<RpcHttpResponse> {
@@ -478,7 +480,7 @@ function prepare(app: LoadedApp, req: http.IncomingMessage, res: http.ServerResp
   const method = (req.method ?? 'GET').toUpperCase();
   const target = req.url ?? '/';
   // Kestrel refuses a target with bytes outside ASCII and a path whose escapes decode to NUL: 400, closed.
-  // eslint-disable-next-line no-control-regex
+
   if (/[^\x21-\x7e]/.test(target)) return (emptyAnswer(res, 400, true), { kind: 'answered' });
   const hosts = req.headersDistinct.host ?? [];
   // HTTP/1.1 needs exactly one Host; HTTP/1.0 without one, or an empty one, leaves the host unable to build the URL: 500.
