@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { azuriteConnectionString } from '../../tools/azurite';
+import { azuriteConnectionString } from '../../dev/azurite';
 
 /**
  * A loopback proxy in front of a real Azurite that records every storage call the app makes, so a test
