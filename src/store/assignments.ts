@@ -119,11 +119,11 @@ export class AssignmentStore {
       try {
         const entity = toEntity(pk, a, state.marker.current);
         const ops: TransactionAction[] = [['create', entity]];
-        if (recordKey) {
+        if (recordKey && idempotency) {
           const record: RecordEntity = {
             partitionKey: pk,
             rowKey: recordKey,
-            fingerprint: idempotency!.fingerprint,
+            fingerprint: idempotency.fingerprint,
             assignment: JSON.stringify(a),
             expiresOn: new Date(Date.now() + IDEMPOTENCY_RETENTION_MS),
             serial,

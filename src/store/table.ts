@@ -32,6 +32,7 @@ export const MAX_TRANSACTION_OPERATIONS = 100;
  * of its own, so a cold start with a connection string never reads it.
  */
 function identity(): typeof import('@azure/identity') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, on purpose (above)
   return require('@azure/identity') as typeof import('@azure/identity');
 }
 
@@ -168,7 +169,8 @@ export class Table {
   find<T extends object>(partitionKey: string, rowKey: string): Promise<(T & { etag: string }) | undefined> {
     return this.run(async (abortSignal) => {
       try {
-        return (await this.client.getEntity<T>(partitionKey, rowKey, { abortSignal })) as T & { etag: string };
+        const entity = await this.client.getEntity<T>(partitionKey, rowKey, { abortSignal });
+        return entity;
       } catch (err) {
         if (storageStatus(err) === 404 && storageErrorCode(err) !== 'TableNotFound') return undefined;
         throw err;

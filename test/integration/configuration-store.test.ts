@@ -21,7 +21,7 @@ let b: ConfigurationStore;
 beforeAll(async () => {
   a = instance();
   b = instance();
-  await a.table.run(async () => undefined); // creates the table
+  await a.table.run(() => Promise.resolve()); // creates the table
 });
 
 const items = (rows: ConfigurationRow[]): PriorityItem[] =>
