@@ -3,7 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // test/host/ re-runs suites under the genuine Functions host: `npm run test:host` (jest.host.config.js).
+  // test/host/ holds suites for the genuine Functions host only: `npm run test:host` (jest.host.config.js)
+  // runs them, and test/e2e/ again under that host.
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/host/'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }] },
   // One Azurite (in memory, free port) for the whole run; each test file gets its own table.

@@ -56,11 +56,11 @@ server.keepAliveTimeout = 65_000;
 server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
   const { port } = server.address() as AddressInfo;
   serveCommands(
-    async (command: Command) => {
+    (command: Command) => {
       if (command.op === 'usage') {
         const cpu = process.cpuUsage();
         const mem = process.memoryUsage();
-        return {
+        return Promise.resolve({
           cpuMs: (cpu.user + cpu.system) / 1000,
           systemMs: cpu.system / 1000,
           rss: mem.rss,
@@ -68,9 +68,9 @@ server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
           heapTotal: mem.heapTotal,
           served,
           inFlight,
-        };
+        });
       }
-      throw new Error(`unknown op ${command.op}`);
+      return Promise.reject(new Error(`unknown op ${String(command.op)}`));
     },
     { url: `http://127.0.0.1:${port}`, pid: process.pid },
   );

@@ -13,7 +13,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { freePort, startAzurite } from '../tools/azurite';
+import { freePort, startAzurite } from '../dev/azurite';
 import { collectionPath, POST_BODY } from './entity';
 import { childEnv, QuietGate, startBareServer, startFunctionHost, type FunctionHost } from './harness';
 import type { HttpRound } from './http-load';

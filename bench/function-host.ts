@@ -1,5 +1,5 @@
 /**
- * The function process under test: the local runner (dist/tools/runner.js, the same code `npm start`
+ * The function process under test: the local runner (dist/dev/runner.js, the same code `npm start`
  * uses) started in this process, plus a bench-only IPC channel that reports this process's CPU time,
  * memory and request counts. Nothing is added to the app: the channel is Node's IPC pipe to the
  * orchestrator, not an HTTP endpoint.
@@ -8,7 +8,7 @@
  * output), ASSIGNMENTS_STORAGE, ASSIGNMENTS_TABLE.
  */
 import path from 'node:path';
-import { startRunner } from '../tools/runner';
+import { startRunner } from '../dev/runner';
 import { serveCommands, type Command } from './ipc';
 
 async function main(): Promise<void> {

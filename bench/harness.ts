@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { freePort } from '../tools/azurite';
+import { freePort } from '../dev/azurite';
 import { forkChild, type BenchChild } from './ipc';
 import { machineBusyMs, processCpuMs } from './procstat';
 
@@ -22,14 +22,14 @@ export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...base, MOCK_ADMIN: 'off', ...extra };
 }
 
-/** The real runner (dist/tools/runner.js) in its own process, on a free port, with childEnv's settings. */
+/** The real runner (dist/dev/runner.js) in its own process, on a free port, with childEnv's settings. */
 export async function startRunnerApp(
   connectionString: string,
   table: string,
   env: Record<string, string> = {},
 ): Promise<{ url: string; stop(): void }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'tools', 'runner.js')], {
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'dev', 'runner.js')], {
     cwd: ROOT,
     env: childEnv({ PORT: String(port), ASSIGNMENTS_STORAGE: connectionString, ASSIGNMENTS_TABLE: table, ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -181,8 +181,8 @@ export async function startGenuineHost(connectionString: string, table: string, 
     if (output.includes(`Now listening on: http://127.0.0.1:${port}`)) listening = true;
     if (output.includes('Job host started')) started = true;
   };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
@@ -224,7 +224,7 @@ export function cpuCores(
     const b = before[key];
     if (a === undefined || b === undefined) continue;
     out[key] = (a - b) / wallMs;
-    if (key !== 'machine') ours += out[key]!;
+    if (key !== 'machine') ours += out[key];
   }
   if (out.machine !== undefined) out.others = Math.max(0, out.machine - ours);
   return out;

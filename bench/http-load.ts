@@ -20,7 +20,7 @@ async function run(command: Command): Promise<HttpRound> {
   const expect = Number(command.expect);
   const paths = command.paths as string[];
   const method = String(command.method);
-  const body = command.body === undefined ? undefined : String(command.body);
+  const body = typeof command.body === 'string' ? command.body : undefined;
   const latencies: number[] = [];
   const statusCounts: Record<string, number> = {};
   let inWindow = 0;

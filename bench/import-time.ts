@@ -8,7 +8,7 @@
  * moves when other processes compete for the cores; importMs does.
  */
 import path from 'node:path';
-import { createCoreApi, entryFiles, withCoreApi } from '../tools/runner';
+import { createCoreApi, entryFiles, withCoreApi } from '../dev/runner';
 
 const appRoot = path.resolve(process.argv[2] ?? '.');
 const files = entryFiles(appRoot);
@@ -16,6 +16,8 @@ const api = createCoreApi(() => undefined);
 const cpu0 = process.cpuUsage();
 const start = performance.now();
 withCoreApi(api, () => {
+  // Loaded by path, as the Functions worker loads an app's entry files.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   for (const file of files) require(file);
 });
 const importMs = performance.now() - start;

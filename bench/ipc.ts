@@ -73,7 +73,7 @@ export async function forkChild(
     call<T>(command: Command): Promise<T> {
       const id = nextId++;
       return new Promise<T>((resolve, reject) => {
-        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+        pending.set(id, { resolve, reject });
         child.send({ id, command } satisfies Envelope);
       });
     },

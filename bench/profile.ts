@@ -9,7 +9,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { freePort, startAzurite } from '../tools/azurite';
+import { freePort, startAzurite } from '../dev/azurite';
 import { collectionPath, POST_BODY } from './entity';
 import { forkChild } from './ipc';
 
@@ -33,7 +33,7 @@ function category(url: string): string {
   if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[0]}`;
   const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (nm) return nm[1]!;
-  const own = /\/dist\/((?:src|tools)\/.*)$/.exec(url);
+  const own = /\/dist\/((?:src|dev)\/.*)$/.exec(url);
   if (own) return own[1]!.replace(/\.js$/, '.ts');
   return url.replace(/^file:\/\//, '');
 }

@@ -75,8 +75,8 @@ async function closedLoop(op: string, concurrency: number, durationMs: number, o
 async function handle(command: Command): Promise<unknown> {
   const concurrency = Number(command.concurrency ?? 1);
   const durationMs = Number(command.durationMs ?? 1000);
-  const partition = String(command.partition ?? 'p');
-  const client = clientFor(command.table === undefined ? undefined : String(command.table));
+  const partition = typeof command.partition === 'string' ? command.partition : 'p';
+  const client = clientFor(typeof command.table === 'string' ? command.table : undefined);
   switch (command.op) {
     case 'init':
       await client.createTable();

@@ -10,7 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, startAzurite, type RunningAzurite } from '../tools/azurite';
+import { freePort, startAzurite, type RunningAzurite } from '../dev/azurite';
 import { collectionPath, POST_BODY } from './entity';
 import {
   childEnv,
@@ -41,6 +41,7 @@ import { slope, spread } from './stats';
 const BUNDLE_ROOT = path.join(ROOT, 'dist', 'package');
 const env = process.env;
 
+const appKind: 'bundle' | 'tsc' = env.BENCH_APP === 'tsc' ? 'tsc' : 'bundle';
 const settings = {
   concurrencies: (env.BENCH_CONCURRENCY ?? '1,4,16,64').split(',').map(Number),
   headline: 16,
@@ -59,7 +60,7 @@ const settings = {
   maxRetries: Number(env.BENCH_MAX_RETRIES ?? 4),
   /** The longest the whole run waits for the machine to go quiet before rounds. */
   quietBudgetMs: Number(env.BENCH_QUIET_BUDGET_MS ?? 60_000),
-  app: (env.BENCH_APP === 'tsc' ? 'tsc' : 'bundle') as 'bundle' | 'tsc',
+  app: appKind,
 };
 const resultsDir = path.resolve(env.BENCH_RESULTS_DIR ?? path.join(ROOT, 'bench', 'results'));
 const appRoots = { bundle: BUNDLE_ROOT, tsc: ROOT } as const;
@@ -94,7 +95,7 @@ interface RoundRecord {
 }
 
 function modeFigures(rounds: RoundRecord[]): ModeFigures {
-  const maybe = (values: Array<number | undefined>) => (values.every((v) => v !== undefined) ? spread(values as number[]) : undefined);
+  const maybe = (values: Array<number | undefined>) => (values.every((v) => v !== undefined) ? spread(values) : undefined);
   return {
     throughput: spread(rounds.map((r) => r.throughput)),
     p50: spread(rounds.map((r) => r.p50)),
@@ -636,7 +637,7 @@ interface ColdSample {
   first201Ms: number;
 }
 
-/** Spawns the real runner (dist/tools/runner.js) and times process start → listening → first 201. */
+/** Spawns the real runner (dist/dev/runner.js) and times process start → listening → first 201. */
 async function coldStartOnce(app: 'bundle' | 'tsc', connectionString: string, table: string): Promise<ColdSample> {
   const port = await freePort();
   const envFor = childEnv({
@@ -646,7 +647,7 @@ async function coldStartOnce(app: 'bundle' | 'tsc', connectionString: string, ta
     ...(app === 'bundle' ? { RUNNER_APP_ROOT: BUNDLE_ROOT } : {}),
   });
   const t0 = performance.now();
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'tools', 'runner.js')], {
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'dev', 'runner.js')], {
     cwd: ROOT,
     env: envFor,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -12,7 +12,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, startAzurite } from '../tools/azurite';
+import { freePort, startAzurite } from '../dev/azurite';
 import { startRunnerApp } from './harness';
 import { spread } from './stats';
 

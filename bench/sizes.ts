@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, startAzurite } from '../tools/azurite';
+import { freePort, startAzurite } from '../dev/azurite';
 import { startRunnerApp } from './harness';
 import { renderSizeChart } from './report';
 import { spread, type Spread } from './stats';

@@ -11,8 +11,7 @@ import type { Route } from './pipeline/context';
 import { createPipeline, type RequestHandler } from './pipeline/pipeline';
 import type { Resource } from './resource';
 import { serviceOpenApi, serviceRoutes } from './service/routes';
-import { createTableClient } from './store/tables';
-import { TenantAssignmentStore } from './store/tenants';
+import { createStores, type AssignmentStore } from './store';
 
 /**
  * The composition root: builds the whole app from its settings, once. Everything with state lives on
@@ -33,15 +32,16 @@ export interface App {
   routes: readonly Route[];
   /** The admin, when MOCK_ADMIN=on mounts it. */
   admin: MountedAdmin | undefined;
-  store: TenantAssignmentStore;
+  store: AssignmentStore;
 }
 
 export function createApp(settings: AppConfig): App {
-  const store = new TenantAssignmentStore(createTableClient(settings), settings.storageTimeoutMs, settings.defaultTenantId);
-  const state = new MockState(settings.mock, createTableClient(settings, settings.stateTableName), settings.storageTimeoutMs);
+  const stores = createStores(settings);
+  const store = stores.assignments;
+  const state = new MockState(settings.mock, stores.table(settings.stateTableName));
   const resources: Resource[] = [assignmentsResource(store)];
   const admin = settings.admin.enabled
-    ? mountAdmin(settings, { store, state, journalClient: () => createTableClient(settings, settings.journalTableName) })
+    ? mountAdmin(settings, { store, state, journalTable: () => stores.table(settings.journalTableName) })
     : undefined;
   const seedFile =
     settings.admin.seedFile === undefined ? undefined : new SeedFile(settings.admin.seedFile, store, settings.defaultTenantId);

@@ -1,10 +1,9 @@
-import type { TableClient } from '@azure/data-tables';
 import type { AppConfig } from '../config';
 import type { MockState } from '../controls/state';
 import type { OpenApiContribution } from '../graph/openapi';
 import type { Route } from '../pipeline/context';
 import type { Control, Stage } from '../pipeline/pipeline';
-import type { TenantAssignmentStore } from '../store/tenants';
+import type { AssignmentStore, Table } from '../store';
 import { Journal } from './journal';
 import { adminOpenApi } from './openapi';
 import { journalStage, retryAfterEnforcement } from './recording';
@@ -28,10 +27,10 @@ export interface MountedAdmin {
 
 export function mountAdmin(
   settings: AppConfig,
-  parts: { store: TenantAssignmentStore; state: MockState; journalClient: () => TableClient },
+  parts: { store: AssignmentStore; state: MockState; journalTable: () => Table },
 ): MountedAdmin {
   const journal = settings.admin.journal
-    ? new Journal(parts.journalClient(), settings.storageTimeoutMs, settings.admin.journalMaxEntries, settings.defaultTenantId)
+    ? new Journal(parts.journalTable(), settings.admin.journalMaxEntries, settings.defaultTenantId)
     : undefined;
   return {
     routes: adminRoutes({

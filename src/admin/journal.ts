@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
-import { StorageTable } from '../store/tables';
+import { odata } from '@azure/data-tables';
+import type { Table } from '../store';
 
 /**
  * The request journal (docs/admin.md): every request to the Graph routes, each $batch item included
@@ -77,19 +77,15 @@ export interface JournalQuery {
 }
 
 export class Journal {
-  readonly #table: StorageTable;
   readonly #writes = new Map<string, number>();
   #pruning: Promise<void> | undefined;
   #unreachableUntil = 0;
 
   constructor(
-    readonly client: TableClient,
-    timeoutMs: number,
+    private readonly table: Table,
     private readonly maxEntries: number,
     private readonly defaultTenantId: string,
-  ) {
-    this.#table = new StorageTable(client, timeoutMs);
-  }
+  ) {}
 
   partitionOf(tenantId: string): string {
     return tenantId === this.defaultTenantId ? DEFAULT_TENANT_PARTITION : `${DEFAULT_TENANT_PARTITION}~${tenantId}`;
@@ -122,7 +118,7 @@ export class Journal {
       clientRequestId: entry.clientRequestId ?? '',
       ...timing,
     };
-    await this.#noted(this.#table.run((s) => this.client.createEntity(entity, { abortSignal: s })));
+    await this.#noted(this.table.run((abortSignal) => this.table.client.createEntity(entity, { abortSignal })));
     this.#unreachableUntil = 0;
     const writes = (this.#writes.get(partitionKey) ?? 0) + 1;
     this.#writes.set(partitionKey, writes);
@@ -144,16 +140,17 @@ export class Journal {
    */
   async retryAfterRemaining(tenantId: string, clientRequestId: string, now: number): Promise<number> {
     const filter = odata`PartitionKey eq ${this.partitionOf(tenantId)} and clientRequestId eq ${clientRequestId}`;
-    const last = await this.#noted(
-      this.#table.run(async (abortSignal) => {
-        const rows = this.client.listEntities<EntryEntity>({
-          queryOptions: { filter, select: ['answeredMs', 'retryAfterMs'] },
-          abortSignal,
-        });
-        for await (const row of rows) return row; // newest first
-        return undefined;
-      }),
-    );
+    const newest = async (): Promise<EntryEntity | undefined> => {
+      // Newest first; a filtered query may answer an empty page that still goes on.
+      let continuation: string | undefined;
+      do {
+        const page = await this.table.page<EntryEntity>(filter, { top: 1, continuation, select: ['answeredMs', 'retryAfterMs'] });
+        if (page.items[0]) return page.items[0];
+        continuation = page.continuation;
+      } while (continuation !== undefined);
+      return undefined;
+    };
+    const last = await this.#noted(newest());
     return last ? Math.max(0, Number(last.answeredMs) + Number(last.retryAfterMs) - now) : 0;
   }
 
@@ -168,8 +165,8 @@ export class Journal {
 
   /** Deletes a tenant's entries beyond the newest maxEntries. */
   async prune(partitionKey: string): Promise<void> {
-    const keys = await this.#keys(odata`PartitionKey eq ${partitionKey}`);
-    await this.#deleteKeys(keys.slice(this.maxEntries));
+    const keys = await this.table.keys(odata`PartitionKey eq ${partitionKey}`);
+    await this.table.deleteAll(keys.slice(this.maxEntries));
   }
 
   /** Entries newest first, each with its attempt number and whether it came before the Retry-After it was given. */
@@ -179,16 +176,12 @@ export class Journal {
       q.tenantId === undefined
         ? odata`PartitionKey ge ${DEFAULT_TENANT_PARTITION} and PartitionKey lt ${'k'}`
         : odata`PartitionKey eq ${this.partitionOf(q.tenantId)}`;
-    const rows = await this.#table.run(async (abortSignal) => {
-      const out: EntryEntity[] = [];
-      const perPartition = new Map<string, number>();
-      for await (const row of this.client.listEntities<EntryEntity>({ queryOptions: { filter }, abortSignal })) {
-        const seen = (perPartition.get(row.partitionKey) ?? 0) + 1;
-        perPartition.set(row.partitionKey, seen);
-        // Newest first; what lies beyond the bound is as good as pruned.
-        if (seen <= this.maxEntries) out.push(row);
-      }
-      return out;
+    const perPartition = new Map<string, number>();
+    const rows = (await this.table.all<EntryEntity>(filter)).filter((row) => {
+      const seen = (perPartition.get(row.partitionKey) ?? 0) + 1;
+      perPartition.set(row.partitionKey, seen);
+      // Newest first; what lies beyond the bound is as good as pruned.
+      return seen <= this.maxEntries;
     });
     const numbered = withAttempts(rows);
     const method = q.method?.toUpperCase();
@@ -211,28 +204,7 @@ export class Journal {
   async clear(tenantId?: string): Promise<void> {
     // The whole table, when emptied: it may still hold the per-client-request-id rows of earlier releases.
     const filter = tenantId === undefined ? undefined : odata`PartitionKey eq ${this.partitionOf(tenantId)}`;
-    await this.#deleteKeys(await this.#keys(filter));
-  }
-
-  async #keys(filter: string | undefined): Promise<Array<{ partitionKey: string; rowKey: string }>> {
-    return this.#table.run(async (abortSignal) => {
-      const keys: Array<{ partitionKey: string; rowKey: string }> = [];
-      const rows = this.client.listEntities({ queryOptions: { filter, select: ['PartitionKey', 'RowKey'] }, abortSignal });
-      for await (const e of rows) keys.push({ partitionKey: e.partitionKey!, rowKey: e.rowKey! });
-      return keys;
-    });
-  }
-
-  async #deleteKeys(keys: Array<{ partitionKey: string; rowKey: string }>): Promise<void> {
-    const byPartition = new Map<string, string[]>();
-    for (const k of keys) byPartition.set(k.partitionKey, [...(byPartition.get(k.partitionKey) ?? []), k.rowKey]);
-    for (const [partitionKey, rowKeys] of byPartition) {
-      for (let i = 0; i < rowKeys.length; i += 100) {
-        const batch = rowKeys.slice(i, i + 100).map((rowKey): TransactionAction => ['delete', { partitionKey, rowKey }]);
-        // A concurrent prune may have deleted some: the transaction then fails, and the next prune goes on.
-        await this.#table.run((s) => this.client.submitTransaction(batch, { abortSignal: s })).catch(() => undefined);
-      }
-    }
+    await this.table.deleteAll(await this.table.keys(filter));
   }
 }
 

@@ -55,11 +55,15 @@ export const clearRequestsDoc: OperationDoc = {
 export const resetDoc: OperationDoc = {
   tag: TAG,
   summary:
-    "Remove every assignment, the journal and the mock state; or one tenant's (tenantId); or one configuration's assignments (configurationId, in every tenant unless tenantId is given too)",
+    "Remove every assignment, the journal and the mock state; or one tenant's (tenantId); or one configuration's assignments (configurationId: the default tenant's, or tenantId's)",
   security: adminSecurity,
   parameters: [
     tenantParameter,
-    queryParameter('configurationId', "Only this configuration's assignments.", { type: 'string', minLength: 1, maxLength: 1024 }),
+    queryParameter('configurationId', "Only this configuration's assignments (in the default tenant unless tenantId names another).", {
+      type: 'string',
+      minLength: 1,
+      maxLength: 1024,
+    }),
   ],
   responses: { '204': { description: 'Reset' }, ...errorResponses(400, 401, 503) },
 };

@@ -5,8 +5,7 @@ import { badRequest, unauthorized } from '../graph/errors';
 import type { OperationDoc } from '../graph/openapi';
 import type { GraphResult } from '../graph/response';
 import type { RequestContext, Route } from '../pipeline/context';
-import { isReservedConfigurationId } from '../store/keys';
-import type { TenantAssignmentStore } from '../store/tenants';
+import { isReservedKey, type AssignmentStore } from '../store';
 import type { MockState } from '../controls/state';
 import type { Journal, JournalQuery } from './journal';
 import { clearRequestsDoc, listRequestsDoc, resetDoc, seedDoc } from './openapi';
@@ -76,7 +75,7 @@ function journalQuery(url: string): JournalQuery {
 
 /** What the admin's routes act on. */
 export interface AdminParts {
-  store: TenantAssignmentStore;
+  store: AssignmentStore;
   /** Undefined when MOCK_JOURNAL=off: the journal endpoints then answer an empty journal. */
   journal: Journal | undefined;
   state: MockState;
@@ -113,7 +112,7 @@ export function adminRoutes(parts: AdminParts): Route[] {
     only(p, ['tenantId', 'configurationId']);
     const tenantId = tenantParameter(p);
     const configurationId = text(p, 'configurationId');
-    if (configurationId !== undefined && isReservedConfigurationId(configurationId)) {
+    if (configurationId !== undefined && isReservedKey(configurationId)) {
       throw badRequest("The query parameter 'configurationId' must not start with '~'.");
     }
     await store.purge({ tenantId, configurationId });

@@ -6,8 +6,7 @@ import * as z from 'zod';
 import { representation, seedItem } from '../assignments/handlers';
 import { GUID } from '../auth/settings';
 import { badRequest, GraphError } from '../graph/errors';
-import type { StoredAssignment } from '../store/assignments';
-import type { TenantAssignmentStore } from '../store/tenants';
+import type { AssignmentStore, NewAssignment, StoredAssignment } from '../store';
 
 /**
  * Seeding (docs/admin.md): {"assignments": [{tenantId?, configurationId, id?, target, source?, sourceId?}]},
@@ -38,7 +37,7 @@ function tenantOfItem(item: unknown, defaultTenantId: string): { tenantId: strin
 }
 
 export async function seed(
-  store: TenantAssignmentStore,
+  store: AssignmentStore,
   defaultTenantId: string,
   body: unknown,
   from: 'request' | 'file',
@@ -50,15 +49,24 @@ export async function seed(
   // Every item is validated before anything is stored.
   const seeded = items.map((item) => {
     const { tenantId, rest } = tenantOfItem(item, defaultTenantId);
-    return { tenantId, ...seedItem(rest, from === 'file' ? deterministicId(item) : uuidv4()) };
+    return { tenantId, assignment: seedItem(rest, from === 'file' ? deterministicId(item) : uuidv4()) };
   });
-  const out: Array<Record<string, unknown>> = [];
-  for (const { tenantId, configurationId, assignment } of seeded) {
-    const scope = { tenantId, configurationId };
-    const stored: StoredAssignment = (await store.get(scope, assignment.id)) ?? (await store.create(scope, assignment));
-    out.push({ tenantId, configurationId, ...representation(stored) });
+  // Each configuration's items in as few transactions as fit (the store's seed); answered in the order given.
+  const byScope = new Map<string, { tenantId: string; configurationId: string; items: NewAssignment[] }>();
+  for (const { tenantId, assignment } of seeded) {
+    const key = `${tenantId}\n${assignment.configurationId}`;
+    const group = byScope.get(key) ?? { tenantId, configurationId: assignment.configurationId, items: [] };
+    group.items.push(assignment);
+    byScope.set(key, group);
   }
-  return out;
+  const stored = new Map<string, StoredAssignment>();
+  for (const [key, { tenantId, configurationId, items: group }] of byScope) {
+    for (const s of await store.seed({ tenantId, configurationId }, group)) stored.set(`${key}\n${s.id}`, s);
+  }
+  return seeded.flatMap(({ tenantId, assignment }) => {
+    const s = stored.get(`${tenantId}\n${assignment.configurationId}\n${assignment.id}`);
+    return s ? [{ tenantId, configurationId: s.configurationId, ...representation(s) }] : [];
+  });
 }
 
 /** The file's own fault (unreadable, not JSON, not a valid seed): retrying cannot help. */
@@ -75,7 +83,7 @@ export class SeedFile {
 
   constructor(
     private readonly file: string,
-    private readonly store: TenantAssignmentStore,
+    private readonly store: AssignmentStore,
     private readonly defaultTenantId: string,
   ) {}
 

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { v4 as uuidv4 } from 'uuid';
 // A namespace import lets esbuild tree-shake zod; `import { z }` keeps all of it (every locale) in the bundle.
 import * as z from 'zod';
 import { readJsonObject } from '../graph/body';
@@ -8,11 +7,19 @@ import type { GraphVersion } from '../graph/model';
 import { applySelect, nextLink, parseQuery, type QueryRules } from '../graph/query';
 import type { GraphResult } from '../graph/response';
 import type { RequestContext } from '../pipeline/context';
-import { invalidContinuation, type AssignmentFilter, type StoredAssignment } from '../store/assignments';
-import { isReservedConfigurationId, maxConfigurationIdLength, type Scope } from '../store/keys';
-import type { NewAssignment, TenantAssignmentStore } from '../store/tenants';
+import {
+  isReservedKey,
+  NotStored,
+  type AssignmentFilter,
+  type AssignmentInput,
+  type AssignmentStore,
+  type NewAssignment,
+  type Scope,
+  type StoredAssignment,
+} from '../store';
+import { assignmentErrors, invalidContinuation, missingAssignment } from './errors';
 import { assignmentProperties } from './model';
-import { isWellFormedText, keyLiteral, keySegment } from './paths';
+import { isWellFormedText, keyLiteral, keySegment, MAX_KEY_LENGTH } from './paths';
 import {
   ASSIGNMENT_TYPE,
   MAX_STRING_LENGTH,
@@ -20,6 +27,7 @@ import {
   parseWith,
   schemasFor,
   targetView,
+  type AssignmentTarget,
   type CreateAssignmentInput,
   type UpdateAssignmentInput,
 } from './schema';
@@ -41,16 +49,17 @@ interface CollectionAddress {
 
 const noSuchConfiguration = (id: string) => notFound(`No deviceEnrollmentConfiguration with id '${id}' exists.`);
 
-function collectionAddress(ctx: RequestContext): CollectionAddress {
+function collectionAddress(ctx: RequestContext, store: AssignmentStore): CollectionAddress {
   const params = ctx.params;
   const configurationId = keySegment(params, 'deviceEnrollmentConfigurationId');
   // `~` starts another tenant's partitions (src/store/keys.ts): no configuration has such an id.
-  if (isReservedConfigurationId(configurationId)) throw noSuchConfiguration(configurationId);
-  const longest = maxConfigurationIdLength(ctx.tenantId, ctx.settings.defaultTenantId);
-  if (configurationId.length > longest) {
-    throw badRequest(`The segment 'deviceEnrollmentConfigurationId' of the request path is longer than ${longest} characters.`);
-  }
+  if (isReservedKey(configurationId)) throw noSuchConfiguration(configurationId);
   const scope = { tenantId: ctx.tenantId, configurationId };
+  // Another tenant's partition key holds the tenant too, so its configuration ids have less room.
+  const room = MAX_KEY_LENGTH - (store.tenancy.partitionOf(scope).length - configurationId.length);
+  if (configurationId.length > room) {
+    throw badRequest(`The segment 'deviceEnrollmentConfigurationId' of the request path is longer than ${room} characters.`);
+  }
   if (params.invitationsId !== undefined) {
     const invitationId = keySegment(params, 'invitationsId');
     return {
@@ -88,7 +97,7 @@ export function representation(a: StoredAssignment, version: GraphVersion = 'bet
   const model = schemasFor(version).model;
   const out: Record<string, unknown> = { '@odata.type': `#${ASSIGNMENT_TYPE}`, '@odata.etag': a.etag, id: a.id };
   for (const { name } of assignmentProperties(model)) {
-    out[name] = name === 'target' ? targetView(model, a.target) : a[name as 'source' | 'sourceId'];
+    out[name] = name === 'target' ? targetView(model, a.target as AssignmentTarget | null) : a[name as 'source' | 'sourceId'];
   }
   return out;
 }
@@ -98,9 +107,10 @@ function parseBody<K extends 'create' | 'update' | 'assign'>(ctx: RequestContext
   return parseWith(schemas[which], body, which === 'assign' ? 'assign' : undefined, schemas.targetTypeNames);
 }
 
-function newAssignment(invitationId: string | null, input: CreateAssignmentInput): NewAssignment {
+/** An assignment as the request asks for it; the store gives it its id (from the client-request-id, for a create that has one). */
+function newAssignment(configurationId: string, invitationId: string | null, input: CreateAssignmentInput): AssignmentInput {
   return {
-    id: uuidv4(),
+    configurationId,
     invitationId,
     target: normaliseTarget(input.target),
     source: input.source ?? 'direct',
@@ -110,7 +120,7 @@ function newAssignment(invitationId: string | null, input: CreateAssignmentInput
 }
 
 /** What makes two creates the same request: where they create and what (not the id or time the server adds). */
-function fingerprintOf(a: NewAssignment): string {
+function fingerprintOf(a: AssignmentInput): string {
   const content = JSON.stringify([a.invitationId, a.target, a.source, a.sourceId]);
   return createHash('sha256').update(content, 'utf8').digest('base64');
 }
@@ -149,10 +159,10 @@ function ifMatchOf(ctx: RequestContext): string | undefined {
   return ctx.request.headers.get('if-match')?.trim() || undefined;
 }
 
-const missing = (id: string) => notFound(`No enrollmentConfigurationAssignment with id '${id}' exists in this configuration.`);
+const missing = missingAssignment;
 
-function itemAddress(ctx: RequestContext): CollectionAddress & { id: string } {
-  return { ...collectionAddress(ctx), id: keySegment(ctx.params, 'enrollmentConfigurationAssignmentId') };
+function itemAddress(ctx: RequestContext, store: AssignmentStore): CollectionAddress & { id: string } {
+  return { ...collectionAddress(ctx, store), id: keySegment(ctx.params, 'enrollmentConfigurationAssignmentId') };
 }
 
 function entityResponse(ctx: RequestContext, address: CollectionAddress, a: StoredAssignment, select?: string[]): GraphResult {
@@ -189,14 +199,25 @@ function refuseUnderIntuneProfile(ctx: RequestContext, verb: 'POST' | 'DELETE', 
 
 export type AssignmentHandlers = ReturnType<typeof assignmentHandlers>;
 
+/** A handler whose store errors that only this resource can word are in Graph's words. */
+const worded =
+  (handler: (ctx: RequestContext) => Promise<GraphResult>) =>
+  async (ctx: RequestContext): Promise<GraphResult> => {
+    try {
+      return await handler(ctx);
+    } catch (err) {
+      throw assignmentErrors(err);
+    }
+  };
+
 /** The handlers, over the app's store. */
-export function assignmentHandlers(store: TenantAssignmentStore) {
-  return {
-    async create(ctx: RequestContext): Promise<GraphResult> {
-      const address = collectionAddress(ctx);
+export function assignmentHandlers(store: AssignmentStore) {
+  const handlers = {
+    create: async (ctx: RequestContext): Promise<GraphResult> => {
+      const address = collectionAddress(ctx, store);
       refuseUnderIntuneProfile(ctx, 'POST', address.scope.configurationId);
       const input = parseBody(ctx, 'create', await readJsonObject(ctx.request)) as CreateAssignmentInput;
-      const assignment = newAssignment(address.invitationId, input);
+      const assignment = newAssignment(address.scope.configurationId, address.invitationId, input);
       // SDKs keep client-request-id across retries: with one, a retry answers what the first attempt stored.
       const idempotency = ctx.clientRequestId
         ? { clientRequestId: ctx.clientRequestId, fingerprint: fingerprintOf(assignment) }
@@ -209,8 +230,8 @@ export function assignmentHandlers(store: TenantAssignmentStore) {
       };
     },
 
-    async list(ctx: RequestContext): Promise<GraphResult> {
-      const address = collectionAddress(ctx);
+    list: async (ctx: RequestContext): Promise<GraphResult> => {
+      const address = collectionAddress(ctx, store);
       const query = parseQuery(ctx.request.url, queryRules(ctx.version, true), ASSIGNMENT_TYPE);
       // No stored value is longer, and an overlong one would only make the storage query's URL too long.
       for (const [property, value] of Object.entries(query.filter)) {
@@ -222,10 +243,8 @@ export function assignmentHandlers(store: TenantAssignmentStore) {
       }
       const filter = filterOf(query.filter);
       const continuation = query.skipToken === undefined ? undefined : decodeSkipToken(query.skipToken);
-      const [page, count] = await Promise.all([
-        store.list(address.scope, { top: query.top, continuation, filter }),
-        query.count ? store.count(address.scope, filter) : Promise.resolve(undefined),
-      ]);
+      const page = await store.list(address.scope, { top: query.top, continuation, filter, count: query.count });
+      const count = page.count;
       const selectSuffix = query.select ? `(${query.select.join(',')})` : '';
       const body: Record<string, unknown> = { '@odata.context': `${ctx.serviceRoot}/$metadata#${address.contextPath}${selectSuffix}` };
       if (count !== undefined) body['@odata.count'] = count;
@@ -239,43 +258,47 @@ export function assignmentHandlers(store: TenantAssignmentStore) {
      * `eventual` only for directory (Entra ID) objects (learn.microsoft.com/graph/aad-advanced-queries);
      * Intune resources are not directory objects.
      */
-    async count(ctx: RequestContext): Promise<GraphResult> {
-      const address = collectionAddress(ctx);
+    count: async (ctx: RequestContext): Promise<GraphResult> => {
+      const address = collectionAddress(ctx, store);
       const query = parseQuery(ctx.request.url, queryRules(ctx.version, true), ASSIGNMENT_TYPE);
       const count = await store.count(address.scope, filterOf(query.filter));
       return { status: 200, text: { contentType: 'text/plain; charset=utf-8', body: String(count) } };
     },
 
-    async get(ctx: RequestContext): Promise<GraphResult> {
-      const address = itemAddress(ctx);
+    get: async (ctx: RequestContext): Promise<GraphResult> => {
+      const address = itemAddress(ctx, store);
       const { select } = parseQuery(ctx.request.url, queryRules(ctx.version, false), ASSIGNMENT_TYPE);
       const found = await store.get(address.scope, address.id);
       if (!found) throw missing(address.id);
       return entityResponse(ctx, address, found, select);
     },
 
-    async update(ctx: RequestContext): Promise<GraphResult> {
-      const address = itemAddress(ctx);
+    update: async (ctx: RequestContext): Promise<GraphResult> => {
+      const address = itemAddress(ctx, store);
       const input = parseBody(ctx, 'update', await readJsonObject(ctx.request)) as UpdateAssignmentInput;
       if (input.id !== undefined && input.id !== address.id) {
         throw badRequest("The property 'id' cannot be changed: it must be left out or equal the id in the request path.");
       }
-      const updated = await store.update(
-        address.scope,
-        address.id,
-        (current) => ({
-          ...current,
-          target: input.target === undefined ? current.target : normaliseTarget(input.target),
-          source: input.source ?? current.source,
-          sourceId: input.sourceId === undefined ? current.sourceId : input.sourceId,
-        }),
-        ifMatchOf(ctx),
-      );
+      const updated = await store
+        .update(
+          address.scope,
+          address.id,
+          (current) => ({
+            ...current,
+            target: input.target === undefined ? current.target : normaliseTarget(input.target),
+            source: input.source ?? current.source,
+            sourceId: input.sourceId === undefined ? current.sourceId : input.sourceId,
+          }),
+          ifMatchOf(ctx),
+        )
+        .catch((err: unknown) => {
+          throw err instanceof NotStored ? missing(address.id) : err;
+        });
       return entityResponse(ctx, address, updated);
     },
 
-    async delete(ctx: RequestContext): Promise<GraphResult> {
-      const address = itemAddress(ctx);
+    delete: async (ctx: RequestContext): Promise<GraphResult> => {
+      const address = itemAddress(ctx, store);
       refuseUnderIntuneProfile(ctx, 'DELETE', address.scope.configurationId, address.id);
       // Storage checks If-Match atomically: a mismatch comes back as 412, a missing entity as 404.
       const deleted = await store.delete(address.scope, address.id, ifMatchOf(ctx));
@@ -284,16 +307,27 @@ export function assignmentHandlers(store: TenantAssignmentStore) {
     },
 
     /** The assign action: replaces the configuration's whole set. */
-    async assign(ctx: RequestContext): Promise<GraphResult> {
-      const address = collectionAddress(ctx);
+    assign: async (ctx: RequestContext): Promise<GraphResult> => {
+      const address = collectionAddress(ctx, store);
       // Every item is validated before anything is written.
       const input = parseBody(ctx, 'assign', await readJsonObject(ctx.request)) as {
         enrollmentConfigurationAssignments: CreateAssignmentInput[];
       };
-      const replacements = input.enrollmentConfigurationAssignments.map((item) => newAssignment(address.invitationId, item));
+      const replacements = input.enrollmentConfigurationAssignments.map((item) =>
+        newAssignment(address.scope.configurationId, address.invitationId, item),
+      );
       await store.replaceAll(address.scope, replacements);
       return { status: 204 };
     },
+  };
+  return {
+    create: worded(handlers.create),
+    list: worded(handlers.list),
+    count: worded(handlers.count),
+    get: worded(handlers.get),
+    update: worded(handlers.update),
+    delete: worded(handlers.delete),
+    assign: worded(handlers.assign),
   };
 }
 
@@ -301,7 +335,7 @@ export function assignmentHandlers(store: TenantAssignmentStore) {
  * One seed item (POST /__admin/seed, MOCK_SEED_FILE), validated exactly as a create is, with its own
  * configurationId and, if given, its id; without one the id is `defaultId`.
  */
-export function seedItem(item: unknown, defaultId: string): { configurationId: string; assignment: NewAssignment } {
+export function seedItem(item: unknown, defaultId: string): NewAssignment {
   if (typeof item !== 'object' || item === null || Array.isArray(item)) throw badRequest('Each seed assignment must be a JSON object.');
   const { configurationId, ...rest } = item as Record<string, unknown>;
   if (
@@ -317,5 +351,5 @@ export function seedItem(item: unknown, defaultId: string): { configurationId: s
   };
   const id = input.id ?? defaultId;
   if (id.length === 0 || id.startsWith('~')) throw badRequest("A seed assignment's 'id' must be non-empty and not start with '~'.");
-  return { configurationId, assignment: { ...newAssignment(null, input), id } };
+  return { ...newAssignment(configurationId, null, input), id };
 }

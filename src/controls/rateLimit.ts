@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { TableClient, TransactionAction } from '@azure/data-tables';
-import { serviceUnavailable } from '../graph/errors';
-import { StorageTable, storageErrorCode, storageStatus } from '../store/tables';
+import type { TransactionAction } from '@azure/data-tables';
+import { isLostRace, LOST, type Table } from '../store/table';
 import type { RateLimitSetting } from './settings';
 
 /**
@@ -71,13 +70,13 @@ export interface HitLogs {
 export class MemoryHitLogs implements HitLogs {
   readonly #logs = new Map<string, number[]>();
 
-  async admit(tenantId: string, windows: Window[], at: number): Promise<number> {
+  admit(tenantId: string, windows: Window[], at: number): Promise<number> {
     const now = at === 0 ? Date.now() : at;
     const key = (w: Window) => `${tenantId} ${w.key}`;
     const logs = windows.map((w) => live(this.#logs.get(key(w)) ?? [], w.windowMs, now));
     const wait = waitMs(logs, windows, now);
     if (wait === 0) windows.forEach((w, i) => this.#logs.set(key(w), [...logs[i]!, now]));
-    return wait;
+    return Promise.resolve(wait);
   }
 }
 
@@ -86,8 +85,6 @@ export const rateLimitPartitionKey = (tenantId: string): string => `${RATE_LIMIT
 /** A property holds at most 64 KiB; a log is split over several (and an entity holds at most 1 MiB). */
 const CHUNK_CHARS = 16_000;
 const MAX_CHUNKS = 24;
-const MAX_CONFLICT_ATTEMPTS = 100;
-const CONFLICT_BUDGET_IN_DEADLINES = 3;
 
 type LogEntity = { partitionKey: string; rowKey: string; etag?: string; [chunk: string]: unknown };
 
@@ -110,12 +107,9 @@ function decode(e: LogEntity | undefined): number[] {
 
 /** In Table Storage, shared by every instance. */
 export class TableHitLogs implements HitLogs {
-  readonly #table: StorageTable;
   #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(client: TableClient, timeoutMs: number) {
-    this.#table = new StorageTable(client, timeoutMs);
-  }
+  constructor(private readonly table: Table) {}
 
   admit(tenantId: string, windows: Window[], now: number): Promise<number> {
     // One decision at a time in this process; `now` is taken when the decision is made.
@@ -124,37 +118,28 @@ export class TableHitLogs implements HitLogs {
     return decided;
   }
 
-  async #admit(partition: string, windows: Window[], fixedNow: number): Promise<number> {
+  /** Reads the windows and, if all have room, records the hit in all of them under their ETags; a lost race decides again. */
+  #admit(partition: string, windows: Window[], now: number): Promise<number> {
     const rowKeys = windows.map((w) => createHash('sha256').update(w.key, 'utf8').digest('hex'));
-    const deadline = Date.now() + CONFLICT_BUDGET_IN_DEADLINES * this.#table.timeoutMs;
-    for (let attempt = 1; ; attempt++) {
-      const decided = await this.#table.run(async (abortSignal) => {
-        const rows = await Promise.all(rowKeys.map((rk) => this.#table.find<LogEntity>(partition, rk, abortSignal)));
-        const now = fixedNow;
-        const logs = rows.map((r, i) => live(decode(r), windows[i]!.windowMs, now));
-        const wait = waitMs(logs, windows, now);
-        if (wait > 0) return wait;
-        const actions = rows.map((r, i): TransactionAction => {
-          const chunks = encode([...logs[i]!, now]);
-          if (Object.keys(chunks).length > MAX_CHUNKS) throw new Error('rate limit log over its size bound');
-          const entity = { partitionKey: partition, rowKey: rowKeys[i]!, ...chunks };
-          return r ? ['update', entity, 'Replace', { etag: r.etag }] : ['create', entity];
-        });
-        try {
-          await this.#table.client.submitTransaction(actions, { abortSignal });
-          return 0;
-        } catch (err) {
-          const code = storageErrorCode(err);
-          const status = storageStatus(err);
-          if (code === 'EntityAlreadyExists' || code === 'UpdateConditionNotSatisfied' || status === 409 || status === 412)
-            return undefined;
-          throw err;
-        }
+    return this.table.untilWon(async () => {
+      const rows = await Promise.all(rowKeys.map((rk) => this.table.find<LogEntity>(partition, rk)));
+      const logs = rows.map((r, i) => live(decode(r), windows[i]!.windowMs, now));
+      const wait = waitMs(logs, windows, now);
+      if (wait > 0) return wait;
+      const actions = rows.map((r, i): TransactionAction => {
+        const chunks = encode([...logs[i]!, now]);
+        if (Object.keys(chunks).length > MAX_CHUNKS) throw new Error('rate limit log over its size bound');
+        const entity = { partitionKey: partition, rowKey: rowKeys[i]!, ...chunks };
+        return r ? ['update', entity, 'Replace', { etag: r.etag }] : ['create', entity];
       });
-      if (decided !== undefined) return decided;
-      if (attempt >= MAX_CONFLICT_ATTEMPTS || Date.now() >= deadline) throw serviceUnavailable(1);
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 * 2 ** attempt)));
-    }
+      try {
+        await this.table.transaction(actions);
+        return 0;
+      } catch (err) {
+        if (isLostRace(err)) return LOST;
+        throw err;
+      }
+    });
   }
 }
 

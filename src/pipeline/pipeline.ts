@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { redactToken, type Authenticator } from '../auth/auth';
 import type { AppConfig } from '../config';
@@ -7,6 +8,7 @@ import { withWireHeaders } from '../graph/wire';
 import { idsOf, requestContext, type RequestContext, type Route } from './context';
 import { cors } from './cors';
 import { resolve, routeTable } from './router';
+import { storeErrorAsGraph } from './storeErrors';
 
 /**
  * The one path every request takes, $batch items included: one request context made when it arrives,
@@ -111,7 +113,8 @@ async function authenticate(ctx: RequestContext, route: Route, authenticator: Au
 async function shapeResponse(ctx: RequestContext, produce: () => Promise<GraphResult>): Promise<HttpResponseInit> {
   try {
     return successResponse(await produce(), idsOf(ctx), ctx.responseHeaders);
-  } catch (err) {
+  } catch (thrown) {
+    const err = storeErrorAsGraph(thrown);
     if (err instanceof GraphError) {
       if (err.status >= 500) {
         ctx.invocation.warn(
@@ -132,5 +135,5 @@ async function shapeResponse(ctx: RequestContext, produce: () => Promise<GraphRe
 function causeOf(err: GraphError): string {
   const cause = err.cause;
   if (cause === undefined) return '';
-  return `; cause: ${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}`;
+  return `; cause: ${cause instanceof Error ? `${cause.name}: ${cause.message}` : inspect(cause)}`;
 }

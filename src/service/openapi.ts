@@ -38,8 +38,11 @@ export function buildOpenApiDocument(routes: readonly Route[], contributions: re
     security: [{ bearer: [] }],
     paths,
     components: {
-      securitySchemes: Object.assign({ bearer: { type: 'http', scheme: 'bearer' } }, ...contributions.map((c) => c.securitySchemes ?? {})),
-      schemas: Object.assign({}, ...contributions.map((c) => c.schemas ?? {}), ERROR_COMPONENTS),
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer' },
+        ...Object.fromEntries(contributions.flatMap((c) => Object.entries(c.securitySchemes ?? {}))),
+      },
+      schemas: { ...Object.fromEntries(contributions.flatMap((c) => Object.entries(c.schemas ?? {}))), ...ERROR_COMPONENTS },
     },
   };
 }

@@ -97,10 +97,13 @@ export function serviceRoutes(parts: ServiceParts): Route[] {
       methods: ['GET'],
       journaled: false,
       // No token needed; the server URL is the request's own origin.
-      handler: async (ctx) => {
+      handler: (ctx) => {
         const { routes, openapi } = parts.described();
         document ??= JSON.stringify(buildOpenApiDocument(routes, openapi));
-        return { status: 200, body: { ...(JSON.parse(document) as object), servers: [{ url: new URL(ctx.request.url).origin }] } };
+        return Promise.resolve({
+          status: 200,
+          body: { ...(JSON.parse(document) as object), servers: [{ url: new URL(ctx.request.url).origin }] },
+        });
       },
       openapi: { tag: SERVICE_TAG, summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1 document' } } },
     },
@@ -113,7 +116,7 @@ export function serviceRoutes(parts: ServiceParts): Route[] {
           name: `metadata${suffix}`,
           route: `${version}/$metadata`,
           methods: ['GET'],
-          handler: async () => ({ status: 200, text: { contentType: METADATA_CONTENT_TYPE, body: csdl } }),
+          handler: () => Promise.resolve({ status: 200, text: { contentType: METADATA_CONTENT_TYPE, body: csdl } }),
           openapi: {
             tag: SERVICE_TAG,
             summary: 'The CSDL ($metadata) of the types this API serves; @odata.context links point into it',

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import net from 'node:net';
-import { answerOfFetch, graphProblems } from '../reliability/graph-checks';
-import { describeRequest, fitsInRequestHead, hostileRequest, judge, sendOverHttp } from '../reliability/hostile';
-import { declaredOnly, lyingContentLength, MiB, peakRssMiB, streamBody } from '../reliability/oversized';
+import { answerOfFetch, graphProblems } from '../../bench/reliability/graph-checks';
+import { describeRequest, fitsInRequestHead, hostileRequest, judge, sendOverHttp } from '../../bench/reliability/hostile';
+import { declaredOnly, lyingContentLength, MiB, peakRssMiB, streamBody } from '../../bench/reliability/oversized';
 import { collectionPath, documentExample, jsonBody } from '../helpers/requests';
 import { startRunnerProcess, type RunnerProcess } from '../helpers/runner';
 

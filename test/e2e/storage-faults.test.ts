@@ -1,7 +1,7 @@
 import { expectFaultHandled, scenario } from '../helpers/storage-faults';
 
 // Issue 5 item 2: a real Azurite stopped mid-run and started again, under writers over real HTTP.
-// test/reliability/storage-faults.ts runs it and measures; test/helpers/storage-faults.ts states what
+// bench/reliability/storage-faults.ts runs it and measures; test/helpers/storage-faults.ts states what
 // must hold. (Azurite coming back empty is storage-faults-empty.test.ts, so the two run side by side.)
 
 it('Azurite stopped mid-run and restarted with its data: 503 + Retry-After while away, recovery by itself, every 201 still readable', async () => {

@@ -7,7 +7,7 @@ import { APP_ROOT } from './runner';
  * the JSON report it prints on stdout.
  *
  * Why a child process and not the jest sandbox: Kiota and the Graph beta SDK ship only ES modules (the
- * SDK's models are one 15 MB file), which jest's CommonJS runtime cannot require on Node 22 without
+ * SDK's models are one 15 MB file), which jest's CommonJS runtime cannot require without
  * --experimental-vm-modules, and transpiling them through ts-jest would be slow and brittle. A plain Node
  * process imports them as their authors intended. It also lets a flow trust the runner's test
  * certificate the way a user's machine would (NODE_EXTRA_CA_CERTS, read only at process start), so the

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { azuriteConnectionString } from '../../tools/azurite';
+import { azuriteConnectionString } from '../../dev/azurite';
 
 /**
  * A loopback HTTP proxy in front of a real Azurite that injects the storage faults a network can cause,

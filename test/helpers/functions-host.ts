@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { freePort } from '../../tools/azurite';
+import { freePort } from '../../dev/azurite';
 
 const APP_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -30,7 +30,7 @@ export async function startFunctionsHost(
   const node = path.join(APP_ROOT, 'node_modules', '.bin', 'node');
   const child = spawn(FUNCTIONS_HOST_RUN, ['--app', app, '--port', String(port), '--node', node], {
     cwd: APP_ROOT,
-    env: Object.fromEntries(Object.entries({ ...process.env, ...env }).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv,
+    env: Object.fromEntries(Object.entries({ ...process.env, ...env }).filter((e): e is [string, string] => e[1] !== undefined)),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -39,8 +39,8 @@ export async function startFunctionsHost(
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await exited;
   };
-  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       void stop();
@@ -52,8 +52,8 @@ export async function startFunctionsHost(
         resolve();
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`the Functions host exited with ${code}:\n${output}`));

@@ -1,7 +1,6 @@
-import { freePort, startAzurite, type RunningAzurite } from '../../tools/azurite';
+import { freePort, startAzurite, type RunningAzurite } from '../../dev/azurite';
 
 declare global {
-  // eslint-disable-next-line no-var
   var __AZURITE__: RunningAzurite | undefined;
 }
 

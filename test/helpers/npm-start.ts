@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { freePort } from '../../tools/azurite';
+import { freePort } from '../../dev/azurite';
 import { APP_ROOT } from './runner';
 
 /**
- * `npm start` run as a user runs it: the real npm script (build, then dist/tools/start.js), in a process
+ * `npm start` run as a user runs it: the real npm script (build, then dist/dev/start.js), in a process
  * group of its own as a terminal gives it, so a test can signal the whole group like Ctrl-C does.
  */
 export interface NpmStart {
@@ -12,7 +12,7 @@ export interface NpmStart {
   pgid: number;
   npm: ChildProcess;
   url: string;
-  /** The pid of dist/tools/start.js. */
+  /** The pid of dist/dev/start.js. */
   startPid: number;
   /** The pid of Azurite's process (its own process group). */
   azuritePid: number;
@@ -92,8 +92,8 @@ export async function startNpm(options: NpmStartOptions): Promise<NpmStart> {
     },
   });
   let output = '';
-  npm.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-  npm.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  npm.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  npm.stderr.on('data', (c: Buffer) => (output += c.toString()));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`npm start was not ready within 90 s:\n${output}`)), 90_000);
     const check = () => {
@@ -103,7 +103,7 @@ export async function startNpm(options: NpmStartOptions): Promise<NpmStart> {
         resolve(ready[1]!);
       }
     };
-    npm.stdout!.on('data', check);
+    npm.stdout.on('data', check);
     npm.once('exit', (code, signal) => {
       clearTimeout(timer);
       reject(new Error(`npm start exited (${signal ?? code}) before it was ready:\n${output}`));
@@ -111,7 +111,7 @@ export async function startNpm(options: NpmStartOptions): Promise<NpmStart> {
   });
   const readyMs = Date.now() - began;
   const azuritePid = Number(/Azurite \(pid (\d+)/.exec(output)?.[1]);
-  const startPid = processes().find((p) => p.pgid === npm.pid && p.args.includes('dist/tools/start.js'))?.pid;
+  const startPid = processes().find((p) => p.pgid === npm.pid && p.args.includes('dist/dev/start.js'))?.pid;
   if (!azuritePid || !startPid) throw new Error(`could not find start.js and Azurite among the processes:\n${output}`);
   return { pgid: npm.pid!, npm, url, startPid, azuritePid, readyMs, output: () => output };
 }

@@ -52,6 +52,8 @@ export function invocationContext(logs: CapturedLog[] = []): InvocationContext {
 }
 
 export function jsonOf(response: HttpResponseInit): any {
+  // The app's bodies are strings (or Buffers, whose String() is their text too).
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string
   return JSON.parse(String(response.body));
 }
 

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { freePort } from '../../tools/azurite';
-import { loadLocalSettings } from '../../tools/local-settings';
+import { freePort } from '../../dev/azurite';
+import { loadLocalSettings } from '../../dev/local-settings';
 import { startFunctionsHost } from './functions-host';
 import { startTlsProxy } from './tls-proxy';
 
@@ -14,7 +14,7 @@ export interface RunnerProcess {
   stop(): Promise<void>;
 }
 
-/** Which server the end-to-end suites talk to: the local runner, or the genuine Functions host (test/host/). */
+/** Which server the end-to-end suites talk to: the local runner, or the genuine Functions host (npm run test:host). */
 export const E2E_SERVER = process.env.E2E_SERVER === 'host' ? 'host' : 'runner';
 
 /**
@@ -26,7 +26,7 @@ export const E2E_SERVER = process.env.E2E_SERVER === 'host' ? 'host' : 'runner';
 export async function startRunnerProcess(env: Record<string, string | undefined> = {}): Promise<RunnerProcess> {
   if (E2E_SERVER === 'host') return startHostProcess(env);
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(APP_ROOT, 'dist', 'tools', 'runner.js')], {
+  const child = spawn(process.execPath, [path.join(APP_ROOT, 'dist', 'dev', 'runner.js')], {
     cwd: APP_ROOT,
     env: { ...process.env, PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -51,8 +51,8 @@ export async function startRunnerProcess(env: Record<string, string | undefined>
         resolve();
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`runner exited with ${code}:\n${output}`));
@@ -88,12 +88,12 @@ async function startHostProcess(env: Record<string, string | undefined>): Promis
   if (merged.AzureWebJobsStorage === 'UseDevelopmentStorage=true') merged.AzureWebJobsStorage = undefined;
   if (cert && key) merged.ASPNETCORE_FORWARDEDHEADERS_ENABLED = 'true';
   const host = await startFunctionsHost(merged);
-  if (!(cert && key)) return { url: host.url, process: { pid: host.pid }, output: host.output, stop: host.stop };
+  if (!(cert && key)) return { url: host.url, process: { pid: host.pid }, output: () => host.output(), stop: () => host.stop() };
   const proxy = await startTlsProxy(host.url, cert, key);
   return {
     url: proxy.url,
     process: { pid: host.pid },
-    output: host.output,
+    output: () => host.output(),
     stop: async () => {
       await proxy.close();
       await host.stop();

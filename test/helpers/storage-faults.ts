@@ -1,4 +1,4 @@
-import { runStorageFaultScenario, type StorageFaultFigures } from '../reliability/storage-faults';
+import { runStorageFaultScenario, type StorageFaultFigures } from '../../bench/reliability/storage-faults';
 
 // What must hold when storage goes away and comes back (issue 5 item 2), shared by the two e2e files.
 

@@ -44,7 +44,9 @@ export function createTestCertificate(): TestCertificate {
     );
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`Could not make a test certificate with the openssl CLI: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`Could not make a test certificate with the openssl CLI: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
   }
   return { certFile, keyFile, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

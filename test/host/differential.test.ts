@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { freePort } from '../../tools/azurite';
+import { freePort } from '../../dev/azurite';
 import { startFunctionsHost, type FunctionsHost } from '../helpers/functions-host';
 import { testApp } from '../helpers/app';
 import { documentExample } from '../helpers/requests';
@@ -10,7 +10,7 @@ import { documentExample } from '../helpers/requests';
 /** Every route the app serves, the admin's included. */
 const ROUTES = testApp({ MOCK_ADMIN: 'on' }).routes;
 
-// One corpus, sent to the genuine Functions host and to tools/runner.ts, both serving
+// One corpus, sent to the genuine Functions host and to dev/runner.ts, both serving
 // the same app on one Azurite (separate tables); the test fails listing every difference in status,
 // significant headers and body shape. Two apps: dist/package (what azd deploys), and test/host/echo-app,
 // which answers with what the function was handed (URL, params, query, headers, body), so the runner's
@@ -26,7 +26,7 @@ interface Server {
 
 async function startRunner(appRoot: string, env: Record<string, string>): Promise<Server> {
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'tools', 'runner.js')], {
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'dev', 'runner.js')], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port), RUNNER_APP_ROOT: appRoot },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -42,8 +42,8 @@ async function startRunner(appRoot: string, env: Record<string, string>): Promis
         resolve();
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.once('exit', (code) => reject(new Error(`runner exited with ${code}:\n${output}`)));
   });
   return {

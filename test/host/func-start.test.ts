@@ -1,7 +1,7 @@
 import { TableClient } from '@azure/data-tables';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { devStorageConnectionString, freePort, startAzurite, type RunningAzurite } from '../../tools/azurite';
+import { devStorageConnectionString, freePort, startAzurite, type RunningAzurite } from '../../dev/azurite';
 import { startFunctionsHost, type FunctionsHost } from '../helpers/functions-host';
 import { APP_ROOT } from '../helpers/runner';
 

@@ -50,7 +50,7 @@ describe('apikey mode', () => {
           route: 'beta/whoami',
           methods: ['POST'],
           access: 'write',
-          handler: async (ctx) => ({ status: 200, body: ctx.principal }),
+          handler: (ctx) => Promise.resolve({ status: 200, body: ctx.principal }),
         },
       ],
       settings,
@@ -76,7 +76,7 @@ describe('apikey mode', () => {
           name: 'open',
           route: 'beta/open',
           methods: ['GET'],
-          handler: async (ctx) => ({ status: 200, body: { hasPrincipal: ctx.principal !== undefined } }),
+          handler: (ctx) => Promise.resolve({ status: 200, body: { hasPrincipal: ctx.principal !== undefined } }),
         },
       ],
       settings,
@@ -95,7 +95,7 @@ describe('an unexpected exception in a handler', () => {
           route: 'beta/failing',
           methods: ['POST'],
           access: 'write',
-          handler: async (ctx) => {
+          handler: (ctx) => {
             // The worst case: an internal error whose text carries the caller's credential.
             throw new Error(`table client exploded while handling ${ctx.request.headers.get('authorization')}`);
           },

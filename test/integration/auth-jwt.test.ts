@@ -57,7 +57,7 @@ beforeAll(async () => {
         route: 'beta/whoami',
         methods: ['POST'],
         access: 'write',
-        handler: async (ctx) => ({ status: 200, body: ctx.principal }),
+        handler: (ctx) => Promise.resolve({ status: 200, body: ctx.principal }),
       },
     ],
     settings,

@@ -1,8 +1,8 @@
 import { TableClient } from '@azure/data-tables';
 import fc from 'fast-check';
 import { MAX_BODY_BYTES } from '../../src/graph/body';
-import { prototypeProblems } from '../reliability/graph-checks';
-import { describeRequest, hostileIn, hostileRequest, judge, sendInProcess, type HostileRequest } from '../reliability/hostile';
+import { prototypeProblems } from '../../bench/reliability/graph-checks';
+import { describeRequest, hostileIn, hostileRequest, judge, sendInProcess, type HostileRequest } from '../../bench/reliability/hostile';
 import { send, testApp } from '../helpers/app';
 import { documentExample, expectGraphError, graphRequest, jsonOf, type RequestOptions } from '../helpers/requests';
 

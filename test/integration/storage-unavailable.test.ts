@@ -1,6 +1,6 @@
 import { TableClient } from '@azure/data-tables';
 import type { App } from '../../src/createApp';
-import { azuriteConnectionString, freePort } from '../../tools/azurite';
+import { azuriteConnectionString, freePort } from '../../dev/azurite';
 import { send, testApp } from '../helpers/app';
 import { documentExample, expectGraphError, graphRequest, headerOf } from '../helpers/requests';
 

@@ -99,13 +99,13 @@ describe('reset and tenants', () => {
     expect((await create(B, cfg, counted)).status).toBe(201);
   });
 
-  it('?configurationId= alone reaches that configuration in every tenant; with ?tenantId=, one tenant’s', async () => {
+  it('?configurationId= alone is the default tenant’s configuration, as before tenants; with ?tenantId=, that tenant’s', async () => {
     const cfg = `cfg-reset-one-${randomUUID()}`;
     for (const tenant of [DEFAULT, A, B]) expect((await create(tenant, cfg)).status).toBe(201);
     expect((await admin('POST', `/__admin/reset?tenantId=${B}&configurationId=${cfg}`)).status).toBe(204);
     expect([await count(DEFAULT, cfg), await count(A, cfg), await count(B, cfg)]).toEqual([1, 1, 0]);
     expect((await admin('POST', `/__admin/reset?configurationId=${cfg}`)).status).toBe(204);
-    expect([await count(DEFAULT, cfg), await count(A, cfg)]).toEqual([0, 0]);
+    expect([await count(DEFAULT, cfg), await count(A, cfg)]).toEqual([0, 1]);
     expectGraphError(await admin('POST', `/__admin/reset?configurationId=~${A}~${cfg}`), 400, 'BadRequest');
   });
 });

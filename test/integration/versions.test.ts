@@ -18,15 +18,15 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
     body: body === undefined ? undefined : { string: JSON.stringify(body) },
   });
   const response = await app.handle(request, invocationContext());
-  const type = headerOf(response as HttpResponseInit, 'content-type') ?? '';
+  const type = headerOf(response, 'content-type') ?? '';
   if (type.startsWith('application/json;odata')) {
-    const json = jsonOf(response as HttpResponseInit);
+    const json = jsonOf(response);
     const items = json.value ?? [json];
     const types = items.flatMap((i: any) => [i['@odata.type'], i.target?.['@odata.type']]).filter(Boolean);
     if (json['@odata.context'])
       contexts.push({ version: path.startsWith('/v1.0') ? 'v1.0' : 'beta', context: json['@odata.context'], types });
   }
-  return response as HttpResponseInit;
+  return response;
 }
 
 const beta = (cfg: string) => `/beta/deviceManagement/deviceEnrollmentConfigurations/${cfg}/assignments`;

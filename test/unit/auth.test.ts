@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Authenticator, authorize, READ_PERMISSIONS, redactToken, WRITE_PERMISSIONS, type Principal } from '../../src/auth/auth';
 import type { AuthSettings } from '../../src/auth/settings';
 import { GraphError } from '../../src/graph/errors';
-import { freePort } from '../../tools/azurite';
+import { freePort } from '../../dev/azurite';
 import { accessToken, AUDIENCE, ISSUER, signingKey, startJwksServer, TENANT } from '../helpers/jwks';
 import { devToken } from '../helpers/tenants';
 

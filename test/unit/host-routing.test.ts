@@ -3,12 +3,12 @@ import { HttpRequest, InvocationContext } from '@azure/functions';
 import type { Route } from '../../src/pipeline/context';
 import { resolve, routeTable } from '../../src/pipeline/router';
 import { testApp } from '../helpers/app';
-import { compareFunctionNames, hostOrder, matchHostTemplate, pickHostRoute } from '../../tools/host-routing';
-import { createCoreApi } from '../../tools/runner';
+import { compareFunctionNames, hostOrder, matchHostTemplate, pickHostRoute } from '../../dev/host-routing';
+import { createCoreApi } from '../../dev/runner';
 
 /**
  * Every operation in the route table must be reachable under the Functions host's own rule (functions by
- * name, first template + method match wins; tools/host-routing.ts). This replays each row's paths through
+ * name, first template + method match wins; dev/host-routing.ts). This replays each row's paths through
  * that rule over the metadata the app really registers, so a new function or a new route that would be
  * shadowed fails here, whatever its name.
  */

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { createCoreApi } from '../../tools/runner';
+import { createCoreApi } from '../../dev/runner';
 
 // Stands in for @azure/functions-core, as the worker does, and checks what the host would receive.
 it('registers one anonymous HTTP function that takes every path and method (the app routes itself)', () => {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { createCoreApi } from '../../tools/runner';
+import { createCoreApi } from '../../dev/runner';
 
 // The dev-mode warning: once per process, when the host loads the app, and never with a secret in it.
 const registration = path.join(__dirname, '../../src/functions/graph');

@@ -1,6 +1,6 @@
 'use strict';
 // What a function is handed, as JSON: the differential test serves this app under the genuine Functions
-// host and under tools/runner.ts and compares what each hands the app (URL, headers, query, params, body).
+// host and under dev/runner.ts and compares what each hands the app (URL, headers, query, params, body).
 const { app } = require('@azure/functions');
 
 app.http('echo', {

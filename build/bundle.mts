@@ -1,0 +1,111 @@
+// Builds the deployment package in dist/package: one tree-shaken esbuild bundle of the app with its
+// source map, host.json and a package.json whose `main` names the bundle. No node_modules are needed
+// at run time, so the package holds only what runs (no tests, no Azurite, no dev dependencies).
+// Node runs this file as it is (type stripping).
+import { build, type BuildOptions, type Plugin } from 'esbuild';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '..');
+const out = path.join(root, 'dist', 'package');
+
+const common: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  target: 'node24',
+  format: 'cjs',
+  sourcemap: true,
+  minifySyntax: true,
+  minifyWhitespace: true,
+  legalComments: 'linked',
+  logLevel: 'warning',
+};
+
+/**
+ * @azure/identity (and MSAL under it) is required lazily by the table store, only for managed
+ * identity storage. Bundled inline it would still be read and compiled at every start-up, so it gets a
+ * file of its own that the app requires on first use: the entry module's import time drops by the size
+ * of that chunk (see bench/README.md).
+ */
+const identityChunk: Plugin = {
+  name: 'identity-chunk',
+  setup(b) {
+    b.onResolve({ filter: /^@azure\/identity$/ }, () => ({ path: './identity.js', external: true }));
+  },
+};
+
+/**
+ * Packages the app's usual path never calls, each moved to a chunk of its own behind a small stand-in
+ * that loads the chunk on first call: XML (Table Storage answers JSON; @azure/core-xml only parses XML
+ * bodies, which the app never asks for) and the HTTP proxy agents (only used when a proxy is
+ * configured). The stand-ins are ES modules, so a new import of a name they do not export fails the
+ * build instead of being undefined at run time.
+ */
+interface Deferred {
+  pkg: string;
+  chunk: string;
+  functions?: string[];
+  classes?: string[];
+}
+
+const deferred: Deferred[] = [
+  { pkg: '@azure/core-xml', chunk: 'xml.js', functions: ['parseXML', 'stringifyXML'] },
+  { pkg: 'https-proxy-agent', chunk: 'https-proxy-agent.js', classes: ['HttpsProxyAgent'] },
+  { pkg: 'http-proxy-agent', chunk: 'http-proxy-agent.js', classes: ['HttpProxyAgent'] },
+];
+
+function standIn({ chunk, functions = [], classes = [] }: Deferred): string {
+  return [
+    'let chunk;',
+    `const load = () => (chunk ??= require('./${chunk}'));`,
+    ...functions.map((f) => `export function ${f}(...args) { return load().${f}(...args); }`),
+    // Called with new: a constructor that returns an object makes new give that object.
+    ...classes.map((c) => `export function ${c}(...args) { return new (load().${c})(...args); }`),
+  ].join('\n');
+}
+
+const deferredChunks: Plugin = {
+  name: 'deferred-chunks',
+  setup(b) {
+    const names = new Map(deferred.map((d) => [d.pkg, d]));
+    const filter = new RegExp(`^(${deferred.map((d) => d.pkg.replace(/[/.-]/g, '\\$&')).join('|')})$`);
+    b.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'deferred' }));
+    b.onLoad({ filter: /.*/, namespace: 'deferred' }, (args) => ({ contents: standIn(names.get(args.path)!), loader: 'js' }));
+    b.onResolve({ filter: /.*/, namespace: 'deferred' }, (args) => ({ path: args.path, external: true }));
+  },
+};
+
+/** A chunk: one package, bundled on its own, for the app to require on first use. */
+function buildChunk(pkg: string, file: string) {
+  return build({
+    ...common,
+    stdin: { contents: `module.exports = require('${pkg}');`, resolveDir: root, sourcefile: `${file}-entry.js` },
+    outfile: path.join(out, file),
+  });
+}
+
+async function main() {
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  await build({
+    ...common,
+    entryPoints: [path.join(root, 'src', 'app.ts')],
+    outfile: path.join(out, 'app.js'),
+    // Provided by the Functions Node worker at run time, never from node_modules.
+    external: ['@azure/functions-core'],
+    plugins: [identityChunk, deferredChunks],
+  });
+  await buildChunk('@azure/identity', 'identity.js');
+  for (const d of deferred) await buildChunk(d.pkg, d.chunk);
+  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { name: string; version: string; engines: unknown };
+  writeFileSync(
+    path.join(out, 'package.json'),
+    JSON.stringify({ name: pkg.name, version: pkg.version, private: true, main: 'app.js', engines: pkg.engines }, null, 2) + '\n',
+  );
+  copyFileSync(path.join(root, 'host.json'), path.join(out, 'host.json'));
+}
+
+await main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,39 @@
+import type { StorageSettings } from '../config';
+import { AssignmentStore } from './assignments';
+import { DEFAULT_TENANT_ID, Tenancy } from './keys';
+import { createTableClient, Table } from './table';
+
+export {
+  AssignmentStore,
+  type AssignmentInput,
+  type Idempotency,
+  type ListPage,
+  IDEMPOTENCY_RETENTION_MS,
+  MAX_FILTERED_COUNT,
+} from './assignments';
+export * from './errors';
+export { DEFAULT_TENANT_ID, isReservedKey, Tenancy, type Scope } from './keys';
+export type { AssignmentData, AssignmentFilter, NewAssignment, StoredAssignment, TargetData } from './rows';
+export { Table, createTableClient } from './table';
+
+export interface StoreSettings {
+  storage: StorageSettings;
+  /** The assignments table; the app's other tables are named after it. */
+  tableName: string;
+  storageTimeoutMs: number;
+  defaultTenantId?: string;
+}
+
+export interface Stores {
+  tenancy: Tenancy;
+  assignments: AssignmentStore;
+  /** Another of the app's tables, with the same credentials and deadline (the journal, mock state). */
+  table(name: string): Table;
+}
+
+/** The app's storage, built once from its settings by the composition root. */
+export function createStores(settings: StoreSettings): Stores {
+  const tenancy = new Tenancy(settings.defaultTenantId ?? DEFAULT_TENANT_ID);
+  const table = (name: string) => new Table(createTableClient(settings.storage, name), settings.storageTimeoutMs);
+  return { tenancy, assignments: new AssignmentStore(table(settings.tableName), tenancy), table };
+}

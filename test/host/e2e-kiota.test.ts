@@ -1,2 +1,0 @@
-// test/e2e/kiota.test.ts, unchanged, against the genuine Functions host serving dist/package (E2E_SERVER=host).
-import '../e2e/kiota.test';
