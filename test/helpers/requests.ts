@@ -51,6 +51,13 @@ export function invocationContext(logs: CapturedLog[] = []): InvocationContext {
   });
 }
 
+/** A body the app answered with: always text, as the pipeline shapes it. */
+export function textOf(response: HttpResponseInit): string {
+  if (response.body === undefined || response.body === null) return '';
+  if (typeof response.body !== 'string') throw new Error('expected a text body');
+  return response.body;
+}
+
 export function jsonOf(response: HttpResponseInit): any {
   // The app's bodies are strings (or Buffers, whose String() is their text too).
   // eslint-disable-next-line @typescript-eslint/no-base-to-string

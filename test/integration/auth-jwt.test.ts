@@ -17,13 +17,14 @@ import {
   type SigningKey,
 } from '../helpers/jwks';
 import {
+  type CapturedLog,
   documentExample,
   expectGraphError,
   graphRequest,
   headerOf,
   invocationContext,
   jsonOf,
-  type CapturedLog,
+  textOf,
 } from '../helpers/requests';
 
 // AUTH_MODE=jwt end to end through the app and the real Azurite: keys made here, a JWKS served on
@@ -83,7 +84,7 @@ async function expectRejected(token: string, message: string) {
   expect(headerOf(response, 'www-authenticate')).toMatch(
     /^Bearer realm="", authorization_uri="https:\/\/login.microsoftonline.com\/common\/oauth2\/authorize", client_id="00000003-0000-0000-c000-000000000000"$/,
   );
-  expect(String(response.body)).not.toContain(token);
+  expect(textOf(response)).not.toContain(token);
   expect(JSON.stringify(logs)).not.toContain(token);
 }
 

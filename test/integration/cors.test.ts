@@ -89,7 +89,7 @@ describe('CORS on, for the listed origins', () => {
 });
 
 describe('the CORS stage with other settings', () => {
-  const inner = async () => ({ status: 200, headers: { 'request-id': 'r', Vary: 'Accept' }, body: '{}' });
+  const inner = () => Promise.resolve({ status: 200, headers: { 'request-id': 'r', Vary: 'Accept' }, body: '{}' });
   const withCors = (allowedOrigins: string[]) => (request: HttpRequest) => cors(contextFor(app, request, {}), { allowedOrigins }, inner);
 
   it("off (no origins): the response is the handler's, untouched, and a preflight is not answered", async () => {

@@ -1,16 +1,16 @@
 import { odata, TableClient } from '@azure/data-tables';
-import type { HttpHandler } from '@azure/functions';
+import type { RequestHandler } from '../../src/pipeline/pipeline';
 import { testApp } from '../helpers/app';
 import { collectionPath, documentExample, expectGraphError, graphRequest, headerOf, invocationContext } from '../helpers/requests';
 
 // Controls by configuration (soak runs). Each scenario builds an app with its own settings, as a freshly
 // started instance would be: settings, generator and rate limiter are per app.
 
-function freshApp(settings: Record<string, string>): HttpHandler {
+function freshApp(settings: Record<string, string>): RequestHandler {
   return testApp(settings).handle;
 }
 
-const post = (handler: HttpHandler, configuration = 'cfg-soak', headers: Record<string, string> = {}) =>
+const post = (handler: RequestHandler, configuration = 'cfg-soak', headers: Record<string, string> = {}) =>
   handler(
     graphRequest({
       body: documentExample(),
@@ -20,7 +20,7 @@ const post = (handler: HttpHandler, configuration = 'cfg-soak', headers: Record<
     invocationContext(),
   );
 
-async function statuses(handler: HttpHandler, n: number, configuration = 'cfg-soak'): Promise<number[]> {
+async function statuses(handler: RequestHandler, n: number, configuration = 'cfg-soak'): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < n; i++) out.push((await post(handler, configuration)).status ?? 200);
   return out;

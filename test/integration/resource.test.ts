@@ -141,7 +141,7 @@ describe('list', () => {
   // neither a known storage error nor transient.
   it('a $filter value longer than any stored value is a 400 naming the property', async () => {
     for (const query of [`?$filter=sourceId eq '${'中'.repeat(2000)}'`, `?$count=true&$filter=target/groupId eq '${'x'.repeat(1025)}'`]) {
-      const error = expectGraphError(await list('cfg-long', `?${new URLSearchParams(query.slice(1))}`), 400, 'BadRequest');
+      const error = expectGraphError(await list('cfg-long', `?${new URLSearchParams(query.slice(1)).toString()}`), 400, 'BadRequest');
       expect(error.message).toMatch(/'(sourceId|target\/groupId)' in \$filter is longer than the maximum of 1024 characters/);
     }
   });

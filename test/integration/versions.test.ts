@@ -1,7 +1,7 @@
 import { HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { schemasFor } from '../../src/assignments/schema';
 import { testApp } from '../helpers/app';
-import { BASE, expectGraphError, headerOf, invocationContext, jsonOf } from '../helpers/requests';
+import { BASE, expectGraphError, headerOf, invocationContext, jsonOf, textOf } from '../helpers/requests';
 import { hasType, parseCsdl, resolveContext } from '../helpers/metadata';
 
 // v1.0 next to beta, and $metadata, through the one function the host calls (real router, real
@@ -44,7 +44,7 @@ describe('GET /{version}/$metadata', () => {
       const response = await call('GET', `/${version}/$metadata`, undefined, { authorization: '' });
       expect(response.status).toBe(200);
       expect(headerOf(response, 'content-type')).toBe('application/xml');
-      const csdl = parseCsdl(String(response.body));
+      const csdl = parseCsdl(textOf(response));
       const model = schemasFor(version as 'beta' | 'v1.0').model;
       for (const t of [...model.entityTypes, ...model.complexTypes, ...model.enums]) expect(csdl.types.has(t.name)).toBe(true);
       for (const name of [
@@ -61,7 +61,7 @@ describe('GET /{version}/$metadata', () => {
   );
 
   it("beta's nullability is the CSDL's: source and the filter type are not nullable, target is", async () => {
-    const csdl = parseCsdl(String((await call('GET', '/beta/$metadata')).body));
+    const csdl = parseCsdl(textOf(await call('GET', '/beta/$metadata')));
     const assignment = csdl.types.get('enrollmentConfigurationAssignment')!.properties;
     expect(assignment.get('source')).toEqual({ type: 'graph.deviceAndAppManagementAssignmentSource', nullable: false });
     expect(assignment.get('target')).toEqual({ type: 'graph.deviceAndAppManagementAssignmentTarget', nullable: true });
@@ -72,7 +72,7 @@ describe('GET /{version}/$metadata', () => {
   });
 
   it('v1.0: target only, an abstract target without filter properties, and no invitation path', async () => {
-    const csdl = parseCsdl(String((await call('GET', '/v1.0/$metadata')).body));
+    const csdl = parseCsdl(textOf(await call('GET', '/v1.0/$metadata')));
     expect([...csdl.types.get('enrollmentConfigurationAssignment')!.properties.keys()]).toEqual(['target']);
     expect(csdl.types.get('deviceAndAppManagementAssignmentTarget')!.properties.size).toBe(0);
     expect(csdl.types.get('user')!.navigation.has('deviceEnrollmentConfigurations')).toBe(false);
@@ -216,8 +216,8 @@ describe('every @odata.context written above', () => {
   it('points at a $metadata that answers 200 and names its path and types', async () => {
     expect(contexts.length).toBeGreaterThanOrEqual(10);
     const csdl = {
-      beta: parseCsdl(String((await call('GET', '/beta/$metadata')).body)),
-      'v1.0': parseCsdl(String((await call('GET', '/v1.0/$metadata')).body)),
+      beta: parseCsdl(textOf(await call('GET', '/beta/$metadata'))),
+      'v1.0': parseCsdl(textOf(await call('GET', '/v1.0/$metadata'))),
     };
     for (const { version, context, types } of contexts) {
       expect(context.startsWith(`${BASE}/${version}/$metadata#`)).toBe(true);

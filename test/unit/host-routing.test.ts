@@ -1,3 +1,4 @@
+import { textOf } from '../helpers/requests';
 import path from 'node:path';
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import type { Route } from '../../src/pipeline/context';
@@ -23,6 +24,7 @@ function registeredFunctions(): Registered[] {
   const api = createCoreApi(() => undefined);
   jest.doMock('@azure/functions-core', () => api, { virtual: true });
   jest.isolateModules(() => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded inside isolateModules, after the mock
     require(path.join(__dirname, '../../src/app'));
   });
   return api.functions.map(({ metadata }) => {
@@ -59,7 +61,7 @@ describe('the route table under the host rule', () => {
     },
   );
 
-  it("hands unknown paths and unserved methods to the app, which answers in Graph's envelope", async () => {
+  it("hands unknown paths and unserved methods to the app, which answers in Graph's envelope", () => {
     for (const [method, p] of [
       ['GET', '/nothing/here'],
       ['PUT', '/health'],
@@ -114,7 +116,7 @@ describe('the app router', () => {
   const routes = routeTable(testApp({ MOCK_ADMIN: 'on' }).routes);
   const context = () => new InvocationContext({ logHandler: () => undefined });
 
-  it("gives an unknown path Graph's error, and a known path with another method 405 with Allow", async () => {
+  it("gives an unknown path Graph's error, and a known path with another method 405 with Allow", () => {
     const unknown = resolve(routes, 'GET', 'http://h/beta/nothing');
     expect('error' in unknown && [unknown.error.status, unknown.error.message]).toEqual([
       400,
@@ -124,7 +126,7 @@ describe('the app router', () => {
     expect('error' in wrong && [wrong.error.status, wrong.error.headers.Allow]).toEqual([405, 'GET, PATCH, DELETE']);
   });
 
-  it('refuses a malformed percent-escape in the path or the query with a 400 naming it', async () => {
+  it('refuses a malformed percent-escape in the path or the query with a 400 naming it', () => {
     for (const [url, named] of [
       ['http://h/beta/deviceManagement/deviceEnrollmentConfigurations/%E0%A4%A/assignments', "'%E0%A4%A'"],
       ['http://h/beta/deviceManagement/deviceEnrollmentConfigurations/%FF/assignments', "'%FF'"],
@@ -141,6 +143,6 @@ describe('the app router', () => {
   it("answers through the app's pipeline with Graph's envelope", async () => {
     const response = await testApp().handle(new HttpRequest({ method: 'GET', url: 'http://h/beta/nothing' }), context());
     expect(response.status).toBe(400);
-    expect(JSON.parse(String(response.body)).error.code).toBe('BadRequest');
+    expect(JSON.parse(textOf(response)).error.code).toBe('BadRequest');
   });
 });

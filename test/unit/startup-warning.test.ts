@@ -15,8 +15,10 @@ function loadTwice(env: Record<string, string>): string[] {
     // The host loads the function file once; a second require finds it in the module cache.
     jest.doMock('@azure/functions-core', () => createCoreApi(() => undefined), { virtual: true });
     jest.isolateModules(() => {
+      /* eslint-disable @typescript-eslint/no-require-imports -- loaded inside isolateModules, after the mock */
       require(registration);
       require(registration);
+      /* eslint-enable @typescript-eslint/no-require-imports */
     });
   } finally {
     process.env = saved;
