@@ -240,6 +240,14 @@ param mockSeedFile string = ''
 ])
 param mockProfile string = 'documented'
 
+@description('Whether assignments need a configuration the tenant has, else 404 (MOCK_REQUIRE_CONFIGURATION): on, off, or empty to follow mockProfile (on under intune).')
+@allowed([
+  ''
+  'on'
+  'off'
+])
+param mockRequireConfiguration string = ''
+
 @description('The tenant id (a GUID) of requests that name no tenant, and of rows written before tenants existed (DEFAULT_TENANT_ID).')
 param defaultTenantId string = '00000000-0000-0000-0000-000000000000'
 
@@ -402,6 +410,7 @@ module api 'app/function-app.bicep' = {
     mockAdmin: mockAdmin
     mockAdminKeySetting: keyVaultEnabled ? keyVault!.outputs.mockAdminKeyReference : ''
     mockProfile: mockProfile
+    mockRequireConfiguration: mockRequireConfiguration
     defaultTenantId: defaultTenantId
     mockJournal: mockJournal
     mockJournalMaxEntries: mockJournalMaxEntries
