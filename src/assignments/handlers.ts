@@ -49,6 +49,44 @@ interface CollectionAddress {
 
 const noSuchConfiguration = (id: string) => notFound(`No deviceEnrollmentConfiguration with id '${id}' exists.`);
 
+/**
+ * What the assignments need of the configuration they belong to. The configurations resource provides
+ * it and the composition root hands it in, so this resource does not import that one.
+ */
+export interface ConfigurationGate {
+  /** Graph's 404 when the tenant has no such configuration and MOCK_REQUIRE_CONFIGURATION asks for one. */
+  check(tenantId: string, configurationId: string): Promise<void>;
+  /** Why the configuration refuses assignment writes, if it does (a tenant's default applies to everyone). */
+  refusal(tenantId: string, configurationId: string): GraphError | undefined;
+  /** After an assign action: the configuration's version and lastModifiedDateTime move, if it exists. */
+  assigned(tenantId: string, configurationId: string): Promise<void>;
+}
+
+/** Any configuration id is taken as it is: an app without the configurations resource. */
+export const OPEN_GATE: ConfigurationGate = {
+  check: () => Promise.resolve(),
+  refusal: () => undefined,
+  assigned: () => Promise.resolve(),
+};
+
+/**
+ * A read with the configuration's check beside it (one wait for both): the check's 404 wins over
+ * whatever the read found, since the collection the read looked at does not exist.
+ */
+async function beside<T>(check: Promise<void>, read: Promise<T>): Promise<T> {
+  const [checked, value] = await Promise.allSettled([check, read]);
+  if (checked.status === 'rejected') throw checked.reason;
+  if (value.status === 'rejected') throw value.reason;
+  return value.value;
+}
+
+/** Before a write: the configuration's refusal, then (with MOCK_REQUIRE_CONFIGURATION) that it exists. */
+async function writable(gate: ConfigurationGate, scope: Scope): Promise<void> {
+  const refused = gate.refusal(scope.tenantId, scope.configurationId);
+  if (refused) throw refused;
+  await gate.check(scope.tenantId, scope.configurationId);
+}
+
 function collectionAddress(ctx: RequestContext, store: AssignmentStore): CollectionAddress {
   const params = ctx.params;
   const configurationId = keySegment(params, 'deviceEnrollmentConfigurationId');
@@ -210,13 +248,14 @@ const worded =
     }
   };
 
-/** The handlers, over the app's store. */
-export function assignmentHandlers(store: AssignmentStore) {
+/** The handlers, over the app's store; `gate` ties each collection to its configuration. */
+export function assignmentHandlers(store: AssignmentStore, gate: ConfigurationGate = OPEN_GATE) {
   const handlers = {
     create: async (ctx: RequestContext): Promise<GraphResult> => {
       const address = collectionAddress(ctx, store);
       refuseUnderIntuneProfile(ctx, 'POST', address.scope.configurationId);
       const input = parseBody(ctx, 'create', await readJsonObject(ctx.request)) as CreateAssignmentInput;
+      await writable(gate, address.scope);
       const assignment = newAssignment(address.scope.configurationId, address.invitationId, input);
       // SDKs keep client-request-id across retries: with one, a retry answers what the first attempt stored.
       const idempotency = ctx.clientRequestId
@@ -243,7 +282,10 @@ export function assignmentHandlers(store: AssignmentStore) {
       }
       const filter = filterOf(query.filter);
       const continuation = query.skipToken === undefined ? undefined : decodeSkipToken(query.skipToken);
-      const page = await store.list(address.scope, { top: query.top, continuation, filter, count: query.count });
+      const page = await beside(
+        gate.check(ctx.tenantId, address.scope.configurationId),
+        store.list(address.scope, { top: query.top, continuation, filter, count: query.count }),
+      );
       const count = page.count;
       const selectSuffix = query.select ? `(${query.select.join(',')})` : '';
       const body: Record<string, unknown> = { '@odata.context': `${ctx.serviceRoot}/$metadata#${address.contextPath}${selectSuffix}` };
@@ -261,14 +303,17 @@ export function assignmentHandlers(store: AssignmentStore) {
     count: async (ctx: RequestContext): Promise<GraphResult> => {
       const address = collectionAddress(ctx, store);
       const query = parseQuery(ctx.request.url, queryRules(ctx.version, true), ASSIGNMENT_TYPE);
-      const count = await store.count(address.scope, filterOf(query.filter));
+      const count = await beside(
+        gate.check(ctx.tenantId, address.scope.configurationId),
+        store.count(address.scope, filterOf(query.filter)),
+      );
       return { status: 200, text: { contentType: 'text/plain; charset=utf-8', body: String(count) } };
     },
 
     get: async (ctx: RequestContext): Promise<GraphResult> => {
       const address = itemAddress(ctx, store);
       const { select } = parseQuery(ctx.request.url, queryRules(ctx.version, false), ASSIGNMENT_TYPE);
-      const found = await store.get(address.scope, address.id);
+      const found = await beside(gate.check(ctx.tenantId, address.scope.configurationId), store.get(address.scope, address.id));
       if (!found) throw missing(address.id);
       return entityResponse(ctx, address, found, select);
     },
@@ -279,6 +324,7 @@ export function assignmentHandlers(store: AssignmentStore) {
       if (input.id !== undefined && input.id !== address.id) {
         throw badRequest("The property 'id' cannot be changed: it must be left out or equal the id in the request path.");
       }
+      await writable(gate, address.scope);
       const updated = await store
         .update(
           address.scope,
@@ -300,6 +346,7 @@ export function assignmentHandlers(store: AssignmentStore) {
     delete: async (ctx: RequestContext): Promise<GraphResult> => {
       const address = itemAddress(ctx, store);
       refuseUnderIntuneProfile(ctx, 'DELETE', address.scope.configurationId, address.id);
+      await writable(gate, address.scope);
       // Storage checks If-Match atomically: a mismatch comes back as 412, a missing entity as 404.
       const deleted = await store.delete(address.scope, address.id, ifMatchOf(ctx));
       if (!deleted) throw missing(address.id);
@@ -313,10 +360,13 @@ export function assignmentHandlers(store: AssignmentStore) {
       const input = parseBody(ctx, 'assign', await readJsonObject(ctx.request)) as {
         enrollmentConfigurationAssignments: CreateAssignmentInput[];
       };
+      await writable(gate, address.scope);
       const replacements = input.enrollmentConfigurationAssignments.map((item) =>
         newAssignment(address.scope.configurationId, address.invitationId, item),
       );
       await store.replaceAll(address.scope, replacements);
+      // The set is the configuration's: replacing it changes the configuration (single assignment writes do not).
+      await gate.assigned(ctx.tenantId, address.scope.configurationId);
       return { status: 204 };
     },
   };

@@ -10,6 +10,7 @@ import {
   createAssignmentSchema,
   updateAssignmentSchema,
 } from '../../src/assignments/schema';
+import { configurationSchemasFor, parseCreate, parseUpdate } from '../../src/configurations/schema';
 import { odataErrorSchema } from '../../src/graph/errors';
 import { send, testApp } from '../helpers/app';
 import { graphRequest, jsonOf } from '../helpers/requests';
@@ -36,6 +37,23 @@ const seedCheck = {
   },
 };
 schemasByComponent.mockSeed = seedCheck as unknown as z.ZodType;
+
+/** A configuration body is checked as the handler checks it: its @odata.type picks the type's schema. */
+const checkedBy = (parse: (body: Record<string, unknown>) => unknown) =>
+  ({
+    safeParse: (value: unknown) => {
+      try {
+        parse(value as Record<string, unknown>);
+        return {};
+      } catch (error) {
+        return { error };
+      }
+    },
+  }) as unknown as z.ZodType;
+schemasByComponent.deviceEnrollmentConfigurationCreate = checkedBy((body) => parseCreate('beta', body));
+schemasByComponent.deviceEnrollmentConfigurationUpdate = checkedBy((body) => parseUpdate('beta', String(body['@odata.type']), body));
+schemasByComponent.setPriorityParameters = configurationSchemasFor('beta').setPriority;
+schemasByComponent.deviceEnrollmentConfiguration = configurationSchemasFor('beta').resource;
 
 // The app describes what it serves: with MOCK_ADMIN=on, the admin endpoints too.
 const app = testApp({ MOCK_ADMIN: 'on' });
