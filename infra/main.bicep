@@ -147,7 +147,7 @@ param keyVaultEnabled bool = true
 // The app's own settings (each becomes the app setting named in its description)
 // ---------------------------------------------------------------------------------------------
 
-@description('Table that stores enrollment configuration assignments (ASSIGNMENTS_TABLE): 3-56 letters and digits, starting with a letter. The app keeps its mock state and request journal in <name>State and <name>Journal beside it.')
+@description('Table that stores enrollment configuration assignments (ASSIGNMENTS_TABLE): 3-56 letters and digits, starting with a letter. The app keeps configurations, mock state and the request journal in <name>Configs, <name>State and <name>Journal beside it.')
 @minLength(3)
 @maxLength(56)
 param assignmentsTableName string = 'EnrollmentConfigurationAssignments'
