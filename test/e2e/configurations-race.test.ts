@@ -26,7 +26,7 @@ async function call(server: RunnerProcess, tenant: string, method: string, path:
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
-  return { status: response.status, json: text.startsWith('{') ? (JSON.parse(text) as any) : undefined, text };
+  return { status: response.status, json: text.startsWith('{') ? JSON.parse(text) : undefined, text };
 }
 
 /** The rows the store keeps for a tenant, read from the table itself. */

@@ -30,7 +30,7 @@ function client(tenant = randomUUID(), base = () => runner.url) {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
-    const json = response.headers.get('content-type')?.startsWith('application/json') && text ? (JSON.parse(text) as any) : undefined;
+    const json = response.headers.get('content-type')?.startsWith('application/json') && text ? JSON.parse(text) : undefined;
     return { status: response.status, headers: response.headers, text, json };
   };
   return { tenant, call };
@@ -202,7 +202,7 @@ describe('$metadata and the OpenAPI document', () => {
   });
 
   it('/openapi.json describes the configurations’ operations and types in both versions', async () => {
-    const doc = (await jsonBody(await fetch(`${runner.url}/openapi.json`))) as any;
+    const doc = await jsonBody(await fetch(`${runner.url}/openapi.json`));
     const item = doc.paths['/beta/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfigurationId}'];
     expect(
       Object.keys(item)

@@ -40,7 +40,7 @@ describe('MOCK_REQUIRE_CONFIGURATION=on', () => {
   it.each(operations('no-such-configuration').map(([method, path, body]) => [method, path, body]))(
     '%s %s under a configuration the tenant does not have is 404',
     async (method, path, body) => {
-      const response = await as(app)(method as string, path as string, body);
+      const response = await as(app)(method, path, body);
       expect(expectGraphError(response, 404, 'ResourceNotFound').message).toBe(
         "No deviceEnrollmentConfiguration with id 'no-such-configuration' exists.",
       );
