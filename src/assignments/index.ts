@@ -1,6 +1,7 @@
 import type { Resource } from '../resource';
 import type { AssignmentStore } from '../store';
-import { assignmentHandlers, type ConfigurationGate } from './handlers';
+import type { ConfigurationGate } from './gate';
+import { assignmentHandlers } from './handlers';
 import { ASSIGNMENTS_MODEL } from './model';
 import { assignmentsOpenApi } from './openapi';
 import { assignmentRoutes } from './routes';

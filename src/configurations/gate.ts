@@ -1,4 +1,4 @@
-import type { ConfigurationGate } from '../assignments/handlers';
+import type { ConfigurationGate } from '../assignments/gate';
 import { NotStored, type ConfigurationStore } from '../store';
 import { refusalFor } from './defaults';
 import { changed } from './entity';

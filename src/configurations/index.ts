@@ -1,4 +1,4 @@
-import type { ConfigurationGate } from '../assignments/handlers';
+import type { ConfigurationGate } from '../assignments/gate';
 import { VERSIONS, type GraphVersion, type ModelContribution } from '../graph/model';
 import type { Resource } from '../resource';
 import type { AssignmentStore, ConfigurationStore } from '../store';
