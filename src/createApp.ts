@@ -36,6 +36,8 @@ export interface App {
   store: AssignmentStore;
   /** Each tenant's enrollment configurations. */
   configurations: ConfigurationStore;
+  /** Resolves once the work that goes on after answers is done (removing replaced rows, pruning the journal). */
+  idle(): Promise<void>;
 }
 
 export function createApp(settings: AppConfig): App {
@@ -68,5 +70,8 @@ export function createApp(settings: AppConfig): App {
     controls: [...(admin?.controls ?? []), mockControls(settings.mock, state)],
     ready: seedFile && (() => seedFile.ready()),
   });
-  return { settings, handle, routes, admin, store, configurations: stores.configurations };
+  const idle = async () => {
+    await Promise.all([store.idle(), admin?.requestJournal?.settled()]);
+  };
+  return { settings, handle, routes, admin, store, configurations: stores.configurations, idle };
 }

@@ -4,14 +4,8 @@ import { ConfigurationStore, type NewConfigurationRow } from './configurations';
 import { DEFAULT_TENANT_ID, Tenancy } from './keys';
 import { createTableClient, Table } from './table';
 
-export {
-  AssignmentStore,
-  type AssignmentInput,
-  type Idempotency,
-  type ListPage,
-  IDEMPOTENCY_RETENTION_MS,
-  MAX_FILTERED_COUNT,
-} from './assignments';
+export { AssignmentStore, type AssignmentInput, type Idempotency, IDEMPOTENCY_RETENTION_MS } from './assignments';
+export { MAX_FILTERED_COUNT, type ListPage } from './reads';
 export {
   ConfigurationStore,
   ConfigurationTooLarge,
