@@ -10,15 +10,18 @@ export interface ConfigurationGate {
   check(tenantId: string, configurationId: string): Promise<void>;
   /** Why the configuration refuses assignment writes, if it does (a tenant's default applies to everyone). */
   refusal(tenantId: string, configurationId: string): GraphError | undefined;
-  /** After an assign action: the configuration's version and lastModifiedDateTime move, if it exists. */
-  assigned(tenantId: string, configurationId: string): Promise<void>;
+  /**
+   * An assign action: `replace` replaces the set, and the configuration's version and lastModifiedDateTime
+   * move after it, if the configuration exists (looked up beside the replacement).
+   */
+  assign(tenantId: string, configurationId: string, replace: () => Promise<void>): Promise<void>;
 }
 
 /** Any configuration id is taken as it is: an app without the configurations resource. */
 export const OPEN_GATE: ConfigurationGate = {
   check: () => Promise.resolve(),
   refusal: () => undefined,
-  assigned: () => Promise.resolve(),
+  assign: (_tenantId, _configurationId, replace) => replace(),
 };
 
 /**

@@ -327,9 +327,8 @@ export function assignmentHandlers(store: AssignmentStore, gate: ConfigurationGa
       const replacements = input.enrollmentConfigurationAssignments.map((item) =>
         newAssignment(address.scope.configurationId, address.invitationId, item),
       );
-      await store.replaceAll(address.scope, replacements);
       // The set is the configuration's: replacing it changes the configuration (single assignment writes do not).
-      await gate.assigned(ctx.tenantId, address.scope.configurationId);
+      await gate.assign(ctx.tenantId, address.scope.configurationId, () => store.replaceAll(address.scope, replacements));
       return { status: 204 };
     },
   };

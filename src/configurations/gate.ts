@@ -20,9 +20,15 @@ export function configurationGate(store: ConfigurationStore, settings: Configura
     /**
      * Decided (the sources are silent): an assign action replaces the configuration's assignments, which
      * is a change of the configuration, so its version goes up by one and lastModifiedDateTime moves;
-     * a single assignment's create, PATCH or DELETE does not. Nothing moves for an id with no configuration.
+     * a single assignment's create, PATCH or DELETE does not. Nothing moves for an id with no configuration,
+     * and finding that out costs no wait: the configuration is read beside the replacement.
      */
-    async assigned(tenantId, configurationId) {
+    async assign(tenantId, configurationId, replace) {
+      // Both settle before the answer, so a failed read never answers while the replacement still runs.
+      const [read, replaced] = await Promise.allSettled([store.get(tenantId, configurationId), replace()]);
+      if (replaced.status === 'rejected') throw replaced.reason;
+      if (read.status === 'rejected') throw read.reason;
+      if (!read.value) return;
       const now = new Date();
       try {
         await store.update(tenantId, configurationId, (row) => {
@@ -30,6 +36,7 @@ export function configurationGate(store: ConfigurationStore, settings: Configura
           return { ...stored, ...changed(stored, now) };
         });
       } catch (err) {
+        // Deleted since it was read: nothing left to move.
         if (!(err instanceof NotStored)) throw err;
       }
     },
