@@ -1,7 +1,7 @@
 import type { ConfigurationGate } from '../assignments/gate';
 import { NotStored, type ConfigurationStore } from '../store';
 import { refusalFor } from './defaults';
-import { changed } from './entity';
+import { changed, isConfigurationIdShape } from './entity';
 import { configurationOf, missingConfiguration } from './plans';
 import type { ConfigurationSettings } from './settings';
 
@@ -14,16 +14,20 @@ export function configurationGate(store: ConfigurationStore, settings: Configura
   return {
     async check(tenantId, configurationId) {
       if (!settings.requireConfiguration) return;
-      if (!(await store.get(tenantId, configurationId))) throw missingConfiguration(configurationId);
+      if (!isConfigurationIdShape(configurationId) || !(await store.get(tenantId, configurationId))) {
+        throw missingConfiguration(configurationId);
+      }
     },
     refusal: (tenantId, configurationId) => refusalFor(tenantId, configurationId, 'assign'),
     /**
      * Decided (the sources are silent): an assign action replaces the configuration's assignments, which
      * is a change of the configuration, so its version goes up by one and lastModifiedDateTime moves;
      * a single assignment's create, PATCH or DELETE does not. Nothing moves for an id with no configuration,
-     * and finding that out costs no wait: the configuration is read beside the replacement.
+     * and finding that out costs no wait: an id of another shape is not looked up at all (the original
+     * document's `demo-configuration`), and one of the shape is read beside the replacement.
      */
     async assign(tenantId, configurationId, replace) {
+      if (!isConfigurationIdShape(configurationId)) return replace();
       // Both settle before the answer, so a failed read never answers while the replacement still runs.
       const [read, replaced] = await Promise.allSettled([store.get(tenantId, configurationId), replace()]);
       if (replaced.status === 'rejected') throw replaced.reason;

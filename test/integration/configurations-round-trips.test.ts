@@ -91,6 +91,10 @@ test('assign looks the configuration up beside the replacement; its version move
   const withConfiguration = await waits(() => call(app, 'POST', `${COLLECTION}/${id}/assign`, body));
   expect((await call(app, 'POST', `${COLLECTION}/unknown-configuration/assign`, body)).status).toBe(204);
   const without = await waits(() => call(app, 'POST', `${COLLECTION}/unknown-configuration/assign`, body));
-  // An id with no configuration costs what the replacement costs: its point read finds nothing beside it.
-  expect([without, withConfiguration]).toEqual([2, 4]);
+  // An id of the shape configurations have but none has: its point read goes beside the replacement.
+  const unknown = `${randomUUID()}_Limit`;
+  expect((await call(app, 'POST', `${COLLECTION}/${unknown}/assign`, body)).status).toBe(204);
+  const shaped = await waits(() => call(app, 'POST', `${COLLECTION}/${unknown}/assign`, body));
+  // An id of any other shape names no configuration and is not looked up; the replacement is two waits.
+  expect([without, shaped, withConfiguration]).toEqual([2, 2, 4]);
 });
