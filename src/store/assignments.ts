@@ -464,6 +464,22 @@ export class AssignmentStore {
     await Promise.all(Array.from({ length: 4 }, next));
   }
 
+  /**
+   * The configurations that hold assignments, or did (a reset leaves a partition's marker), of one tenant
+   * or of every tenant: one query of the markers, for the admin page. A partition an earlier release
+   * wrote (no marker yet) is not among them until a request reads or writes it.
+   */
+  async scopes(tenantId?: string): Promise<Scope[]> {
+    const ranges = tenantId === undefined ? [undefined] : this.tenancy.rangesOf(tenantId).map((r) => partitionRange(r.from, r.to));
+    const scopes: Scope[] = [];
+    for (const range of ranges) {
+      const marker = odata`RowKey eq ${MARKER_ROW_KEY}`;
+      const rows = await this.table.all<object>(range === undefined ? marker : `${range} and ${marker}`, ['PartitionKey']);
+      scopes.push(...rows.map((r) => this.tenancy.scopeOf(r.partitionKey)));
+    }
+    return scopes;
+  }
+
   /** Answers when the table can be reached: for /health. */
   async ping(): Promise<void> {
     await this.table.page<object>(undefined, { top: 1, select: ['PartitionKey'] });
