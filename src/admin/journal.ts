@@ -32,6 +32,8 @@ const INVERT_FROM = 9_999_999_999_999;
 const UNREACHABLE_HOLD_MS = 5_000;
 
 export interface JournalEntry {
+  /** The entry's key in its tenant's journal: lets a reader that polls tell entries it already has. */
+  id: string;
   receivedDateTime: string;
   method: string;
   url: string;
@@ -39,7 +41,13 @@ export interface JournalEntry {
   body: unknown;
   /** True when the body was longer than the journal keeps and `body` holds its start, as text. */
   bodyTruncated?: boolean;
-  response: { status: number; headers: Record<string, string> };
+  response: {
+    status: number;
+    headers: Record<string, string>;
+    /** Parsed JSON, else text, cut as the request's body is; absent from entries recorded before answers' bodies were kept. */
+    body?: unknown;
+    bodyTruncated?: boolean;
+  };
   durationMs: number;
   requestId: string | null;
   clientRequestId: string | null;
@@ -50,8 +58,8 @@ export interface JournalEntry {
   retryAfterViolation: boolean;
 }
 
-/** What is stored of an entry; `attempt` and `retryAfterViolation` are worked out on reading. */
-export type RecordedEntry = Omit<JournalEntry, 'attempt' | 'retryAfterViolation'>;
+/** What is stored of an entry; `id`, `attempt` and `retryAfterViolation` are worked out on reading. */
+export type RecordedEntry = Omit<JournalEntry, 'id' | 'attempt' | 'retryAfterViolation'>;
 
 type EntryEntity = {
   partitionKey: string;
@@ -64,6 +72,8 @@ type EntryEntity = {
   /** When the answer left, and how long its Retry-After asked the caller to wait (0: none). */
   answeredMs: number;
   retryAfterMs: number;
+  /** The answer's status, for the status filter; undefined in rows of earlier releases (read from `entry` then). */
+  status?: number;
 };
 
 export interface JournalQuery {
@@ -72,7 +82,11 @@ export interface JournalQuery {
   clientRequestId?: string;
   method?: string;
   path?: string;
+  /** A status (`503`) or a class of them (`5xx`). */
+  status?: { from: number; to: number };
   since?: Date;
+  /** Only entries whose answer left at or after this time: what a poller asks for, since a slow request is recorded late. */
+  answeredSince?: Date;
   top: number;
 }
 
@@ -116,6 +130,7 @@ export class Journal {
       method: entry.method,
       path: new URL(entry.url).pathname.toLowerCase(),
       clientRequestId: entry.clientRequestId ?? '',
+      status: entry.response.status,
       ...timing,
     };
     await this.#noted(this.table.run((abortSignal) => this.table.client.createEntity(entity, { abortSignal })));
@@ -187,17 +202,37 @@ export class Journal {
     const method = q.method?.toUpperCase();
     const prefix = q.path?.toLowerCase();
     const since = q.since?.getTime();
+    const answeredSince = q.answeredSince?.getTime();
+    const status = q.status;
     return numbered
       .filter(
         ({ row }) =>
           (q.clientRequestId === undefined || row.clientRequestId === q.clientRequestId) &&
           (method === undefined || row.method === method) &&
           (prefix === undefined || row.path.startsWith(prefix)) &&
-          (since === undefined || Number(row.receivedMs) >= since),
+          (since === undefined || Number(row.receivedMs) >= since) &&
+          (answeredSince === undefined || Number(row.answeredMs) >= answeredSince) &&
+          (status === undefined || within(statusOf(row), status)),
       )
       .sort((a, b) => Number(b.row.receivedMs) - Number(a.row.receivedMs) || a.row.rowKey.localeCompare(b.row.rowKey))
       .slice(0, Math.min(q.top, this.maxEntries))
-      .map(({ row, attempt, retryAfterViolation }) => ({ ...(JSON.parse(row.entry) as RecordedEntry), attempt, retryAfterViolation }));
+      .map(({ row, attempt, retryAfterViolation }) => ({
+        id: row.rowKey,
+        ...(JSON.parse(row.entry) as RecordedEntry),
+        attempt,
+        retryAfterViolation,
+      }));
+  }
+
+  /** The tenants whose requests the journal holds. */
+  async tenants(): Promise<string[]> {
+    const rows = await this.table.all<object>(odata`PartitionKey ge ${DEFAULT_TENANT_PARTITION} and PartitionKey lt ${'k'}`, [
+      'PartitionKey',
+    ]);
+    const partitions = new Set(rows.map((r) => r.partitionKey));
+    return [...partitions].map((pk) =>
+      pk === DEFAULT_TENANT_PARTITION ? this.defaultTenantId : pk.slice(DEFAULT_TENANT_PARTITION.length + 1),
+    );
   }
 
   /** Empties the journal, or one tenant's part of it. */
@@ -207,6 +242,10 @@ export class Journal {
     await this.table.deleteAll(await this.table.keys(filter));
   }
 }
+
+const statusOf = (row: EntryEntity): number =>
+  row.status !== undefined ? Number(row.status) : (JSON.parse(row.entry) as RecordedEntry).response.status;
+const within = (n: number, range: { from: number; to: number }) => n >= range.from && n <= range.to;
 
 /**
  * Each row with its attempt number (its rank, oldest first, among the rows of its tenant with the same
