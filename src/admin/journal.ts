@@ -65,6 +65,12 @@ type EntryEntity = {
   partitionKey: string;
   rowKey: string;
   entry: string;
+  /**
+   * The answer's body, as JSON `{body, bodyTruncated?}`, apart from `entry`: a property holds at most
+   * 64 KiB, and the two bodies (each up to 8192 characters, more once escaped) would not always fit one.
+   * Undefined in rows of earlier releases, which kept no answer body.
+   */
+  answer?: string;
   method: string;
   path: string;
   clientRequestId: string;
@@ -126,7 +132,8 @@ export class Journal {
     const entity: EntryEntity = {
       partitionKey,
       rowKey: `${String(INVERT_FROM - timing.receivedMs).padStart(13, '0')}-${randomBytes(4).toString('hex')}`,
-      entry: JSON.stringify(entry),
+      entry: JSON.stringify({ ...entry, response: { status: entry.response.status, headers: entry.response.headers } }),
+      answer: JSON.stringify({ body: entry.response.body, bodyTruncated: entry.response.bodyTruncated }),
       method: entry.method,
       path: new URL(entry.url).pathname.toLowerCase(),
       clientRequestId: entry.clientRequestId ?? '',
@@ -216,12 +223,7 @@ export class Journal {
       )
       .sort((a, b) => Number(b.row.receivedMs) - Number(a.row.receivedMs) || a.row.rowKey.localeCompare(b.row.rowKey))
       .slice(0, Math.min(q.top, this.maxEntries))
-      .map(({ row, attempt, retryAfterViolation }) => ({
-        id: row.rowKey,
-        ...(JSON.parse(row.entry) as RecordedEntry),
-        attempt,
-        retryAfterViolation,
-      }));
+      .map(({ row, attempt, retryAfterViolation }) => ({ id: row.rowKey, ...entryOf(row), attempt, retryAfterViolation }));
   }
 
   /** The tenants whose requests the journal holds. */
@@ -241,6 +243,12 @@ export class Journal {
     const filter = tenantId === undefined ? undefined : odata`PartitionKey eq ${this.partitionOf(tenantId)}`;
     await this.table.deleteAll(await this.table.keys(filter));
   }
+}
+
+function entryOf(row: EntryEntity): RecordedEntry {
+  const entry = JSON.parse(row.entry) as RecordedEntry;
+  if (row.answer !== undefined) Object.assign(entry.response, JSON.parse(row.answer) as Pick<RecordedEntry['response'], 'body'>);
+  return entry;
 }
 
 const statusOf = (row: EntryEntity): number =>
