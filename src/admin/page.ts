@@ -97,10 +97,10 @@ export interface PageRoutes {
 /** The handlers, reading the built files once, on the first request for them. */
 export function pageRoutes(folder = path.join(__dirname, ASSETS_FOLDER)): PageRoutes {
   let assets: Map<string, Asset> | undefined;
-  const serve = (ctx: RequestContext, name: string): Promise<GraphResult> => {
+  const serve = (ctx: RequestContext, name: string, servable = true): Promise<GraphResult> => {
     assets ??= loadAssets(folder);
     if (assets === undefined) throw notFound('The admin page is not built: run npm run build.');
-    const asset = assets.get(name);
+    const asset = servable ? assets.get(name) : undefined;
     if (asset === undefined) throw notFound(`The admin page has no file '${name}'.`);
     const headers = { ...PAGE_HEADERS, ETag: asset.etag, 'Cache-Control': asset.cacheControl };
     if (matches(ctx.request.headers.get('if-none-match'), asset.etag)) return Promise.resolve({ status: 304, headers });
@@ -109,6 +109,6 @@ export function pageRoutes(folder = path.join(__dirname, ASSETS_FOLDER)): PageRo
   return {
     page: (ctx) => serve(ctx, PAGE_FILE),
     // The page is only ever served at /__admin/; its own name is not an asset's.
-    asset: (ctx) => serve(ctx, ctx.params.file === PAGE_FILE ? '' : (ctx.params.file ?? '')),
+    asset: (ctx) => serve(ctx, ctx.params.file ?? '', ctx.params.file !== PAGE_FILE),
   };
 }

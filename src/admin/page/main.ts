@@ -60,6 +60,8 @@ let needsKey = false;
 let pollTimer: number | undefined;
 let stateTimer: number | undefined;
 let tenants: Tenants | undefined;
+/** The state last drawn, as JSON. */
+let shownState: string | undefined;
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -185,12 +187,16 @@ function fillTenants(select: HTMLSelectElement, first: HTMLOptionElement | undef
 }
 
 async function refreshTenants(): Promise<void> {
+  let fresh: Tenants;
   try {
-    tenants = await call<Tenants>('/__admin/tenants');
+    fresh = await call<Tenants>('/__admin/tenants');
   } catch (err) {
     if (err instanceof NeedsKey) askForKey(err);
     return;
   }
+  // Refilled only when the list changed: a picker someone has open stays open.
+  if (JSON.stringify(fresh) === JSON.stringify(tenants)) return;
+  tenants = fresh;
   fillTenants(ui.filterTenant, h('option', { value: '' }, 'Every tenant'));
   fillTenants(ui.stateTenant, undefined);
   fillTenants(ui.resetScope, h('option', { value: '' }, 'Everything, every tenant'));
@@ -207,10 +213,18 @@ async function refreshState(): Promise<void> {
   ui.state.setAttribute('aria-busy', 'true');
   try {
     const state = await call<TenantState>(`/__admin/state?tenantId=${encodeURIComponent(tenantId)}`);
-    if ((ui.stateTenant.value || tenants?.defaultTenantId) === tenantId) ui.state.replaceChildren(stateElement(state));
+    const shown = JSON.stringify(state);
+    // Redrawn only when it changed: what the reader has open stays open.
+    if ((ui.stateTenant.value || tenants?.defaultTenantId) === tenantId && shown !== shownState) {
+      ui.state.replaceChildren(stateElement(state));
+      shownState = shown;
+    }
   } catch (err) {
     if (err instanceof NeedsKey) askForKey(err);
-    else ui.state.replaceChildren(h('p', { class: 'error' }, `Cannot read the stored data: ${message(err)}`));
+    else {
+      ui.state.replaceChildren(h('p', { class: 'error' }, `Cannot read the stored data: ${message(err)}`));
+      shownState = undefined;
+    }
   } finally {
     ui.state.removeAttribute('aria-busy');
   }
@@ -228,6 +242,7 @@ function askForKey(err?: NeedsKey): void {
   entries = [];
   render(new Set());
   ui.state.replaceChildren();
+  shownState = undefined;
   ui.main.hidden = true;
   ui.keyPanel.hidden = false;
   ui.forgetKey.hidden = true;
