@@ -130,7 +130,9 @@ export function journalStage(journal: Journal, settings: AppConfig): Stage {
         if (waits) ctx.invocation.warn(message);
         else console.warn(message);
       });
-    if (waits) await recorded;
+    // A $batch item's entry is awaited with the batch's own, all at once, before the batch answers.
+    if (ctx.enclosing) ctx.beforeAnswer.push(recorded);
+    else if (waits) await Promise.all([recorded, ...ctx.beforeAnswer]);
     return response;
   };
 }

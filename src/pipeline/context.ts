@@ -41,6 +41,13 @@ export interface RequestContext {
   readonly responseHeaders: Record<string, string>;
   /** Sends another request through the whole pipeline, as the host would: $batch items. */
   readonly reenter: (request: HttpRequest) => Promise<HttpResponseInit>;
+  /** The $batch request an item came in, for an item; undefined for a request the host handed over. */
+  readonly enclosing: RequestContext | undefined;
+  /**
+   * Work the answer to the outermost request waits for, together, before it leaves: a $batch item's
+   * journal entry, so that a batch waits for one round trip of journal writes, not one per item.
+   */
+  readonly beforeAnswer: Promise<unknown>[];
 }
 
 export type RouteParams = Record<string, string>;
@@ -74,6 +81,7 @@ export function requestContext(
   invocation: InvocationContext,
   settings: AppConfig,
   reenter: RequestContext['reenter'],
+  enclosing?: RequestContext,
 ): RequestContext {
   const url = new URL(request.url);
   const requestId = uuidv4();
@@ -96,6 +104,8 @@ export function requestContext(
     tenantId: settings.defaultTenantId,
     responseHeaders: {},
     reenter,
+    enclosing,
+    beforeAnswer: enclosing?.beforeAnswer ?? [],
   };
 }
 

@@ -53,8 +53,8 @@ export function createPipeline(parts: PipelineParts): RequestHandler {
   const journal: Stage = parts.journal ?? ((_ctx, next) => next());
   const controls = parts.controls ?? [];
 
-  const handle: RequestHandler = async (request, invocation) => {
-    const ctx = requestContext(request, invocation, parts.settings, (item) => handle(item, invocation)); // 1
+  const handle = async (request: HttpRequest, invocation: InvocationContext, enclosing?: RequestContext): Promise<HttpResponseInit> => {
+    const ctx = requestContext(request, invocation, parts.settings, (item) => handle(item, invocation, ctx), enclosing); // 1
     await parts.ready?.();
     return wireHeaders(ctx, () => cors(ctx, parts.settings.cors, () => routed(ctx))); // 2
   };
@@ -71,7 +71,7 @@ export function createPipeline(parts: PipelineParts): RequestHandler {
     return route.handler(ctx); // 7
   };
 
-  return handle;
+  return (request, invocation) => handle(request, invocation);
 }
 
 /** Stage 2, on the way out: what Graph's front end adds to every answer. */
