@@ -12,6 +12,7 @@ import { createPipeline, type RequestHandler } from './pipeline/pipeline';
 import type { Resource } from './resource';
 import { serviceOpenApi, serviceRoutes } from './service/routes';
 import { createStores, type AssignmentStore } from './store';
+import { ConfigurationStore } from './store/configurations';
 
 /**
  * The composition root: builds the whole app from its settings, once. Everything with state lives on
@@ -43,7 +44,13 @@ export function createApp(settings: AppConfig): App {
   const state = new MockState(settings.mock, stores.table(settings.stateTableName));
   const resources: Resource[] = [assignmentsResource(store)];
   const admin = settings.admin.enabled
-    ? mountAdmin(settings, { store, state, journalTable: () => stores.table(settings.journalTableName) })
+    ? mountAdmin(settings, {
+        store,
+        // Built without the tenants' defaults, so reading a tenant's configurations for the page never stores any.
+        configurations: new ConfigurationStore(stores.table(settings.tableName)),
+        state,
+        journalTable: () => stores.table(settings.journalTableName),
+      })
     : undefined;
   const seedFile =
     settings.admin.seedFile === undefined ? undefined : new SeedFile(settings.admin.seedFile, store, settings.defaultTenantId);
