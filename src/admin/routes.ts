@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { GUID } from '../auth/settings';
 import { readJsonObject } from '../graph/body';
-import { badRequest, unauthorized } from '../graph/errors';
+import { badRequest, forbidden, unauthorized } from '../graph/errors';
 import type { OperationDoc } from '../graph/openapi';
 import type { GraphResult } from '../graph/response';
 import type { RequestContext, Route } from '../pipeline/context';
@@ -107,6 +107,24 @@ export interface AdminParts {
   key: string | undefined;
 }
 
+/**
+ * A write sent by a page of another site. Without MOCK_ADMIN_KEY a reset or a seed is a simple request
+ * (no preflight), so any page a developer opens could send one to a local mock: browsers say where a
+ * request comes from (Origin, Sec-Fetch-Site), scripts and the admin's own page do not come from elsewhere.
+ */
+function isCrossSiteWrite(ctx: RequestContext): boolean {
+  const method = ctx.request.method.toUpperCase();
+  if (method === 'GET' || method === 'HEAD') return false;
+  if (ctx.request.headers.get('sec-fetch-site')?.toLowerCase() === 'cross-site') return true;
+  const origin = ctx.request.headers.get('origin');
+  if (origin === null) return false;
+  try {
+    return new URL(origin).host !== new URL(ctx.request.url).host;
+  } catch {
+    return true; // "null" (a sandboxed page, a file) and anything unreadable is not the admin's page
+  }
+}
+
 export function adminRoutes(parts: AdminParts): Route[] {
   const { store, configurations, journal, state, defaultTenantId } = parts;
   const stateParts = { store, configurations, journal, defaultTenantId };
@@ -117,6 +135,11 @@ export function adminRoutes(parts: AdminParts): Route[] {
     async (ctx: RequestContext): Promise<GraphResult> => {
       if (parts.key !== undefined && !adminKeyMatches(ctx.request.headers.get('authorization'), parts.key)) {
         throw unauthorized('The admin endpoints need Authorization: Bearer <MOCK_ADMIN_KEY>.');
+      }
+      if (isCrossSiteWrite(ctx)) {
+        throw forbidden(
+          'The admin endpoints take writes only from their own page or from clients that send no Origin: a page on another site may not reset or seed the mock.',
+        );
       }
       return logic(ctx);
     };

@@ -149,3 +149,33 @@ it("a tenant's state: its configurations, and per configuration the count and th
   expect(await admin(`/__admin/state?tenantId=${C}`)).toEqual({ tenantId: C, configurations: [], assignments: [] });
   expect((await admin(`/__admin/state?tenantId=${D}`)).assignments.map((c: any) => c.count)).toEqual([1]);
 });
+
+it('a reset or seed sent by a page of another site is refused; the same request from a script or the page goes through', async () => {
+  expect((await post('cfg-kept', as(C))).status).toBe(201);
+  const listed = async () =>
+    ((await (await fetch(`${runner.url}${collectionPath('cfg-kept')}`, { headers: as(C) })).json()) as any).value.length;
+  for (const headers of [{ Origin: 'http://evil.example' }, { Origin: 'null' }, { 'Sec-Fetch-Site': 'cross-site' }]) {
+    const r = await fetch(`${runner.url}/__admin/reset`, { method: 'POST', headers });
+    expect([headers, r.status, ((await r.json()) as any).error.code]).toEqual([headers, 403, 'Forbidden']);
+    const seeded = await fetch(`${runner.url}/__admin/seed`, {
+      method: 'POST',
+      headers: { ...headers, 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        assignments: [{ configurationId: 'cfg-kept', target: { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' } }],
+      }),
+    });
+    expect(seeded.status).toBe(403);
+  }
+  expect(await listed()).toBe(1);
+  // The page itself (same origin), and reads from anywhere, go through.
+  expect((await fetch(`${runner.url}/__admin/requests`, { headers: { Origin: 'http://evil.example' } })).status).toBe(200);
+  expect(
+    (
+      await fetch(`${runner.url}/__admin/reset`, {
+        method: 'POST',
+        headers: { Origin: new URL(runner.url).origin, 'Sec-Fetch-Site': 'same-origin' },
+      })
+    ).status,
+  ).toBe(204);
+  expect(await listed()).toBe(0);
+});

@@ -21,7 +21,9 @@ const TOKEN = { Authorization: 'Bearer page-dev-token' };
 const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; frame-ancestors 'none'; " +
   "base-uri 'none'; form-action 'none'; require-trusted-types-for 'script'; trusted-types 'none'";
-const SCREENSHOT = path.resolve(__dirname, '..', '..', 'docs', 'admin-page.png');
+// Written to docs/ (what the README shows) only when asked for, so a test run does not change the tree:
+// UPDATE_SCREENSHOT=1 npx jest test/e2e/admin-page.test.ts. Otherwise it goes to dist/, to look at.
+const SCREENSHOT = path.resolve(__dirname, '..', '..', process.env.UPDATE_SCREENSHOT === '1' ? 'docs' : 'dist', 'admin-page.png');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let runner: RunnerProcess;
