@@ -12,7 +12,7 @@ import type { Route } from './pipeline/context';
 import { createPipeline, type RequestHandler } from './pipeline/pipeline';
 import type { Resource } from './resource';
 import { serviceOpenApi, serviceRoutes } from './service/routes';
-import { createStores, type AssignmentStore, type ConfigurationStore } from './store';
+import { ConfigurationStore, createStores, type AssignmentStore } from './store';
 
 /**
  * The composition root: builds the whole app from its settings, once. Everything with state lives on
@@ -49,7 +49,13 @@ export function createApp(settings: AppConfig): App {
   // first declaration's property order, and theirs is Graph's.
   const resources: Resource[] = [configurations, assignmentsResource(store, configurations.gate)];
   const admin = settings.admin.enabled
-    ? mountAdmin(settings, { store, state, journalTable: () => stores.table(settings.journalTableName) })
+    ? mountAdmin(settings, {
+        store,
+        // Built without the tenants' defaults, so reading a tenant's configurations for the page never stores any.
+        configurations: new ConfigurationStore(stores.configurations.table),
+        state,
+        journalTable: () => stores.table(settings.journalTableName),
+      })
     : undefined;
   const seedFile =
     settings.admin.seedFile === undefined ? undefined : new SeedFile(settings.admin.seedFile, store, settings.defaultTenantId);

@@ -6,7 +6,7 @@ import { IdempotencyConflict, NotStored, VersionMismatch } from './errors';
 import { isReservedKey, Tenancy, type Scope } from './keys';
 import { adoptLegacyPartition } from './legacy';
 import { FIRST_GENERATION, PartitionCache, TOMBSTONE, type PartitionState } from './partition';
-import { AssignmentReads, type ListPage } from './reads';
+import { AssignmentReads, configurationScopes, type ListPage } from './reads';
 import { Replacer } from './replace';
 import {
   fromEntity,
@@ -293,6 +293,11 @@ export class AssignmentStore {
   /** Empties one configuration, one tenant's configurations, or everything: the admin reset (bulk.ts). */
   purge(which: { tenantId?: string; configurationId?: string } = {}): Promise<void> {
     return purgePartitions(this.table, this.partitions, this.#replacer, this.tenancy, which);
+  }
+
+  /** The configurations that hold assignments, or did, of one tenant or of every tenant (reads.ts): for the admin page. */
+  scopes(tenantId?: string): Promise<Scope[]> {
+    return configurationScopes(this.table, this.tenancy, tenantId);
   }
 
   /** Answers when the table can be reached: for /health. */
