@@ -7,7 +7,7 @@ import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy';
 import { collectionPath, documentExample } from '../helpers/requests';
 import { startRunnerProcess, withRunner, type RunnerProcess } from '../helpers/runner';
 
-// Issue 14, as test suites use it: one journal for every instance of a scaled-out app, its bound, the
+// The journal as test suites use it: one journal for every instance of a scaled-out app, its bound, the
 // app's secrets never stored, the filters, $batch items, a full reset of the mock state, and seeding by file.
 
 const TOKEN = { Authorization: 'Bearer e2e-journal-caller' };

@@ -3,7 +3,7 @@ import { TableClient } from '@azure/data-tables';
 import { collectionPath, documentExample } from '../helpers/requests';
 import { withRunner, type RunnerProcess } from '../helpers/runner';
 
-// Issue 14 over real HTTP: the journal, Retry-After compliance, reset, seed and the admin auth matrix.
+// The admin endpoints over real HTTP: the journal, Retry-After compliance, reset, seed and the admin auth matrix.
 
 const auth = { Authorization: 'Bearer e2e-admin-token-secret' };
 const create = (runner: RunnerProcess, configuration: string, headers: Record<string, string> = {}) =>

@@ -17,7 +17,7 @@ import {
 import { collectionPath, documentExample } from '../helpers/requests';
 import { startRunnerProcess, type RunnerProcess } from '../helpers/runner';
 
-// Issue 6, item 4: Microsoft's own clients retry a request that the mock fails twice with 429 and
+// Microsoft's own clients retry a request that the mock fails twice with 429 and
 // succeed on the third attempt, waiting the Retry-After the mock sends. Real HTTP to the local runner
 // process (MOCK_CONTROLS=on comes from local.settings.json, as in `npm start`).
 

@@ -2,8 +2,8 @@ import { TableClient } from '@azure/data-tables';
 import { runConcurrencyScenario, type ConcurrencyFigures } from '../../bench/reliability/concurrency';
 import { startRunnerProcess, type RunnerProcess } from '../helpers/runner';
 
-// Concurrency over real HTTP through the local runner process, against the shared real Azurite
-// (issue 5 item 4). bench/reliability/concurrency.ts does the requests; this file judges them.
+// Concurrency over real HTTP through the local runner process, against the shared real Azurite.
+// bench/reliability/concurrency.ts does the requests; this file judges them.
 
 const CREATES = 300;
 const RACERS = 20;

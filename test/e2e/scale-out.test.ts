@@ -1,6 +1,6 @@
 import { assignRace, countedFailures, sharedRateLimit, stallAndRetry, startTwoInstances } from '../../bench/reliability/scale-out';
 
-// Issue 11 in every CI run, smaller than `npm run test:reliability` (which adds 20 rounds and a
+// Scale-out in every CI run, smaller than `npm run test:reliability` (which adds 20 rounds and a
 // 50,000-assignment configuration): two app instances on the shared Azurite and one table.
 
 const connection = () => process.env.TEST_AZURITE_CONNECTION!;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { collectionPath, documentExample } from '../helpers/requests';
 import { killLeftOver, startNpm, waitUntilGone, type NpmStart } from '../helpers/npm-start';
 
-// Issue 12: every ordinary way of stopping `npm start`, each right after a write was answered 201, must
+// Every ordinary way of stopping `npm start`, each right after a write was answered 201, must
 // stop everything within a few seconds, leave no process, and keep that write. The runs share one data
 // folder: each start first reads back the write of the run before it, so every stop is followed by a
 // restart that proves its write survived (and one last start checks the last one).

@@ -1,6 +1,6 @@
 import { expectFaultHandled, scenario } from '../helpers/storage-faults';
 
-// Issue 5 item 2: a real Azurite stopped mid-run and started again, under writers over real HTTP.
+// A real Azurite stopped mid-run and started again, under writers over real HTTP.
 // bench/reliability/storage-faults.ts runs it and measures; test/helpers/storage-faults.ts states what
 // must hold. (Azurite coming back empty is storage-faults-empty.test.ts, so the two run side by side.)
 

@@ -1,6 +1,6 @@
 import { runStorageFaultScenario, type StorageFaultFigures } from '../../bench/reliability/storage-faults';
 
-// What must hold when storage goes away and comes back (issue 5 item 2), shared by the two e2e files.
+// What must hold when storage goes away and comes back, shared by the two e2e files.
 
 const STORAGE_TIMEOUT_MS = 2000;
 // Generous bounds that only a hang or a stuck cache would break: one storage deadline plus slack for a

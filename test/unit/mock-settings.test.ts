@@ -88,7 +88,7 @@ describe('mock control settings', () => {
     expect(parseConfig(local.Values).mock.headers).toBe(true);
   });
 
-  it('local.settings.json serves the admin endpoints and keeps the journal, with no key (issue 14)', () => {
+  it('local.settings.json serves the admin endpoints and keeps the journal, with no key', () => {
     const local = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'local.settings.json'), 'utf8'));
     expect(parseConfig(local.Values).admin).toMatchObject({ enabled: true, journal: true, key: undefined });
   });
