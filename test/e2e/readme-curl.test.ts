@@ -23,8 +23,12 @@ afterAll(async () => {
   await runner?.stop();
 });
 
-it('the README has curl examples', () => {
-  expect(curlBlocks().length).toBeGreaterThanOrEqual(2);
+it('the README has its curl examples: the defaults, a configuration assigned, a worked test', () => {
+  const blocks = curlBlocks();
+  expect(blocks).toHaveLength(3);
+  expect(blocks.filter((b) => b.includes('$select=id,displayName,priority'))).toHaveLength(1);
+  expect(blocks.filter((b) => b.includes('$expand=assignments'))).toHaveLength(1);
+  expect(blocks.filter((b) => b.includes('/__admin/requests'))).toHaveLength(1);
 });
 
 it.each(curlBlocks().map((block) => [block.split('\n')[0]!.slice(0, 80), block]))('runs as pasted: %s', (_label, block) => {
@@ -39,9 +43,23 @@ it.each(curlBlocks().map((block) => [block.split('\n')[0]!.slice(0, 80), block])
   }
   const statuses = [...run.stdout.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
   expect(statuses.length).toBeGreaterThan(0);
-  // The last answer is the documented success; with x-mock-error-count N, exactly N failures came first.
+  // Every answer a success but the failures asked for: with x-mock-error-count N, exactly N came first.
+  const forced = /x-mock-error-count: (\d+)/.exec(block);
+  expect(statuses.filter((s) => s >= 300)).toHaveLength(forced ? Number(forced[1]) : 0);
   expect(statuses[statuses.length - 1]).toBeGreaterThanOrEqual(200);
   expect(statuses[statuses.length - 1]).toBeLessThan(300);
-  const forced = /x-mock-error-count: (\d+)/.exec(block);
-  expect(statuses.length - 1).toBe(forced ? Number(forced[1]) : 0);
+  // What the quick start shows: the last answer's body.
+  const shown = run.stdout.slice(run.stdout.lastIndexOf('\r\n\r\n') + 4);
+  if (block.includes('$select=id,displayName,priority')) {
+    const { value } = JSON.parse(shown) as { value: Array<Record<string, unknown>> };
+    expect(value).toHaveLength(5);
+    for (const c of value) expect(Object.keys(c).sort()).toEqual(['@odata.etag', '@odata.type', 'displayName', 'id', 'priority']);
+  }
+  if (block.includes('$expand=assignments')) {
+    expect(JSON.parse(shown)).toMatchObject({
+      displayName: 'Five devices',
+      limit: 5,
+      assignments: [{ target: { groupId: '00000000-0000-0000-0000-000000000001' } }],
+    });
+  }
 });

@@ -4,7 +4,7 @@ import { APP_ROOT, startRunnerProcess, type RunnerProcess } from '../helpers/run
 
 // requests.http, sent top to bottom as the VS Code REST Client sends it (file variables, request
 // chaining through `# @name`), against a fresh server with local.settings.json's settings, as
-// `npm start` serves it. The README promises a runnable request for each example: every request whose
+// `npm start` serves it. docs/api.md promises a runnable request for each example: every request whose
 // title starts with "Error NNN" gets NNN, every other request a 2xx.
 
 const FILE_ORIGIN = 'http://127.0.0.1:7071';

@@ -9,7 +9,7 @@ import { APP_ROOT } from '../helpers/runner';
 import { killLeftOver, startNpm, waitUntilGone, type NpmStart } from '../helpers/npm-start';
 
 // `npm start -- --https`: a loopback certificate made once and reused, served by the runner, trusted by
-// a client that trusts nothing but that certificate; and the README's Graph JS client example run as
+// a client that trusts nothing but that certificate; and docs/api.md's Graph JS client example run as
 // written against it.
 
 jest.setTimeout(180_000);
@@ -54,11 +54,11 @@ function send(method: string, url: string, ca: Buffer | undefined, body?: unknow
   });
 }
 
-/** The README's ```js example, pointed at this server. */
+/** docs/api.md's ```js example, pointed at this server. */
 function readmeGraphClientExample(url: string): string {
-  const readme = readFileSync(path.join(APP_ROOT, 'README.md'), 'utf8');
+  const readme = readFileSync(path.join(APP_ROOT, 'docs', 'api.md'), 'utf8');
   const block = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]!).find((b) => b.includes('Client.init'));
-  if (!block) throw new Error('README: no ```js block with the Graph JS client example');
+  if (!block) throw new Error('docs/api.md: no ```js block with the Graph JS client example');
   expect(block).toContain("'https://127.0.0.1:7071'");
   return block.split('https://127.0.0.1:7071').join(url);
 }
@@ -90,7 +90,7 @@ describe('npm start -- --https', () => {
     if (curl.error === undefined) expect(JSON.parse(curl.stdout).value).toHaveLength(1);
   });
 
-  it("runs the README's Graph JS client example with NODE_EXTRA_CA_CERTS, on a second start that reuses the certificate", async () => {
+  it("runs docs/api.md's Graph JS client example with NODE_EXTRA_CA_CERTS, on a second start that reuses the certificate", async () => {
     const run = (current = await start());
     expect(run.output()).toContain('(reused;');
     expect(readFileSync(certFile(), 'utf8')).toBe(firstCert);

@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { APP_ROOT, startRunnerProcess, type RunnerProcess } from '../helpers/runner';
 
-// The README's request/response examples, sent in order to a fresh server over HTTP: each documented
+// The request/response examples of docs/api.md, sent in order to a fresh server over HTTP: each documented
 // status, header and body must be what the server really answers. Ids, ETags, request ids, dates and
 // the host differ from run to run and are compared as placeholders.
 
-const README_HOST = 'http://127.0.0.1:7071';
-const README_ID = '1f0c7f5e-3b0e-4a53-9d0b-8d1f1c2f3a4b';
+const DOC_HOST = 'http://127.0.0.1:7071';
+const DOC_ID = '1f0c7f5e-3b0e-4a53-9d0b-8d1f1c2f3a4b';
 
 interface Example {
   method: string;
@@ -31,9 +31,9 @@ function parseMessage(block: string) {
   return { startLine: startLine!, headers, body: body === '' ? undefined : body };
 }
 
-function readmeExamples(): Example[] {
-  const readme = readFileSync(path.join(APP_ROOT, 'README.md'), 'utf8');
-  const blocks = [...readme.matchAll(/```http\n([\s\S]*?)```/g)].map((m) => parseMessage(m[1]!.trim()));
+function documentedExamples(): Example[] {
+  const page = readFileSync(path.join(APP_ROOT, 'docs', 'api.md'), 'utf8');
+  const blocks = [...page.matchAll(/```http\n([\s\S]*?)```/g)].map((m) => parseMessage(m[1]!.trim()));
   const examples: Example[] = [];
   for (let i = 0; i < blocks.length; i++) {
     const request = blocks[i]!;
@@ -41,7 +41,7 @@ function readmeExamples(): Example[] {
     if (!requestLine) continue;
     const response = blocks[i + 1];
     const statusLine = response && /^HTTP\/1\.1 (\d{3}) /.exec(response.startLine);
-    if (!statusLine) throw new Error(`README: the request "${request.startLine}" has no response block after it`);
+    if (!statusLine) throw new Error(`docs/api.md: the request "${request.startLine}" has no response block after it`);
     examples.push({
       method: requestLine[1]!,
       path: requestLine[2]!,
@@ -62,7 +62,7 @@ function normalise(value: unknown, origin: string, id: string): unknown {
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, VOLATILE.has(k) ? '<volatile>' : normalise(v, origin, id)]));
   }
-  if (typeof value === 'string') return value.split(origin).join(README_HOST).split(id).join(README_ID);
+  if (typeof value === 'string') return value.split(origin).join(DOC_HOST).split(id).join(DOC_ID);
   return value;
 }
 
@@ -74,15 +74,15 @@ afterAll(async () => {
   await runner?.stop();
 });
 
-it('README examples: documented status, headers and bodies are what the server answers', async () => {
-  const examples = readmeExamples();
+it('docs/api.md examples: documented status, headers and bodies are what the server answers', async () => {
+  const examples = documentedExamples();
   expect(examples.length).toBeGreaterThanOrEqual(8);
-  let id = README_ID;
+  let id = DOC_ID;
   let etag = '';
   for (const ex of examples) {
     const headers = { ...ex.headers };
     if (headers['if-match']) headers['if-match'] = etag;
-    const response = await fetch(`${runner.url}${ex.path.split(README_ID).join(id)}`, {
+    const response = await fetch(`${runner.url}${ex.path.split(DOC_ID).join(id)}`, {
       method: ex.method,
       headers,
       body: ex.body,
@@ -100,6 +100,6 @@ it('README examples: documented status, headers and bodies are what the server a
     if (ex.responseHeaders.location) {
       expect(normalise(response.headers.get('location'), runner.url, id)).toBe(ex.responseHeaders.location);
     }
-    expect({ label, body: normalise(body, runner.url, id) }).toEqual({ label, body: normalise(ex.responseBody, README_HOST, README_ID) });
+    expect({ label, body: normalise(body, runner.url, id) }).toEqual({ label, body: normalise(ex.responseBody, DOC_HOST, DOC_ID) });
   }
 });
