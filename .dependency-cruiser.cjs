@@ -13,6 +13,37 @@ module.exports = {
       from: {},
       to: { circular: true },
     },
+    // The layers of docs/architecture.md ("Folders"): each may import only what lies below it.
+    {
+      name: 'graph-knows-no-app',
+      severity: 'error',
+      comment: "src/graph/ is Graph's wire conventions: no resource, nothing of the mock, the pipeline or the store.",
+      from: { path: '^src/graph/' },
+      to: { path: '^src/(?!graph/)' },
+    },
+    {
+      name: 'store-knows-no-http',
+      severity: 'error',
+      comment: 'The store keeps rows and reports in its own terms; answering in HTTP is the layers above.',
+      from: { path: '^src/store/' },
+      to: {
+        path: '^src/(?!store/|config\\.ts$|settingsSlice\\.ts$|admin/settings\\.ts$|auth/settings\\.ts$|controls/settings\\.ts$|pipeline/settings\\.ts$)',
+      },
+    },
+    {
+      name: 'pipeline-knows-no-part',
+      severity: 'error',
+      comment: 'The pipeline runs what the composition root hands it: it knows no resource, no mock control and no admin.',
+      from: { path: '^src/pipeline/' },
+      to: { path: '^src/(assignments|configurations|admin|controls|service)/|^src/createApp\\.ts$' },
+    },
+    {
+      name: 'resources-know-no-mock',
+      severity: 'error',
+      comment: 'A resource is served the same with the admin and the mock controls on or off.',
+      from: { path: '^src/(assignments|configurations)/' },
+      to: { path: '^src/(admin|controls|service)/|^src/createApp\\.ts$' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

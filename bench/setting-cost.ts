@@ -5,8 +5,8 @@
  *
  * - `rate-limit` (`npm run bench:rate-limit`): MOCK_RATE_LIMIT off vs a limit never reached (5000/1), GET
  *   of one assignment; its windows are in shared storage. Writes bench/results/rate-limit.md.
- * - `journal` (`npm run bench:journal`): MOCK_ADMIN off vs on (the request journal kept: two storage
- *   writes and one point read per request), GET of one assignment and POST of a new one. Writes
+ * - `journal` (`npm run bench:journal`): MOCK_ADMIN off vs on (the request journal kept: one insert per
+ *   request), GET of one assignment and POST of a new one, without a client-request-id. Writes
  *   bench/results/journal.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -10,7 +10,7 @@
  *   template (measured: 404), though `/a//b` reaches a catch-all.
  * - no match, by path or by method: 404 with an empty body.
  *
- * This module is not the app's router (src/routing.ts is): it is what stands in front of the app.
+ * This module is not the app's router (src/pipeline/router.ts is): it is what stands in front of the app.
  */
 
 export interface HostRoute {

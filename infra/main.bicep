@@ -240,6 +240,9 @@ param mockSeedFile string = ''
 ])
 param mockProfile string = 'documented'
 
+@description('The tenant id (a GUID) of requests that name no tenant, and of rows written before tenants existed (DEFAULT_TENANT_ID).')
+param defaultTenantId string = '00000000-0000-0000-0000-000000000000'
+
 @description('Comma-separated browser origins allowed by CORS, e.g. https://portal.example.com; empty allows none (CORS_ALLOWED_ORIGINS).')
 param corsAllowedOrigins string = ''
 
@@ -399,6 +402,7 @@ module api 'app/function-app.bicep' = {
     mockAdmin: mockAdmin
     mockAdminKeySetting: keyVaultEnabled ? keyVault!.outputs.mockAdminKeyReference : ''
     mockProfile: mockProfile
+    defaultTenantId: defaultTenantId
     mockJournal: mockJournal
     mockJournalMaxEntries: mockJournalMaxEntries
     mockEnforceRetryAfter: mockEnforceRetryAfter

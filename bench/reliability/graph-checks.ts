@@ -1,5 +1,5 @@
 import type { HttpResponseInit } from '@azure/functions';
-import { ERROR_CONTENT_TYPE, SUCCESS_CONTENT_TYPE } from '../../src/graph/handler';
+import { ERROR_CONTENT_TYPE, SUCCESS_CONTENT_TYPE } from '../../src/graph/response';
 
 /**
  * What every answer of the app must look like, as plain checks that return the problems they find

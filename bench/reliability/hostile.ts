@@ -1,23 +1,12 @@
-import { HttpRequest, InvocationContext, type HttpHandler } from '@azure/functions';
+import { HttpRequest, InvocationContext } from '@azure/functions';
 import fc from 'fast-check';
-import {
-  assignConfiguration,
-  createAssignment,
-  deleteAssignment,
-  getAssignment,
-  listAssignments,
-  updateAssignment,
-} from '../../src/assignments/handlers';
+import type { App } from '../../src/createApp';
 import { MAX_BODY_BYTES } from '../../src/graph/body';
-import { hostFunction } from '../../src/routes';
-
-/** The one function the host calls: it routes every request, known or not. */
-const dispatch = hostFunction.handler;
 import { answerOfFetch, answerOfHandler, graphProblems, prototypeProblems, type Answer } from './graph-checks';
 
 /**
- * Hostile requests, generated with fast-check, and two ways to send them: straight to the handlers as
- * real HttpRequest objects, and over HTTP to a running app. Jest-free: the property tests and the
+ * Hostile requests, generated with fast-check, and two ways to send them: in process, to an app's
+ * pipeline as real HttpRequest objects, and over HTTP to a running app. Jest-free: the property tests and the
  * reliability figures command share it.
  */
 
@@ -39,15 +28,6 @@ export interface HostileRequest {
   headers: Record<string, string>;
   body?: Uint8Array;
 }
-
-const HANDLERS: Record<Exclude<Operation, 'fallback'>, HttpHandler> = {
-  create: createAssignment,
-  list: listAssignments,
-  get: getAssignment,
-  update: updateAssignment,
-  delete: deleteAssignment,
-  assign: assignConfiguration,
-};
 
 const METHOD: Record<Exclude<Operation, 'fallback'>, string> = {
   create: 'POST',
@@ -476,21 +456,22 @@ function silentContext(): InvocationContext {
   return new InvocationContext({ functionName: 'hostile', logHandler: () => undefined });
 }
 
-/** Calls the handler the route table would pick, with a real HttpRequest as the worker builds it. */
-export async function sendToHandler(r: HostileRequest): Promise<Answer> {
-  const { method, path, params } = routeOf(r);
-  // GET and HEAD carry no body, as over HTTP (fetch refuses one; the library would drop it with a warning).
-  const withBody = method !== 'GET' && method !== 'HEAD' && r.body !== undefined;
-  const request = new HttpRequest({
-    method,
-    url: `${HANDLER_BASE}${path}${queryString(r)}`,
-    headers: r.headers,
-    params,
-    body: withBody ? { bytes: r.body! } : undefined,
-  });
-  const handler = r.operation === 'fallback' ? dispatch : HANDLERS[r.operation];
-  return answerOfHandler(await handler(request, silentContext()));
-}
+/** Sends requests to the app's pipeline in this process, each a real HttpRequest as the worker builds it. */
+export const sendInProcess =
+  (app: App) =>
+  async (r: HostileRequest): Promise<Answer> => {
+    const { method, path, params } = routeOf(r);
+    // GET and HEAD carry no body, as over HTTP (fetch refuses one; the library would drop it with a warning).
+    const withBody = method !== 'GET' && method !== 'HEAD' && r.body !== undefined;
+    const request = new HttpRequest({
+      method,
+      url: `${HANDLER_BASE}${path}${queryString(r)}`,
+      headers: r.headers,
+      params,
+      body: withBody ? { bytes: r.body! } : undefined,
+    });
+    return answerOfHandler(await app.handle(request, silentContext()));
+  };
 
 /** The same request over HTTP; bounded by a timeout so that a hang is a finding, not a stuck run. */
 export async function sendOverHttp(base: string, r: HostileRequest, timeoutMs = 15_000): Promise<Answer> {

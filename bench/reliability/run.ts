@@ -18,10 +18,12 @@ import { TableClient } from '@azure/data-tables';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { parseConfig } from '../../src/config';
+import { createApp } from '../../src/createApp';
 import { freePort, startAzurite, type RunningAzurite } from '../../dev/azurite';
 import { startRunnerProcess, type RunnerProcess } from '../../test/helpers/runner';
 import { runConcurrencyScenario, type ConcurrencyFigures } from './concurrency';
-import { fitsInRequestHead, hostileIn, hostileRequest, runCampaign, sendOverHttp, sendToHandler, type CampaignResult } from './hostile';
+import { fitsInRequestHead, hostileIn, hostileRequest, runCampaign, sendInProcess, sendOverHttp, type CampaignResult } from './hostile';
 import { declaredOnly, lyingContentLength, MiB, peakRssMiB, streamBody } from './oversized';
 import { COMPARED, fillThroughAdminSeed } from './admin-seed';
 import { assignRace, countedFailures, largeConfiguration, sharedRateLimit, stallAndRetry, startTwoInstances } from './scale-out';
@@ -70,11 +72,15 @@ function tableReader(connectionString: string, table: string) {
 }
 
 async function hostileCampaigns(azurite: RunningAzurite): Promise<CampaignResult[]> {
-  // In process: the handlers read their settings from the environment on first use.
-  process.env.ASSIGNMENTS_STORAGE = azurite.connectionString;
-  process.env.ASSIGNMENTS_TABLE = 'reliabilityHandlers';
-  process.env.AUTH_MODE = 'dev';
-  process.env.STORAGE_TIMEOUT_MS = '4000';
+  // In process: an app of its own, built from these settings.
+  const app = createApp(
+    parseConfig({
+      ASSIGNMENTS_STORAGE: azurite.connectionString,
+      ASSIGNMENTS_TABLE: 'reliabilityHandlers',
+      AUTH_MODE: 'dev',
+      STORAGE_TIMEOUT_MS: '4000',
+    }),
+  );
   const results: CampaignResult[] = [];
   const dimensions = [
     ['body', hostileIn('body')],
@@ -85,7 +91,7 @@ async function hostileCampaigns(azurite: RunningAzurite): Promise<CampaignResult
   ] as const;
   for (const [i, [name, arbitrary]] of dimensions.entries()) {
     const started = Date.now();
-    const r = await runCampaign(arbitrary, sendToHandler, {
+    const r = await runCampaign(arbitrary, sendInProcess(app), {
       seed: settings.seed + i,
       numRuns: settings.handlerRunsPerProperty,
       inProcess: true,

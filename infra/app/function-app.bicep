@@ -143,6 +143,9 @@ param mockSeedFile string
 ])
 param mockProfile string
 
+@description('The tenant id (a GUID) of requests that name no tenant, and of rows written before tenants existed (DEFAULT_TENANT_ID).')
+param defaultTenantId string
+
 @description('Comma-separated browser origins allowed by CORS; empty allows none (CORS_ALLOWED_ORIGINS).')
 param corsAllowedOrigins string
 
@@ -192,6 +195,7 @@ var appSettings = {
   AUTH_JWKS_URI: authJwksUri
   AUTH_ISSUER: authIssuer
   AUTH_AUDIENCE: authAudience
+  DEFAULT_TENANT_ID: defaultTenantId
 
   // Simulated Graph behaviour (throttling, failures, latency).
   MOCK_CONTROLS: mockControls

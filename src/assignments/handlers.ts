@@ -1,13 +1,25 @@
 import { createHash } from 'node:crypto';
-import { v4 as uuidv4 } from 'uuid';
 // A namespace import lets esbuild tree-shake zod; `import { z }` keeps all of it (every locale) in the bundle.
 import * as z from 'zod';
 import { readJsonObject } from '../graph/body';
 import { badRequest, GraphError, notFound } from '../graph/errors';
-import { graphHandler, type GraphRequest } from '../graph/handler';
+import type { GraphVersion } from '../graph/model';
 import { applySelect, nextLink, parseQuery, type QueryRules } from '../graph/query';
-import { isWellFormedText, keyLiteral, keySegment } from './paths';
-import { assignmentProperties, type GraphVersion } from './model';
+import type { GraphResult } from '../graph/response';
+import type { RequestContext } from '../pipeline/context';
+import {
+  isReservedKey,
+  NotStored,
+  type AssignmentFilter,
+  type AssignmentInput,
+  type AssignmentStore,
+  type NewAssignment,
+  type Scope,
+  type StoredAssignment,
+} from '../store';
+import { assignmentErrors, invalidContinuation, missingAssignment } from './errors';
+import { assignmentProperties } from './model';
+import { isWellFormedText, keyLiteral, keySegment, MAX_KEY_LENGTH } from './paths';
 import {
   ASSIGNMENT_TYPE,
   MAX_STRING_LENGTH,
@@ -19,43 +31,53 @@ import {
   type CreateAssignmentInput,
   type UpdateAssignmentInput,
 } from './schema';
-import { getStore, invalidContinuation, scopeOf, type AssignmentFilter, type StoredAssignment } from './store';
 
 /**
- * The assignments resource: plain handlers that the route table hands to app.http and that tests call
- * directly with real HttpRequest objects. The same handlers serve both paths Graph has for the
- * collection (through an invitation's invitedUser, and Intune's deviceManagement) and both versions
- * (beta and v1.0, each with its own schema from model.ts); all address the configuration's partition.
+ * The assignments resource: plain handlers, each a function of the request context that returns a
+ * Graph result. The same handlers serve both paths Graph has for the collection (through an
+ * invitation's invitedUser, and Intune's deviceManagement) and both versions (beta and v1.0, each with
+ * its own schema from model.ts); all address the configuration of the request's tenant.
  */
 
 interface CollectionAddress {
-  configurationId: string;
+  /** The tenant's configuration: where the store keeps its assignments. */
+  scope: Scope;
   invitationId: string | null;
   /** The collection's path in an @odata.context URL, as Graph writes it for the path the client used. */
   contextPath: string;
 }
 
-function collectionAddress(g: GraphRequest): CollectionAddress {
-  const params = g.params;
+const noSuchConfiguration = (id: string) => notFound(`No deviceEnrollmentConfiguration with id '${id}' exists.`);
+
+function collectionAddress(ctx: RequestContext, store: AssignmentStore): CollectionAddress {
+  const params = ctx.params;
   const configurationId = keySegment(params, 'deviceEnrollmentConfigurationId');
+  // `~` starts another tenant's partitions (src/store/keys.ts): no configuration has such an id.
+  if (isReservedKey(configurationId)) throw noSuchConfiguration(configurationId);
+  const scope = { tenantId: ctx.tenantId, configurationId };
+  // Another tenant's partition key holds the tenant too, so its configuration ids have less room.
+  const room = MAX_KEY_LENGTH - (store.tenancy.partitionOf(scope).length - configurationId.length);
+  if (configurationId.length > room) {
+    throw badRequest(`The segment 'deviceEnrollmentConfigurationId' of the request path is longer than ${room} characters.`);
+  }
   if (params.invitationsId !== undefined) {
     const invitationId = keySegment(params, 'invitationsId');
     return {
-      configurationId,
+      scope,
       invitationId,
       contextPath: `invitations${keyLiteral(invitationId)}/invitedUser/deviceEnrollmentConfigurations${keyLiteral(configurationId)}/assignments`,
     };
   }
   return {
-    configurationId,
+    scope,
     invitationId: null,
     contextPath: `deviceManagement/deviceEnrollmentConfigurations${keyLiteral(configurationId)}/assignments`,
   };
 }
 
 /** The URL of the collection the request addressed, as the client wrote it (for Location). */
-function collectionUrl(g: GraphRequest, itemSegments = 0): string {
-  const url = new URL(g.request.url);
+function collectionUrl(ctx: RequestContext, itemSegments = 0): string {
+  const url = new URL(ctx.request.url);
   const segments = url.pathname.split('/').filter((s) => s.length > 0);
   return `${url.origin}/${segments.slice(0, segments.length - itemSegments).join('/')}`;
 }
@@ -80,16 +102,16 @@ export function representation(a: StoredAssignment, version: GraphVersion = 'bet
   return out;
 }
 
-function parseBody<K extends 'create' | 'update' | 'assign'>(g: GraphRequest, which: K, body: unknown) {
-  const schemas = schemasFor(g.version);
+function parseBody<K extends 'create' | 'update' | 'assign'>(ctx: RequestContext, which: K, body: unknown) {
+  const schemas = schemasFor(ctx.version);
   return parseWith(schemas[which], body, which === 'assign' ? 'assign' : undefined, schemas.targetTypeNames);
 }
 
-function newAssignment(address: CollectionAddress, input: CreateAssignmentInput): Omit<StoredAssignment, 'etag'> {
+/** An assignment as the request asks for it; the store gives it its id (from the client-request-id, for a create that has one). */
+function newAssignment(configurationId: string, invitationId: string | null, input: CreateAssignmentInput): AssignmentInput {
   return {
-    configurationId: address.configurationId,
-    id: uuidv4(),
-    invitationId: address.invitationId,
+    configurationId,
+    invitationId,
     target: normaliseTarget(input.target),
     source: input.source ?? 'direct',
     sourceId: input.sourceId ?? null,
@@ -98,7 +120,7 @@ function newAssignment(address: CollectionAddress, input: CreateAssignmentInput)
 }
 
 /** What makes two creates the same request: where they create and what (not the id or time the server adds). */
-function fingerprintOf(a: Omit<StoredAssignment, 'etag'>): string {
+function fingerprintOf(a: AssignmentInput): string {
   const content = JSON.stringify([a.invitationId, a.target, a.source, a.sourceId]);
   return createHash('sha256').update(content, 'utf8').digest('base64');
 }
@@ -133,153 +155,39 @@ function decodeSkipToken(token: string): string {
   return continuation.toString('base64');
 }
 
-function ifMatchOf(g: GraphRequest): string | undefined {
-  return g.request.headers.get('if-match')?.trim() || undefined;
+function ifMatchOf(ctx: RequestContext): string | undefined {
+  return ctx.request.headers.get('if-match')?.trim() || undefined;
 }
 
-// ---- the collection ----
+const missing = missingAssignment;
 
-export const createAssignment = graphHandler(
-  async (g) => {
-    const address = collectionAddress(g);
-    refuseUnderIntuneProfile(g, 'POST', address.configurationId);
-    const input = parseBody(g, 'create', await readJsonObject(g.request)) as CreateAssignmentInput;
-    const assignment = newAssignment(address, input);
-    // SDKs keep client-request-id across retries: with one, a retry answers what the first attempt stored.
-    const clientRequestId = g.request.headers.get('client-request-id')?.trim();
-    const idempotency = clientRequestId ? { clientRequestId, fingerprint: fingerprintOf(assignment) } : undefined;
-    const stored = await getStore(g.config).create(scopeOf(address.configurationId), assignment, idempotency);
-    return {
-      status: 201,
-      headers: { Location: `${collectionUrl(g)}/${encodeURIComponent(stored.id)}`, ETag: stored.etag },
-      body: { '@odata.context': `${g.serviceRoot}/$metadata#${address.contextPath}/$entity`, ...representation(stored, g.version) },
-    };
-  },
-  { access: 'write' },
-);
-
-export const listAssignments = graphHandler(
-  async (g) => {
-    const address = collectionAddress(g);
-    const query = parseQuery(g.request.url, queryRules(g.version, true), ASSIGNMENT_TYPE);
-    // No stored value is longer, and an overlong one would only make the storage query's URL too long.
-    for (const [property, value] of Object.entries(query.filter)) {
-      if (value.length > MAX_STRING_LENGTH) {
-        throw badRequest(`The value compared with '${property}' in $filter is longer than the maximum of ${MAX_STRING_LENGTH} characters.`);
-      }
-    }
-    const filter: AssignmentFilter = {
-      source: query.filter.source,
-      sourceId: query.filter.sourceId,
-      groupId: query.filter['target/groupId'],
-    };
-    const store = getStore(g.config);
-    const continuation = query.skipToken === undefined ? undefined : decodeSkipToken(query.skipToken);
-    const page = await store.list(scopeOf(address.configurationId), { top: query.top, continuation, filter, count: query.count });
-    const count = page.count;
-    const selectSuffix = query.select ? `(${query.select.join(',')})` : '';
-    const body: Record<string, unknown> = { '@odata.context': `${g.serviceRoot}/$metadata#${address.contextPath}${selectSuffix}` };
-    if (count !== undefined) body['@odata.count'] = count;
-    if (page.continuation !== undefined) body['@odata.nextLink'] = nextLink(g.request.url, encodeSkipToken(page.continuation));
-    body.value = page.items.map((a) => applySelect(representation(a, g.version), query.select));
-    return { status: 200, body };
-  },
-  { access: 'read' },
-);
-
-/**
- * GET .../assignments/$count: the number as text/plain. No ConsistencyLevel needed: Graph requires
- * `eventual` only for directory (Entra ID) objects (learn.microsoft.com/graph/aad-advanced-queries);
- * Intune resources are not directory objects.
- */
-export const countAssignments = graphHandler(
-  async (g) => {
-    const address = collectionAddress(g);
-    const query = parseQuery(g.request.url, queryRules(g.version, true), ASSIGNMENT_TYPE);
-    const filter: AssignmentFilter = {
-      source: query.filter.source,
-      sourceId: query.filter.sourceId,
-      groupId: query.filter['target/groupId'],
-    };
-    const count = await getStore(g.config).count(scopeOf(address.configurationId), filter);
-    return { status: 200, text: { contentType: 'text/plain; charset=utf-8', body: String(count) } };
-  },
-  { access: 'read' },
-);
-
-// ---- one assignment ----
-
-function itemAddress(g: GraphRequest): CollectionAddress & { id: string } {
-  return { ...collectionAddress(g), id: keySegment(g.params, 'enrollmentConfigurationAssignmentId') };
+function itemAddress(ctx: RequestContext, store: AssignmentStore): CollectionAddress & { id: string } {
+  return { ...collectionAddress(ctx, store), id: keySegment(ctx.params, 'enrollmentConfigurationAssignmentId') };
 }
 
-const missing = (id: string) => notFound(`No enrollmentConfigurationAssignment with id '${id}' exists in this configuration.`);
-
-function entityResponse(g: GraphRequest, address: CollectionAddress, a: StoredAssignment, select?: string[]) {
+function entityResponse(ctx: RequestContext, address: CollectionAddress, a: StoredAssignment, select?: string[]): GraphResult {
   const selectSuffix = select ? `(${select.join(',')})` : '';
   return {
     status: 200,
     headers: { ETag: a.etag },
     body: {
-      '@odata.context': `${g.serviceRoot}/$metadata#${address.contextPath}${selectSuffix}/$entity`,
-      ...applySelect(representation(a, g.version), select),
+      '@odata.context': `${ctx.serviceRoot}/$metadata#${address.contextPath}${selectSuffix}/$entity`,
+      ...applySelect(representation(a, ctx.version), select),
     },
   };
 }
 
-export const getAssignment = graphHandler(
-  async (g) => {
-    const address = itemAddress(g);
-    const { select } = parseQuery(g.request.url, queryRules(g.version, false), ASSIGNMENT_TYPE);
-    const found = await getStore(g.config).get(scopeOf(address.configurationId), address.id);
-    if (!found) throw missing(address.id);
-    return entityResponse(g, address, found, select);
-  },
-  { access: 'read' },
-);
-
-export const updateAssignment = graphHandler(
-  async (g) => {
-    const address = itemAddress(g);
-    const input = parseBody(g, 'update', await readJsonObject(g.request)) as UpdateAssignmentInput;
-    if (input.id !== undefined && input.id !== address.id) {
-      throw badRequest("The property 'id' cannot be changed: it must be left out or equal the id in the request path.");
-    }
-    const updated = await getStore(g.config).update(
-      scopeOf(address.configurationId),
-      address.id,
-      (current) => ({
-        ...current,
-        target: input.target === undefined ? current.target : normaliseTarget(input.target),
-        source: input.source ?? current.source,
-        sourceId: input.sourceId === undefined ? current.sourceId : input.sourceId,
-      }),
-      ifMatchOf(g),
-    );
-    return entityResponse(g, address, updated);
-  },
-  { access: 'write' },
-);
-
-export const deleteAssignment = graphHandler(
-  async (g) => {
-    const address = itemAddress(g);
-    refuseUnderIntuneProfile(g, 'DELETE', address.configurationId, address.id);
-    // Storage checks If-Match atomically: a mismatch comes back as 412, a missing entity as 404.
-    const deleted = await getStore(g.config).delete(scopeOf(address.configurationId), address.id, ifMatchOf(g));
-    if (!deleted) throw missing(address.id);
-    return { status: 204 };
-  },
-  { access: 'write' },
-);
+function filterOf(filter: Record<string, string>): AssignmentFilter {
+  return { source: filter.source, sourceId: filter.sourceId, groupId: filter['target/groupId'] };
+}
 
 /**
  * MOCK_PROFILE=intune: the live service was seen to refuse POST on the collection
  * (msgraph-beta-sdk-dotnet#130) and DELETE on an item (Microsoft365DSC#3892) with OData's routing
  * error, in Graph's envelope; the assign action is the only write that works. docs/profiles.md.
  */
-function refuseUnderIntuneProfile(g: GraphRequest, verb: 'POST' | 'DELETE', configurationId: string, id?: string): void {
-  if (g.config.profile !== 'intune') return;
+function refuseUnderIntuneProfile(ctx: RequestContext, verb: 'POST' | 'DELETE', configurationId: string, id?: string): void {
+  if (ctx.settings.profile !== 'intune') return;
   const template = id === undefined ? '~/singleton/navigation/key/navigation' : '~/singleton/navigation/key/navigation/key';
   const request = `/StatelessOnboardingService/deviceManagement/deviceEnrollmentConfigurations('${configurationId}')/assignments${id === undefined ? '' : `('${id}')`}`;
   throw new GraphError(
@@ -289,27 +197,145 @@ function refuseUnderIntuneProfile(g: GraphRequest, verb: 'POST' | 'DELETE', conf
   );
 }
 
-// ---- the assign action ----
+export type AssignmentHandlers = ReturnType<typeof assignmentHandlers>;
 
-export const assignConfiguration = graphHandler(
-  async (g) => {
-    const address = collectionAddress(g);
-    // Every item is validated before anything is written.
-    const input = parseBody(g, 'assign', await readJsonObject(g.request)) as {
-      enrollmentConfigurationAssignments: CreateAssignmentInput[];
-    };
-    const replacements = input.enrollmentConfigurationAssignments.map((item) => newAssignment(address, item));
-    await getStore(g.config).replaceAll(scopeOf(address.configurationId), replacements);
-    return { status: 204 };
-  },
-  { access: 'write' },
-);
+/** A handler whose store errors that only this resource can word are in Graph's words. */
+const worded =
+  (handler: (ctx: RequestContext) => Promise<GraphResult>) =>
+  async (ctx: RequestContext): Promise<GraphResult> => {
+    try {
+      return await handler(ctx);
+    } catch (err) {
+      throw assignmentErrors(err);
+    }
+  };
+
+/** The handlers, over the app's store. */
+export function assignmentHandlers(store: AssignmentStore) {
+  const handlers = {
+    create: async (ctx: RequestContext): Promise<GraphResult> => {
+      const address = collectionAddress(ctx, store);
+      refuseUnderIntuneProfile(ctx, 'POST', address.scope.configurationId);
+      const input = parseBody(ctx, 'create', await readJsonObject(ctx.request)) as CreateAssignmentInput;
+      const assignment = newAssignment(address.scope.configurationId, address.invitationId, input);
+      // SDKs keep client-request-id across retries: with one, a retry answers what the first attempt stored.
+      const idempotency = ctx.clientRequestId
+        ? { clientRequestId: ctx.clientRequestId, fingerprint: fingerprintOf(assignment) }
+        : undefined;
+      const stored = await store.create(address.scope, assignment, idempotency);
+      return {
+        status: 201,
+        headers: { Location: `${collectionUrl(ctx)}/${encodeURIComponent(stored.id)}`, ETag: stored.etag },
+        body: { '@odata.context': `${ctx.serviceRoot}/$metadata#${address.contextPath}/$entity`, ...representation(stored, ctx.version) },
+      };
+    },
+
+    list: async (ctx: RequestContext): Promise<GraphResult> => {
+      const address = collectionAddress(ctx, store);
+      const query = parseQuery(ctx.request.url, queryRules(ctx.version, true), ASSIGNMENT_TYPE);
+      // No stored value is longer, and an overlong one would only make the storage query's URL too long.
+      for (const [property, value] of Object.entries(query.filter)) {
+        if (value.length > MAX_STRING_LENGTH) {
+          throw badRequest(
+            `The value compared with '${property}' in $filter is longer than the maximum of ${MAX_STRING_LENGTH} characters.`,
+          );
+        }
+      }
+      const filter = filterOf(query.filter);
+      const continuation = query.skipToken === undefined ? undefined : decodeSkipToken(query.skipToken);
+      const page = await store.list(address.scope, { top: query.top, continuation, filter, count: query.count });
+      const count = page.count;
+      const selectSuffix = query.select ? `(${query.select.join(',')})` : '';
+      const body: Record<string, unknown> = { '@odata.context': `${ctx.serviceRoot}/$metadata#${address.contextPath}${selectSuffix}` };
+      if (count !== undefined) body['@odata.count'] = count;
+      if (page.continuation !== undefined) body['@odata.nextLink'] = nextLink(ctx.request.url, encodeSkipToken(page.continuation));
+      body.value = page.items.map((a) => applySelect(representation(a, ctx.version), query.select));
+      return { status: 200, body };
+    },
+
+    /**
+     * GET .../assignments/$count: the number as text/plain. No ConsistencyLevel needed: Graph requires
+     * `eventual` only for directory (Entra ID) objects (learn.microsoft.com/graph/aad-advanced-queries);
+     * Intune resources are not directory objects.
+     */
+    count: async (ctx: RequestContext): Promise<GraphResult> => {
+      const address = collectionAddress(ctx, store);
+      const query = parseQuery(ctx.request.url, queryRules(ctx.version, true), ASSIGNMENT_TYPE);
+      const count = await store.count(address.scope, filterOf(query.filter));
+      return { status: 200, text: { contentType: 'text/plain; charset=utf-8', body: String(count) } };
+    },
+
+    get: async (ctx: RequestContext): Promise<GraphResult> => {
+      const address = itemAddress(ctx, store);
+      const { select } = parseQuery(ctx.request.url, queryRules(ctx.version, false), ASSIGNMENT_TYPE);
+      const found = await store.get(address.scope, address.id);
+      if (!found) throw missing(address.id);
+      return entityResponse(ctx, address, found, select);
+    },
+
+    update: async (ctx: RequestContext): Promise<GraphResult> => {
+      const address = itemAddress(ctx, store);
+      const input = parseBody(ctx, 'update', await readJsonObject(ctx.request)) as UpdateAssignmentInput;
+      if (input.id !== undefined && input.id !== address.id) {
+        throw badRequest("The property 'id' cannot be changed: it must be left out or equal the id in the request path.");
+      }
+      const updated = await store
+        .update(
+          address.scope,
+          address.id,
+          (current) => ({
+            ...current,
+            target: input.target === undefined ? current.target : normaliseTarget(input.target),
+            source: input.source ?? current.source,
+            sourceId: input.sourceId === undefined ? current.sourceId : input.sourceId,
+          }),
+          ifMatchOf(ctx),
+        )
+        .catch((err: unknown) => {
+          throw err instanceof NotStored ? missing(address.id) : err;
+        });
+      return entityResponse(ctx, address, updated);
+    },
+
+    delete: async (ctx: RequestContext): Promise<GraphResult> => {
+      const address = itemAddress(ctx, store);
+      refuseUnderIntuneProfile(ctx, 'DELETE', address.scope.configurationId, address.id);
+      // Storage checks If-Match atomically: a mismatch comes back as 412, a missing entity as 404.
+      const deleted = await store.delete(address.scope, address.id, ifMatchOf(ctx));
+      if (!deleted) throw missing(address.id);
+      return { status: 204 };
+    },
+
+    /** The assign action: replaces the configuration's whole set. */
+    assign: async (ctx: RequestContext): Promise<GraphResult> => {
+      const address = collectionAddress(ctx, store);
+      // Every item is validated before anything is written.
+      const input = parseBody(ctx, 'assign', await readJsonObject(ctx.request)) as {
+        enrollmentConfigurationAssignments: CreateAssignmentInput[];
+      };
+      const replacements = input.enrollmentConfigurationAssignments.map((item) =>
+        newAssignment(address.scope.configurationId, address.invitationId, item),
+      );
+      await store.replaceAll(address.scope, replacements);
+      return { status: 204 };
+    },
+  };
+  return {
+    create: worded(handlers.create),
+    list: worded(handlers.list),
+    count: worded(handlers.count),
+    get: worded(handlers.get),
+    update: worded(handlers.update),
+    delete: worded(handlers.delete),
+    assign: worded(handlers.assign),
+  };
+}
 
 /**
  * One seed item (POST /__admin/seed, MOCK_SEED_FILE), validated exactly as a create is, with its own
  * configurationId and, if given, its id; without one the id is `defaultId`.
  */
-export function seedItem(item: unknown, defaultId: string): Omit<StoredAssignment, 'etag'> {
+export function seedItem(item: unknown, defaultId: string): NewAssignment {
   if (typeof item !== 'object' || item === null || Array.isArray(item)) throw badRequest('Each seed assignment must be a JSON object.');
   const { configurationId, ...rest } = item as Record<string, unknown>;
   if (
@@ -325,5 +351,5 @@ export function seedItem(item: unknown, defaultId: string): Omit<StoredAssignmen
   };
   const id = input.id ?? defaultId;
   if (id.length === 0 || id.startsWith('~')) throw badRequest("A seed assignment's 'id' must be non-empty and not start with '~'.");
-  return { ...newAssignment({ configurationId, invitationId: null, contextPath: '' }, input), id };
+  return { ...newAssignment(configurationId, null, input), id };
 }

@@ -1,74 +1,26 @@
+import {
+  assembleModel,
+  derivesFrom,
+  findType,
+  type ActionModel,
+  type GraphVersion,
+  type ModelContribution,
+  type NavigationModel,
+  type PropertyModel,
+  type StructuredTypeModel,
+  type VersionModel,
+} from '../graph/model';
+
 /**
- * The one description of what each Graph version serves: entity types, complex types (with base
- * types and abstractness), enums, navigation and the container. The zod schemas the handlers validate
- * with (schema.ts), the OpenAPI document (openapi.ts) and the $metadata CSDL (metadata.ts) are all
- * derived from it, so they cannot disagree.
+ * The assignments' part of each Graph version's model (the format: src/graph/model.ts): the
+ * assignment, its targets and enums, the assign action, and the types on the two paths to it
+ * (an invitation's invited user, and Intune's deviceManagement singleton).
  *
  * Sources: msgraph-metadata `schemas/v1.0-Prod.csdl` and `schemas/beta-Prod.csdl` (see
  * docs/graph-versions.md for what was read where). This is a subset: only the types, properties and
  * navigation this API serves or names in an @odata.context.
  */
 
-export const VERSIONS = ['beta', 'v1.0'] as const;
-export type GraphVersion = (typeof VERSIONS)[number];
-
-export interface PropertyModel {
-  name: string;
-  /** An Edm primitive (`Edm.String`) or a type in this model (`graph.x`). */
-  type: string;
-  /** As the CSDL says: a property without `Nullable="false"` may be null. */
-  nullable: boolean;
-  /**
-   * Required in a create body although the CSDL lets it be null: the documentation's create table
-   * lists it, so leaving it out is a 400 (null is still accepted where nullable). Not part of CSDL.
-   */
-  requiredOnCreate?: boolean;
-}
-
-export interface NavigationModel {
-  name: string;
-  type: string;
-  containsTarget?: boolean;
-}
-
-export interface StructuredTypeModel {
-  name: string;
-  baseType?: string;
-  abstract?: boolean;
-  openType?: boolean;
-  properties: PropertyModel[];
-  navigation?: NavigationModel[];
-  /** Entity types at the root of a hierarchy declare their key. */
-  key?: string[];
-}
-
-export interface EnumModel {
-  name: string;
-  members: { name: string; value: number }[];
-}
-
-export interface ActionModel {
-  name: string;
-  bindingType: string;
-  parameters: { name: string; type: string; nullable?: boolean }[];
-}
-
-export interface VersionModel {
-  version: GraphVersion;
-  enums: EnumModel[];
-  complexTypes: StructuredTypeModel[];
-  entityTypes: StructuredTypeModel[];
-  actions: ActionModel[];
-  container: { name: string; entitySets: { name: string; type: string }[]; singletons: { name: string; type: string }[] };
-  /**
-   * Abstract types a body may still name. Beta's documentation page (the contract this mock implements)
-   * creates an assignment whose target is the abstract base type, so beta accepts it; v1.0 has no such
-   * page and refuses it, as the CSDL's Abstract="true" says.
-   */
-  acceptedAbstractTypes: string[];
-}
-
-export const NAMESPACE = 'microsoft.graph';
 export const ASSIGNMENT_TYPE_NAME = 'enrollmentConfigurationAssignment';
 export const TARGET_BASE_TYPE = 'deviceAndAppManagementAssignmentTarget';
 
@@ -77,7 +29,6 @@ const str = (name: string, extra: Partial<PropertyModel> = {}): PropertyModel =>
 /** Entity types both versions declare the same way (the subset this API needs). */
 function sharedEntityTypes(userNavigation: NavigationModel[]): StructuredTypeModel[] {
   return [
-    { name: 'entity', abstract: true, key: ['id'], properties: [{ name: 'id', type: 'Edm.String', nullable: false }] },
     {
       name: 'directoryObject',
       baseType: 'graph.entity',
@@ -145,14 +96,12 @@ const assignAction: ActionModel = {
   parameters: [{ name: 'enrollmentConfigurationAssignments', type: `Collection(graph.${ASSIGNMENT_TYPE_NAME})` }],
 };
 
-const container = (entitySets: { name: string; type: string }[]) => ({
-  name: 'GraphService',
-  entitySets,
+const container = {
+  entitySets: [{ name: 'invitations', type: 'graph.invitation' }],
   singletons: [{ name: 'deviceManagement', type: 'graph.deviceManagement' }],
-});
+};
 
-const BETA: VersionModel = {
-  version: 'beta',
+const BETA: ModelContribution = {
   enums: [
     {
       name: 'deviceAndAppManagementAssignmentFilterType',
@@ -188,12 +137,11 @@ const BETA: VersionModel = {
     },
   ],
   actions: [assignAction],
-  container: container([{ name: 'invitations', type: 'graph.invitation' }]),
+  ...container,
   acceptedAbstractTypes: [TARGET_BASE_TYPE],
 };
 
-const V1: VersionModel = {
-  version: 'v1.0',
+const V1: ModelContribution = {
   enums: [],
   // v1.0's abstract target declares no properties: no assignment filters.
   complexTypes: targetTypes([]),
@@ -207,38 +155,21 @@ const V1: VersionModel = {
     },
   ],
   actions: [assignAction],
-  container: container([{ name: 'invitations', type: 'graph.invitation' }]),
+  ...container,
   acceptedAbstractTypes: [],
 };
 
-export const MODELS: Record<GraphVersion, VersionModel> = { beta: BETA, 'v1.0': V1 };
+/** What the assignments add to each version's model. */
+export const ASSIGNMENTS_MODEL: Record<GraphVersion, ModelContribution> = { beta: BETA, 'v1.0': V1 };
 
+const OWN_MODELS: Record<GraphVersion, VersionModel> = {
+  beta: assembleModel('beta', [BETA]),
+  'v1.0': assembleModel('v1.0', [V1]),
+};
+
+/** The assignments' types on their own, for their schemas: another resource's types never reach them. */
 export function modelOf(version: GraphVersion): VersionModel {
-  return MODELS[version];
-}
-
-const local = (qualified: string) => qualified.replace(/^graph\./, '');
-
-export function findType(model: VersionModel, name: string): StructuredTypeModel | undefined {
-  const n = local(name);
-  return model.entityTypes.find((t) => t.name === n) ?? model.complexTypes.find((t) => t.name === n);
-}
-
-export function findEnum(model: VersionModel, name: string): EnumModel | undefined {
-  return model.enums.find((e) => e.name === local(name));
-}
-
-/** A type's properties with its base types' first, as a client sees them. */
-export function allProperties(model: VersionModel, type: StructuredTypeModel): PropertyModel[] {
-  const base = type.baseType ? findType(model, type.baseType) : undefined;
-  return [...(base ? allProperties(model, base) : []), ...type.properties];
-}
-
-/** Whether `type` is `ancestor` or derives from it. */
-export function derivesFrom(model: VersionModel, type: StructuredTypeModel, ancestor: string): boolean {
-  if (type.name === local(ancestor)) return true;
-  const base = type.baseType ? findType(model, type.baseType) : undefined;
-  return base ? derivesFrom(model, base, ancestor) : false;
+  return OWN_MODELS[version];
 }
 
 /** The target types a body may name in this version: the concrete ones, and any abstract one accepted anyway. */

@@ -7,10 +7,10 @@ import { badRequest } from '../graph/errors';
  * segment, never a storage error.
  */
 export const MAX_KEY_LENGTH = 512;
-// eslint-disable-next-line no-control-regex
 // `%` too: the Functions host rewrites a malformed escape such as `%zz` to `%25zz` before the app sees
 // the URL, so an id holding a literal `%` cannot be told from a client's malformed escape, which Graph
 // refuses. Graph's ids are GUIDs; refusing `%` keeps `%zz` a 400 under the host as well.
+// eslint-disable-next-line no-control-regex -- control characters are exactly what a key may not hold
 const FORBIDDEN_IN_KEY = /[/\\#?%\u0000-\u001f\u007f-\u009f]/;
 /**
  * A surrogate without its pair cannot be encoded as UTF-8: encodeURIComponent (the SDK's key URLs and

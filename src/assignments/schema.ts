@@ -2,19 +2,8 @@
 import * as z from 'zod';
 import { badRequest, type GraphError } from '../graph/errors';
 
-import {
-  allProperties,
-  assignmentProperties,
-  findEnum,
-  findType,
-  modelOf,
-  NAMESPACE,
-  targetTypesOf,
-  TARGET_BASE_TYPE,
-  type GraphVersion,
-  type PropertyModel,
-  type VersionModel,
-} from './model';
+import { allProperties, findEnum, findType, NAMESPACE, type GraphVersion, type PropertyModel, type VersionModel } from '../graph/model';
+import { assignmentProperties, modelOf, targetTypesOf, TARGET_BASE_TYPE } from './model';
 
 /**
  * The enrollmentConfigurationAssignment resource as zod schemas, derived per Graph version from the
@@ -243,7 +232,8 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'an object';
   if (typeof value === 'string') return `'${value.length > 100 ? `${value.slice(0, 100)}...` : value}'`;
-  return String(value);
+  // What JSON leaves: a number or a boolean (undefined for a property that is not there).
+  return typeof value === 'number' || typeof value === 'boolean' || value === undefined ? String(value) : 'a value';
 }
 
 function issueMessage(issue: Issue, input: unknown, operation: string | undefined, targetTypes: readonly string[]): string {

@@ -1,5 +1,5 @@
 import { v4 as uuidv4 } from 'uuid';
-import type { GraphVersion } from '../assignments/model';
+import type { GraphVersion } from '../graph/model';
 import { badRequest } from '../graph/errors';
 import type { ConfigurationPropertyModel } from './model';
 import { invariantError, type ParsedBody } from './schema';

@@ -1,4 +1,4 @@
-import type { GraphVersion } from '../assignments/model';
+import type { GraphVersion } from '../graph/model';
 import { badRequest } from '../graph/errors';
 import { CONFIGURATION_BASE_TYPE } from './model';
 import { configurationType, enumType, isOfType, localTypeName, propertiesOf, qualified } from './types';

@@ -1,6 +1,6 @@
 // A namespace import lets esbuild tree-shake zod; `import { z }` keeps all of it (every locale) in the bundle.
 import type * as z from 'zod';
-import type { GraphVersion } from '../assignments/model';
+import type { GraphVersion } from '../graph/model';
 import { badRequest, type GraphError } from '../graph/errors';
 import type { ConfigurationPropertyModel } from './model';
 import { complexType, configurationType, enumType, propertiesOf, qualified } from './types';
@@ -28,7 +28,8 @@ export function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'an object';
   if (typeof value === 'string') return `'${value.length > 100 ? `${value.slice(0, 100)}...` : value}'`;
-  return String(value);
+  // What JSON leaves: a number or a boolean (undefined for a property that is not there).
+  return typeof value === 'number' || typeof value === 'boolean' || value === undefined ? String(value) : 'a value';
 }
 
 interface Located {

@@ -1,5 +1,4 @@
 import {
-  modelOf,
   type ActionModel,
   type EnumModel,
   type GraphVersion,
@@ -7,7 +6,8 @@ import {
   type PropertyModel,
   type StructuredTypeModel,
   type VersionModel,
-} from '../assignments/model';
+} from '../graph/model';
+import { modelOf } from '../assignments/model';
 
 /**
  * The deviceEnrollmentConfiguration family as each Graph version serves it: the abstract base, the

@@ -1,4 +1,4 @@
-import type { GraphVersion } from '../assignments/model';
+import type { GraphVersion } from '../graph/model';
 import { badRequest, unknownSegment } from '../graph/errors';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../graph/query';
 import { representation, type StoredConfiguration } from './entity';

@@ -1,6 +1,6 @@
 // A namespace import lets esbuild tree-shake zod; `import { z }` keeps all of it (every locale) in the bundle.
 import * as z from 'zod';
-import { type GraphVersion, type StructuredTypeModel } from '../assignments/model';
+import { type GraphVersion, type StructuredTypeModel } from '../graph/model';
 import { schemasFor as assignmentSchemasFor } from '../assignments/schema';
 import { badRequest, type GraphError } from '../graph/errors';
 import { bodyError, flagMembers, INT32_MAX, INT32_MIN } from './messages';

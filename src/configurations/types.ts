@@ -1,12 +1,4 @@
-import {
-  allProperties,
-  derivesFrom,
-  findEnum,
-  findType,
-  NAMESPACE,
-  type GraphVersion,
-  type StructuredTypeModel,
-} from '../assignments/model';
+import { allProperties, derivesFrom, findEnum, findType, NAMESPACE, type GraphVersion, type StructuredTypeModel } from '../graph/model';
 import { CONFIGURATION_BASE_TYPE, configurationModel, type ConfigurationEnumModel, type ConfigurationPropertyModel } from './model';
 
 /** Look-ups over the merged model that validation, responses and queries share. */

@@ -1,18 +1,17 @@
-import { HttpRequest, type HttpHandler, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { HttpRequest, type HttpResponseInit } from '@azure/functions';
 // A namespace import lets esbuild tree-shake zod; `import { z }` keeps all of it (every locale) in the bundle.
 import * as z from 'zod';
-import { readJsonObject } from './body';
 import { badRequest, errorBody, GraphError } from './errors';
-import { graphHandler } from './handler';
 
 /**
  * JSON batching as Graph documents it (learn.microsoft.com/graph/json-batching): POST /{version}/$batch
  * with {"requests":[{id, method, url, headers?, body?, dependsOn?}]}, answered 200 with
  * {"responses":[{id, status, headers, body}]} whatever the items' outcomes.
  *
- * Each item is a synthesized HttpRequest handed to the same entry point the host calls (the one
- * function's handler), so routing, auth (the batch's Authorization applies to every item, as in Graph),
- * validation, mock controls and the rate limit act per item exactly as for the request sent alone.
+ * Each item is a synthesized HttpRequest handed to the same entry point the host calls (the whole
+ * request pipeline), so routing, the journal, auth (the batch's Authorization applies to every item, as
+ * in Graph), validation, mock controls and the rate limit act per item exactly as for the request sent
+ * alone.
  * Items without dependsOn run concurrently; an item whose dependency did not succeed is a 424.
  */
 
@@ -32,7 +31,7 @@ const itemSchema = z.object({
   body: z.unknown().optional(),
   dependsOn: z.array(z.string()).optional(),
 });
-type BatchItem = z.infer<typeof itemSchema>;
+export type BatchItem = z.infer<typeof itemSchema>;
 
 const batchSchema = z.object({ requests: z.array(z.unknown()) });
 
@@ -46,7 +45,8 @@ export interface BatchItemResponse {
 /** Headers that describe the batch's own HTTP exchange, not the item: they stay on the batch response. */
 const TRANSPORT_HEADERS = new Set(['request-id', 'client-request-id', 'strict-transport-security', 'x-ms-ags-diagnostic', 'vary']);
 
-function parseBatch(payload: Record<string, unknown>): BatchItem[] {
+/** The batch's items, each checked, with their dependencies known and acyclic. */
+export function parseBatch(payload: Record<string, unknown>): BatchItem[] {
   const parsed = batchSchema.safeParse(payload);
   if (!parsed.success) throw badRequest("Invalid batch payload format: the body must be an object with a 'requests' array.");
   const raw = parsed.data.requests;
@@ -180,9 +180,8 @@ const failedDependency = (id: string, dep: string): GraphError =>
 /** Runs every item through `entry`, each as soon as its dependencies are answered. */
 export async function runBatch(
   batch: HttpRequest,
-  context: InvocationContext,
   items: readonly BatchItem[],
-  entry: HttpHandler,
+  entry: (request: HttpRequest) => Promise<HttpResponseInit>,
   requestId: string,
 ): Promise<BatchItemResponse[]> {
   const results = new Map<string, Promise<BatchItemResponse>>();
@@ -205,23 +204,10 @@ export async function runBatch(
       if (/^\$batch(\?|$|\/)/i.test(new URL(url).pathname.split('/').slice(2).join('/'))) {
         return errorItem(item.id, badRequest('A batch request cannot contain another batch request.'), requestId);
       }
-      return toItemResponse(item.id, await entry(requestFor(batch, item, url), context));
+      return toItemResponse(item.id, await entry(requestFor(batch, item, url)));
     })();
     results.set(item.id, pending);
     return pending;
   };
   return Promise.all(items.map(run));
-}
-
-/** POST /beta/$batch and /v1.0/$batch. `entry` is the host function's handler (late-bound: it routes to this). */
-export function batchHandler(entry: () => HttpHandler) {
-  return graphHandler(
-    async (g) => {
-      const items = parseBatch(await readJsonObject(g.request));
-      const responses = await runBatch(g.request, g.context, items, entry(), g.requestId);
-      return { status: 200, body: { responses } };
-    },
-    // The token is checked once for the batch (no token, no batch); what it may do is decided per item.
-    { access: 'authenticated' },
-  );
 }

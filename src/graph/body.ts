@@ -24,7 +24,7 @@ async function readCapped(request: HttpRequest, limit: number): Promise<Buffer> 
   if (!stream) return Buffer.alloc(0);
   const chunks: Uint8Array[] = [];
   let total = 0;
-  const reader = stream.getReader();
+  const reader = (stream as ReadableStream<Uint8Array>).getReader();
   try {
     for (;;) {
       const { done, value } = await reader.read();

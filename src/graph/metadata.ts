@@ -1,5 +1,4 @@
-import { modelOf, NAMESPACE, type GraphVersion, type StructuredTypeModel, type VersionModel } from '../assignments/model';
-import { graphHandler } from './handler';
+import { NAMESPACE, type StructuredTypeModel, type VersionModel } from './model';
 
 /**
  * GET /{version}/$metadata: the CSDL (OData 4.0 XML) subset of Graph's schema this API serves,
@@ -71,8 +70,3 @@ export function buildCsdl(model: VersionModel): string {
 
 /** Graph answers $metadata as XML; this is the media type it sends. */
 export const METADATA_CONTENT_TYPE = 'application/xml';
-
-export function metadataHandler(version: GraphVersion) {
-  const csdl = buildCsdl(modelOf(version));
-  return graphHandler(async () => ({ status: 200, text: { contentType: METADATA_CONTENT_TYPE, body: csdl } }));
-}

@@ -20,7 +20,7 @@ async function batch(body: unknown, headers: Record<string, string> = {}, versio
     body: JSON.stringify(body),
   });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, json: text ? (JSON.parse(text) as any) : undefined };
+  return { status: response.status, headers: response.headers, json: text ? JSON.parse(text) : undefined };
 }
 
 const byId = (json: any, id: string) => json.responses.find((r: any) => r.id === id);

@@ -29,13 +29,13 @@ afterAll(async () => {
   await runner?.stop();
 });
 
-/** What the server recorded for a client-request-id: its attempt count in the mock state table. */
+/** What the server recorded for a client-request-id: its attempt count in the mock state table (the default tenant's). */
 async function serverAttempts(clientRequestId: string): Promise<number> {
   const table = TableClient.fromConnectionString(process.env.ASSIGNMENTS_STORAGE!, `${process.env.ASSIGNMENTS_TABLE}State`, {
     allowInsecureConnection: true,
   });
   const key = createHash('sha256').update(clientRequestId).digest('hex');
-  return (await table.getEntity<{ attempts: number }>(key, 'attempts')).attempts;
+  return (await table.getEntity<{ attempts: number }>('attempts~00000000-0000-0000-0000-000000000000', key)).attempts;
 }
 
 async function storedIn(configuration: string): Promise<string[]> {

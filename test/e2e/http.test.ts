@@ -2,7 +2,7 @@ import { TableClient } from '@azure/data-tables';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SUCCESS_CONTENT_TYPE } from '../../src/graph/handler';
+import { SUCCESS_CONTENT_TYPE } from '../../src/graph/response';
 import { freePort, startAzurite } from '../../dev/azurite';
 import { collectionPath, documentExample, GUID, jsonBody } from '../helpers/requests';
 import { startRunnerProcess, type RunnerProcess } from '../helpers/runner';

@@ -48,8 +48,8 @@ function readmeExamples(): Example[] {
       headers: request.headers,
       body: request.body,
       status: Number(statusLine[1]),
-      responseHeaders: response!.headers,
-      responseBody: response!.body === undefined ? undefined : JSON.parse(response!.body),
+      responseHeaders: response.headers,
+      responseBody: response.body === undefined ? undefined : JSON.parse(response.body),
     });
   }
   return examples;

@@ -10,6 +10,8 @@ import { exportJWK, generateKeyPair, SignJWT, type JWK, type KeyLike } from 'jos
 export const ISSUER = 'https://login.microsoftonline.com/00000000-0000-0000-0000-00000000aaaa/v2.0';
 export const AUDIENCE = 'api://graph-mock';
 export const CLIENT_APP = '11111111-2222-3333-4444-555555555555';
+/** The tenant of ISSUER, as Entra puts it in every access token's `tid`. */
+export const TENANT = '00000000-0000-0000-0000-00000000aaaa';
 
 export interface SigningKey {
   kid: string;
@@ -83,6 +85,7 @@ export async function accessToken(
     nbf: now,
     exp: now + 3600,
     appid: CLIENT_APP,
+    tid: TENANT,
     sub: 'user-subject',
     scp: 'DeviceManagementConfiguration.ReadWrite.All',
     ...claims,

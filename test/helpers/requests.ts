@@ -17,7 +17,6 @@ export const documentExample = () => ({
 export interface RequestOptions {
   method?: string;
   path?: string;
-  params?: Record<string, string>;
   headers?: Record<string, string>;
   body?: unknown;
   rawBody?: string | Buffer;
@@ -36,7 +35,6 @@ export function graphRequest(o: RequestOptions = {}): HttpRequest {
     method: o.method ?? 'POST',
     url: `${BASE}${o.path ?? collectionPath()}`,
     headers,
-    params: o.params ?? { invitationsId: INVITATION, deviceEnrollmentConfigurationId: CONFIGURATION },
     body,
   });
 }
@@ -51,6 +49,13 @@ export function invocationContext(logs: CapturedLog[] = []): InvocationContext {
     functionName: 'test',
     logHandler: (level, ...args) => logs.push({ level, message: args.map(String).join(' ') }),
   });
+}
+
+/** A body the app answered with: always text, as the pipeline shapes it. */
+export function textOf(response: HttpResponseInit): string {
+  if (response.body === undefined || response.body === null) return '';
+  if (typeof response.body !== 'string') throw new Error('expected a text body');
+  return response.body;
 }
 
 export function jsonOf(response: HttpResponseInit): any {

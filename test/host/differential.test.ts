@@ -2,12 +2,15 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { knownRoutes } from '../../src/routes';
 import { freePort } from '../../dev/azurite';
 import { startFunctionsHost, type FunctionsHost } from '../helpers/functions-host';
+import { testApp } from '../helpers/app';
 import { documentExample } from '../helpers/requests';
 
-// Issue 10 item 3: one corpus, sent to the genuine Functions host and to dev/runner.ts, both serving
+/** Every route the app serves, the admin's included. */
+const ROUTES = testApp({ MOCK_ADMIN: 'on' }).routes;
+
+// One corpus, sent to the genuine Functions host and to dev/runner.ts, both serving
 // the same app on one Azurite (separate tables); the test fails listing every difference in status,
 // significant headers and body shape. Two apps: dist/package (what azd deploys), and test/host/echo-app,
 // which answers with what the function was handed (URL, params, query, headers, body), so the runner's
@@ -228,7 +231,7 @@ function bodyFor(method: string): string | undefined {
 function corpus(): Probe[] {
   const probes: Probe[] = [];
   const seen = new Set<string>();
-  for (const r of knownRoutes()) {
+  for (const r of ROUTES) {
     const target = concrete(r.route);
     if (seen.has(target)) continue;
     seen.add(target);
@@ -461,7 +464,7 @@ describe('the genuine host and the runner answer alike', () => {
   it('the app: every route, every method, invalid and odd requests', async () => {
     const [hostItem, runnerItem] = await Promise.all([createItem(host.url), createItem(runner.url)]);
     const probes = corpus();
-    expect(probes.length).toBeGreaterThan(knownRoutes().length * 10);
+    expect(probes.length).toBeGreaterThan(ROUTES.length * 10);
     const found: string[] = [];
     // In order on each server (the corpus changes state: deletes, patches), both servers side by side.
     for (const p of probes) {

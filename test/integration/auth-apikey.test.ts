@@ -1,25 +1,25 @@
-import { createAssignment } from '../../src/assignments/handlers';
-import { graphHandler } from '../../src/graph/handler';
+import { send, testApp, testPipeline } from '../helpers/app';
 import {
+  type CapturedLog,
   documentExample,
   expectGraphError,
   graphRequest,
   headerOf,
   invocationContext,
   jsonOf,
-  type CapturedLog,
+  textOf,
 } from '../helpers/requests';
 
-// AUTH_MODE=apikey through the create handler and the real Azurite, and what never leaves the app:
-// keys and tokens in bodies or logs, internal messages and stacks. Set before the first handler call,
-// which is when the settings are read.
+// AUTH_MODE=apikey through the app and the real Azurite, and what never leaves the app: keys and
+// tokens in bodies or logs, internal messages and stacks.
 const KEY_1 = 'webhook-key-6f1d2c7a9b3e4f50';
 const KEY_2 = 'second-key-0a9b8c7d6e5f4a3b';
-process.env.AUTH_MODE = 'apikey';
-process.env.AUTH_API_KEYS = `${KEY_1}, ${KEY_2}`;
+const TENANT = '7b0c1d2e-3f40-4a5b-8c6d-7e8f90a1b2c3';
+const settings = { AUTH_MODE: 'apikey', AUTH_API_KEYS: `${KEY_1}, ${KEY_2}@${TENANT.toUpperCase()}` };
+const app = testApp(settings);
 
 const post = (authorization: string, logs: CapturedLog[] = []) =>
-  createAssignment(graphRequest({ body: documentExample(), headers: { authorization } }), invocationContext(logs));
+  send(app, graphRequest({ body: documentExample(), headers: { authorization } }), invocationContext(logs));
 
 describe('apikey mode', () => {
   it.each([KEY_1, KEY_2])('201 for a configured key', async (key) => {
@@ -43,36 +43,76 @@ describe('apikey mode', () => {
     expectGraphError(await post(''), 401, 'InvalidAuthenticationToken');
   });
 
-  it('exposes the caller to handlers as g.principal, with a hash of the key as callerId', async () => {
-    const whoAmI = graphHandler(async (g) => ({ status: 200, body: g.principal }), { access: 'write' });
-    const response = await whoAmI(graphRequest({ headers: { authorization: `Bearer ${KEY_1}` } }), invocationContext());
-    const principal = jsonOf(response);
-    expect(principal).toEqual({ kind: 'apikey', callerId: expect.stringMatching(/^key:[0-9a-f]{16}$/), permissions: 'all' });
+  it('exposes the caller and its tenant to handlers, with a hash of the key as callerId', async () => {
+    const whoAmI = testPipeline(
+      [
+        {
+          name: 'whoAmI',
+          route: 'beta/whoami',
+          methods: ['POST'],
+          access: 'write',
+          handler: (ctx) => Promise.resolve({ status: 200, body: ctx.principal }),
+        },
+      ],
+      settings,
+    );
+    const ask = async (key: string) =>
+      jsonOf(await whoAmI(graphRequest({ path: '/beta/whoami', headers: { authorization: `Bearer ${key}` } }), invocationContext()));
+    const principal = await ask(KEY_1);
+    expect(principal).toEqual({
+      kind: 'apikey',
+      callerId: expect.stringMatching(/^key:[0-9a-f]{16}$/),
+      permissions: 'all',
+      tenantId: '00000000-0000-0000-0000-000000000000',
+    });
     expect(JSON.stringify(principal)).not.toContain(KEY_1);
+    // A key@tenant entry acts for its tenant.
+    expect((await ask(KEY_2)).tenantId).toBe(TENANT);
   });
 
-  it('leaves g.principal undefined on a route without auth', async () => {
-    const open = graphHandler(async (g) => ({ status: 200, body: { hasPrincipal: g.principal !== undefined } }));
-    const response = await open(graphRequest({ method: 'GET', headers: {} }), invocationContext());
+  it('leaves the principal undefined on a route without auth', async () => {
+    const open = testPipeline(
+      [
+        {
+          name: 'open',
+          route: 'beta/open',
+          methods: ['GET'],
+          handler: (ctx) => Promise.resolve({ status: 200, body: { hasPrincipal: ctx.principal !== undefined } }),
+        },
+      ],
+      settings,
+    );
+    const response = await open(graphRequest({ method: 'GET', path: '/beta/open', headers: {} }), invocationContext());
     expect(jsonOf(response)).toEqual({ hasPrincipal: false });
   });
 });
 
 describe('an unexpected exception in a handler', () => {
   it('is a 500 UnknownError with a generic message; the log has the detail but not the key', async () => {
-    const failing = graphHandler(
-      async (g) => {
-        // The worst case: an internal error whose text carries the caller's credential.
-        throw new Error(`table client exploded while handling ${g.request.headers.get('authorization')}`);
-      },
-      { access: 'write' },
+    const failing = testPipeline(
+      [
+        {
+          name: 'failing',
+          route: 'beta/failing',
+          methods: ['POST'],
+          access: 'write',
+          handler: (ctx) => {
+            // The worst case: an internal error whose text carries the caller's credential.
+            throw new Error(`table client exploded while handling ${ctx.request.headers.get('authorization')}`);
+          },
+        },
+      ],
+      settings,
     );
     const logs: CapturedLog[] = [];
-    const response = await failing(graphRequest({ headers: { authorization: `Bearer ${KEY_1}` } }), invocationContext(logs));
+    const response = await failing(
+      graphRequest({ path: '/beta/failing', headers: { authorization: `Bearer ${KEY_1}` } }),
+      invocationContext(logs),
+    );
     const error = expectGraphError(response, 500, 'UnknownError');
     expect(error.message).toBe('An unexpected error occurred while processing the request.');
-    expect(String(response.body)).not.toMatch(/exploded|table client|Error:/);
-    expect(String(response.body)).not.toContain(KEY_1);
+    expect(textOf(response)).not.toMatch(/exploded|table client|Error:/);
+    expect(textOf(response)).not.toContain(KEY_1);
 
     const logged = logs.map((l) => `${l.level} ${l.message}`).join('\n');
     expect(logged).toContain('table client exploded while handling Bearer [redacted]');

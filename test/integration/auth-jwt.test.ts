@@ -1,7 +1,8 @@
 import { SignJWT } from 'jose';
-import { createAssignment } from '../../src/assignments/handlers';
-import { JWKS_OPTIONS } from '../../src/graph/auth';
-import { graphHandler } from '../../src/graph/handler';
+import { JWKS_OPTIONS } from '../../src/auth/auth';
+import type { App } from '../../src/createApp';
+import type { RequestHandler } from '../../src/pipeline/pipeline';
+import { send, testApp, testPipeline } from '../helpers/app';
 import {
   accessToken,
   AUDIENCE,
@@ -10,26 +11,30 @@ import {
   nowSeconds,
   signingKey,
   startJwksServer,
+  TENANT,
   unsignedToken,
   type JwksServer,
   type SigningKey,
 } from '../helpers/jwks';
 import {
+  type CapturedLog,
   documentExample,
   expectGraphError,
   graphRequest,
   headerOf,
   invocationContext,
   jsonOf,
-  type CapturedLog,
+  textOf,
 } from '../helpers/requests';
 
-// AUTH_MODE=jwt end to end through the create handler and the real Azurite: keys made here, a JWKS
-// served on 127.0.0.1, tokens signed with jose. The settings are read on the first handler call, so
-// they are set in beforeAll, once the JWKS server has its port.
+// AUTH_MODE=jwt end to end through the app and the real Azurite: keys made here, a JWKS served on
+// 127.0.0.1, tokens signed with jose. The app is built in beforeAll, once the JWKS server has its port.
 
 let jwks: JwksServer;
 let rsa: SigningKey;
+let app: App;
+/** A route that answers the principal the pipeline authenticated. */
+let whoAmI: RequestHandler;
 
 // jose decides when to refetch the key set from Date.now(); the rollover tests move that clock forward
 // instead of waiting out the real cooldown. Token lifetimes are checked against new Date(), unaffected.
@@ -39,10 +44,25 @@ const realNow = Date.now.bind(Date);
 beforeAll(async () => {
   rsa = await signingKey('rsa-1');
   jwks = await startJwksServer(rsa);
-  process.env.AUTH_MODE = 'jwt';
-  process.env.AUTH_JWKS_URI = jwks.uri;
-  process.env.AUTH_ISSUER = `${ISSUER},https://sts.windows.net/00000000-0000-0000-0000-00000000aaaa/`;
-  process.env.AUTH_AUDIENCE = `${AUDIENCE}, graph-mock-app-id`;
+  const settings = {
+    AUTH_MODE: 'jwt',
+    AUTH_JWKS_URI: jwks.uri,
+    AUTH_ISSUER: `${ISSUER},https://sts.windows.net/00000000-0000-0000-0000-00000000aaaa/`,
+    AUTH_AUDIENCE: `${AUDIENCE}, graph-mock-app-id`,
+  };
+  app = testApp(settings);
+  whoAmI = testPipeline(
+    [
+      {
+        name: 'whoAmI',
+        route: 'beta/whoami',
+        methods: ['POST'],
+        access: 'write',
+        handler: (ctx) => Promise.resolve({ status: 200, body: ctx.principal }),
+      },
+    ],
+    settings,
+  );
   jest.spyOn(Date, 'now').mockImplementation(() => realNow() + clockOffset);
 });
 
@@ -53,7 +73,7 @@ afterAll(async () => {
 
 async function create(token: string, logs: CapturedLog[] = []) {
   const request = graphRequest({ body: documentExample(), headers: { authorization: `Bearer ${token}` } });
-  return createAssignment(request, invocationContext(logs));
+  return send(app, request, invocationContext(logs));
 }
 
 /** A 401 in Graph's shape, with WWW-Authenticate, that does not give the token back. */
@@ -64,7 +84,7 @@ async function expectRejected(token: string, message: string) {
   expect(headerOf(response, 'www-authenticate')).toMatch(
     /^Bearer realm="", authorization_uri="https:\/\/login.microsoftonline.com\/common\/oauth2\/authorize", client_id="00000003-0000-0000-c000-000000000000"$/,
   );
-  expect(String(response.body)).not.toContain(token);
+  expect(textOf(response)).not.toContain(token);
   expect(JSON.stringify(logs)).not.toContain(token);
 }
 
@@ -95,14 +115,16 @@ describe('jwt mode: valid tokens', () => {
     expect((await create(await accessToken(rsa, { nbf: now + 30 }))).status).toBe(201);
   });
 
-  it('hands the handler a principal: the client app as callerId, the permissions and their kind', async () => {
-    const whoAmI = graphHandler(async (g) => ({ status: 200, body: g.principal }), { access: 'write' });
-    const delegated = await whoAmI(graphRequest({ headers: { authorization: `Bearer ${await accessToken(rsa)}` } }), invocationContext());
+  it('hands the handler a principal: the client app as callerId, the permissions and their kind, the tenant', async () => {
+    const ask = (token: string) =>
+      whoAmI(graphRequest({ path: '/beta/whoami', headers: { authorization: `Bearer ${token}` } }), invocationContext());
+    const delegated = await ask(await accessToken(rsa));
     expect(jsonOf(delegated)).toEqual({
       kind: 'jwt',
       callerId: `app:${CLIENT_APP}`,
       permissionType: 'delegated',
       permissions: ['DeviceManagementConfiguration.ReadWrite.All'],
+      tenantId: TENANT,
     });
     const v2App = await accessToken(rsa, {
       appid: undefined,
@@ -110,11 +132,13 @@ describe('jwt mode: valid tokens', () => {
       scp: undefined,
       roles: ['DeviceManagementServiceConfig.ReadWrite.All'],
     });
-    const application = await whoAmI(graphRequest({ headers: { authorization: `Bearer ${v2App}` } }), invocationContext());
+    const application = await ask(v2App);
     expect(jsonOf(application)).toMatchObject({ callerId: 'app:v2-client', permissionType: 'application' });
     const noClient = await accessToken(rsa, { appid: undefined });
-    const bySubject = await whoAmI(graphRequest({ headers: { authorization: `Bearer ${noClient}` } }), invocationContext());
+    const bySubject = await ask(noClient);
     expect(jsonOf(bySubject)).toMatchObject({ callerId: 'sub:user-subject' });
+    // Tenant ids are kept lower-case, however the token spells them.
+    expect(jsonOf(await ask(await accessToken(rsa, { tid: TENANT.toUpperCase() })))).toMatchObject({ tenantId: TENANT });
   });
 });
 
@@ -175,6 +199,11 @@ describe('jwt mode: tokens refused with 401 InvalidAuthenticationToken', () => {
 
   it('something that is not a JWT at all', async () => {
     await expectRejected('not-a-jwt-at-all', 'Access token validation failure.');
+  });
+
+  it('a valid token without a tenant (no tid), or with a tid that is not a tenant id', async () => {
+    await expectRejected(await accessToken(rsa, { tid: undefined }), 'Access token validation failure. Invalid tenant.');
+    await expectRejected(await accessToken(rsa, { tid: 'contoso.onmicrosoft.com' }), 'Access token validation failure. Invalid tenant.');
   });
 
   it('a token with neither scp nor roles, in Graph words', async () => {

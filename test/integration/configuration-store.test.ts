@@ -41,6 +41,8 @@ function create(store: ConfigurationStore, tenantId: string, kind = 'limit'): Pr
 
 function move(store: ConfigurationStore, tenantId: string, id: string, priority: number): Promise<void> {
   return store.change(tenantId, (rows) => {
+    // Moved there already by the others' renumbering (a second setPriority to the same place is a 400).
+    if (items(rows).find((i) => i.id === id)?.priority === priority) return { result: undefined };
     const changes = setPriority(items(rows), id, priority);
     const byId = new Map(rows.map((r) => [r.id, r]));
     return {

@@ -1,55 +1,42 @@
 import { TableClient } from '@azure/data-tables';
-import {
-  assignConfiguration,
-  createAssignment,
-  deleteAssignment,
-  getAssignment,
-  listAssignments,
-  updateAssignment,
-} from '../../src/assignments/handlers';
-import { expectGraphError, graphRequest, invocationContext, jsonOf } from '../helpers/requests';
+import { send, testApp } from '../helpers/app';
+import { expectGraphError, graphRequest, jsonOf } from '../helpers/requests';
 
 // The store's consistency rules (docs/consistency.md) through the real handlers and a real Azurite:
 // reserved bookkeeping keys, idempotent creates, the counter behind $count, serialisable assign actions.
 
+const app = testApp();
 const path = (cfg: string) => `/beta/deviceManagement/deviceEnrollmentConfigurations/${encodeURIComponent(cfg)}/assignments`;
 const group = (groupId: string) => ({ '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId });
 
 const create = (cfg: string, body: unknown, headers: Record<string, string> = {}) =>
-  createAssignment(
+  send(
+    app,
     graphRequest({
       path: path(cfg),
-      params: { deviceEnrollmentConfigurationId: cfg },
       body,
       headers: { authorization: 'Bearer t', ...headers },
     }),
-    invocationContext(),
   );
 
-const list = (cfg: string, query = '') =>
-  listAssignments(
-    graphRequest({ method: 'GET', path: `${path(cfg)}${query}`, params: { deviceEnrollmentConfigurationId: cfg } }),
-    invocationContext(),
-  );
+const list = (cfg: string, query = '') => send(app, graphRequest({ method: 'GET', path: `${path(cfg)}${query}` }));
 
 const assign = (cfg: string, groups: string[]) =>
-  assignConfiguration(
+  send(
+    app,
     graphRequest({
       path: `/beta/deviceManagement/deviceEnrollmentConfigurations/${cfg}/assign`,
-      params: { deviceEnrollmentConfigurationId: cfg },
       body: { enrollmentConfigurationAssignments: groups.map((g) => ({ target: group(g) })) },
     }),
-    invocationContext(),
   );
 
 function item(method: 'GET' | 'PATCH' | 'DELETE', cfg: string, id: string, body?: unknown) {
   const request = graphRequest({
     method,
     path: `${path(cfg)}/${encodeURIComponent(id)}`,
-    params: { deviceEnrollmentConfigurationId: cfg, enrollmentConfigurationAssignmentId: id },
     body,
   });
-  return { GET: getAssignment, PATCH: updateAssignment, DELETE: deleteAssignment }[method](request, invocationContext());
+  return send(app, request);
 }
 
 const count = async (cfg: string, filter = '') => jsonOf(await list(cfg, `?$count=true&$top=1${filter}`))['@odata.count'] as number;

@@ -1,14 +1,12 @@
-import { createAssignment } from '../../src/assignments/handlers';
-import { withCors } from '../../src/graph/cors';
-import { hostFunction } from '../../src/routes';
+import type { HttpRequest } from '@azure/functions';
+import { cors } from '../../src/pipeline/cors';
+import { contextFor, send, testApp } from '../helpers/app';
+import { documentExample, expectGraphError, graphRequest, headerOf } from '../helpers/requests';
 
-/** The one function the host calls: it routes every request, known or not. */
-const dispatch = hostFunction.handler;
-import { collectionPath, documentExample, expectGraphError, graphRequest, headerOf, invocationContext } from '../helpers/requests';
-
-// CORS as CORS_ALLOWED_ORIGINS sets it, through the real handlers: the create route for real requests
-// and the catch-all fallback, which is where the host sends a preflight OPTIONS. Read on first call.
-process.env.CORS_ALLOWED_ORIGINS = 'https://portal.example.com, http://localhost:3000';
+// CORS as CORS_ALLOWED_ORIGINS sets it, through the app's pipeline: the create route for real requests,
+// and preflight OPTIONS, which reach no operation.
+const app = testApp({ CORS_ALLOWED_ORIGINS: 'https://portal.example.com, http://localhost:3000' });
+const dispatch = (request: HttpRequest) => send(app, request);
 
 const PORTAL = 'https://portal.example.com';
 const EXPOSED =
@@ -17,7 +15,6 @@ const EXPOSED =
 const preflight = (origin: string, requestHeaders = 'authorization, content-type') =>
   graphRequest({
     method: 'OPTIONS',
-    params: { path: collectionPath().slice(1) },
     headers: {
       origin,
       'access-control-request-method': 'POST',
@@ -33,7 +30,7 @@ function withoutToken<T extends { headers: Headers }>(request: T): T {
 
 describe('CORS on, for the listed origins', () => {
   it('a create from an allowed origin carries Allow-Origin, Expose-Headers and Vary', async () => {
-    const response = await createAssignment(graphRequest({ body: documentExample(), headers: { origin: PORTAL } }), invocationContext());
+    const response = await send(app, graphRequest({ body: documentExample(), headers: { origin: PORTAL } }));
     expect(response.status).toBe(201);
     expect(headerOf(response, 'access-control-allow-origin')).toBe(PORTAL);
     expect(headerOf(response, 'access-control-expose-headers')).toBe(EXPOSED);
@@ -43,7 +40,7 @@ describe('CORS on, for the listed origins', () => {
 
   it('an error (401) from an allowed origin is readable by the script too', async () => {
     const request = withoutToken(graphRequest({ body: documentExample(), headers: { origin: 'http://localhost:3000' } }));
-    const response = await createAssignment(request, invocationContext());
+    const response = await send(app, request);
     expectGraphError(response, 401, 'InvalidAuthenticationToken');
     expect(headerOf(response, 'access-control-allow-origin')).toBe('http://localhost:3000');
     expect(headerOf(response, 'www-authenticate')).toMatch(
@@ -53,7 +50,7 @@ describe('CORS on, for the listed origins', () => {
 
   it('an origin not on the list gets no CORS headers, only Vary', async () => {
     for (const origin of ['https://evil.example', 'https://portal.example.com.evil.example', 'null', 'http://portal.example.com']) {
-      const response = await createAssignment(graphRequest({ body: documentExample(), headers: { origin } }), invocationContext());
+      const response = await send(app, graphRequest({ body: documentExample(), headers: { origin } }));
       expect(response.status).toBe(201);
       expect(headerOf(response, 'access-control-allow-origin')).toBeUndefined();
       expect(headerOf(response, 'access-control-expose-headers')).toBeUndefined();
@@ -61,11 +58,8 @@ describe('CORS on, for the listed origins', () => {
     }
   });
 
-  it('answers a preflight on the fallback route with 204, without a token', async () => {
-    const response = await dispatch(
-      withoutToken(preflight(PORTAL, 'Authorization, Content-Type, X-Mock-Latency, x-evil')),
-      invocationContext(),
-    );
+  it('answers a preflight with 204, without a token', async () => {
+    const response = await dispatch(withoutToken(preflight(PORTAL, 'Authorization, Content-Type, X-Mock-Latency, x-evil')));
     expect(response.status).toBe(204);
     expect(response.body).toBeUndefined();
     expect(headerOf(response, 'access-control-allow-origin')).toBe(PORTAL);
@@ -81,40 +75,41 @@ describe('CORS on, for the listed origins', () => {
   });
 
   it('a preflight from an origin not on the list gets what it would without CORS: 405, no CORS headers', async () => {
-    const response = await dispatch(withoutToken(preflight('https://evil.example')), invocationContext());
+    const response = await dispatch(withoutToken(preflight('https://evil.example')));
     expectGraphError(response, 405, 'MethodNotAllowed');
     expect(headerOf(response, 'access-control-allow-origin')).toBeUndefined();
   });
 
   it('a plain OPTIONS (no Access-Control-Request-Method) is no preflight: 405 as before', async () => {
-    const request = graphRequest({ method: 'OPTIONS', params: { path: collectionPath().slice(1) }, headers: { origin: PORTAL } });
-    const response = await dispatch(request, invocationContext());
+    const request = graphRequest({ method: 'OPTIONS', headers: { origin: PORTAL } });
+    const response = await dispatch(request);
     expectGraphError(response, 405, 'MethodNotAllowed');
     expect(headerOf(response, 'access-control-allow-origin')).toBe(PORTAL);
   });
 });
 
-describe('withCors with other settings', () => {
-  const inner = async () => ({ status: 200, headers: { 'request-id': 'r', Vary: 'Accept' }, body: '{}' });
+describe('the CORS stage with other settings', () => {
+  const inner = () => Promise.resolve({ status: 200, headers: { 'request-id': 'r', Vary: 'Accept' }, body: '{}' });
+  const withCors = (allowedOrigins: string[]) => (request: HttpRequest) => cors(contextFor(app, request, {}), { allowedOrigins }, inner);
 
   it("off (no origins): the response is the handler's, untouched, and a preflight is not answered", async () => {
-    const off = withCors(inner, () => ({ allowedOrigins: [] }));
-    const response = await off(graphRequest({ method: 'GET', headers: { origin: PORTAL } }), invocationContext());
+    const off = withCors([]);
+    const response = await off(graphRequest({ method: 'GET', headers: { origin: PORTAL } }));
     expect(response).toEqual(await inner());
-    expect(await off(preflight(PORTAL), invocationContext())).toEqual(await inner());
+    expect(await off(preflight(PORTAL))).toEqual(await inner());
   });
 
   it('* allows any origin with a literal *, which needs no Vary', async () => {
-    const any = withCors(inner, () => ({ allowedOrigins: ['*'] }));
-    const response = await any(graphRequest({ method: 'GET', headers: { origin: 'https://anyone.example' } }), invocationContext());
+    const any = withCors(['*']);
+    const response = await any(graphRequest({ method: 'GET', headers: { origin: 'https://anyone.example' } }));
     expect(headerOf(response, 'access-control-allow-origin')).toBe('*');
     expect(headerOf(response, 'vary')).toBe('Accept');
-    expect(headerOf(await any(preflight('https://anyone.example'), invocationContext()), 'access-control-allow-origin')).toBe('*');
+    expect(headerOf(await any(preflight('https://anyone.example')), 'access-control-allow-origin')).toBe('*');
   });
 
   it('adds Origin to a Vary the handler already set', async () => {
-    const listed = withCors(inner, () => ({ allowedOrigins: [PORTAL] }));
-    const response = await listed(graphRequest({ method: 'GET', headers: { origin: PORTAL } }), invocationContext());
+    const listed = withCors([PORTAL]);
+    const response = await listed(graphRequest({ method: 'GET', headers: { origin: PORTAL } }));
     expect(headerOf(response, 'vary')).toBe('Accept, Origin');
   });
 });

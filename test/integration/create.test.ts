@@ -1,7 +1,7 @@
 import { TableClient } from '@azure/data-tables';
-import { createAssignment } from '../../src/assignments/handlers';
 import { MAX_BODY_BYTES } from '../../src/graph/body';
-import { SUCCESS_CONTENT_TYPE } from '../../src/graph/handler';
+import { SUCCESS_CONTENT_TYPE } from '../../src/graph/response';
+import { contextFor, handlerOf, refusal, send, testApp } from '../helpers/app';
 import {
   BASE,
   CONFIGURATION,
@@ -17,9 +17,10 @@ import {
   type RequestOptions,
 } from '../helpers/requests';
 
-// Handler tests: real HttpRequest and InvocationContext objects, real Azurite behind the store.
+// Through the app's pipeline: real HttpRequest and InvocationContext objects, real Azurite behind the store.
 
-const post = (o: RequestOptions = {}) => createAssignment(graphRequest({ body: documentExample(), ...o }), invocationContext());
+const app = testApp();
+const post = (o: RequestOptions = {}) => send(app, graphRequest({ body: documentExample(), ...o }), invocationContext());
 
 const table = () =>
   TableClient.fromConnectionString(process.env.ASSIGNMENTS_STORAGE!, process.env.ASSIGNMENTS_TABLE!, {
@@ -222,7 +223,7 @@ describe('POST assignments: auth and path ids', () => {
   ])('401 InvalidAuthenticationToken for %s', async (_name, authorization) => {
     const request = graphRequest({ body: documentExample(), headers: authorization === undefined ? {} : { authorization } });
     if (authorization === undefined) request.headers.delete('authorization');
-    const response = await createAssignment(request, invocationContext());
+    const response = await send(app, request);
     expect(expectGraphError(response, 401, 'InvalidAuthenticationToken').message).toBe('Access token is empty.');
     expect(headerOf(response, 'www-authenticate')).toMatch(
       /^Bearer realm="", authorization_uri="https:\/\/login.microsoftonline.com\/common\/oauth2\/authorize", client_id="00000003-0000-0000-c000-000000000000"$/,
@@ -241,18 +242,31 @@ describe('POST assignments: auth and path ids', () => {
     ['an unpaired high surrogate', 'a\ud800b'],
     ['an unpaired low surrogate', '\udc00'],
   ])('400 naming the segment for a configuration id with %s', async (_name, id) => {
-    const response = await post({ params: { invitationsId: INVITATION, deviceEnrollmentConfigurationId: id } });
-    expect(expectGraphError(response, 400, 'BadRequest').message).toContain("'deviceEnrollmentConfigurationId'");
+    // Called directly with the parameter: the router could not hand over a lone surrogate.
+    const ctx = contextFor(app, graphRequest({ body: documentExample() }), {
+      invitationsId: INVITATION,
+      deviceEnrollmentConfigurationId: id,
+    });
+    const error = await refusal(handlerOf(app, 'createAssignment')(ctx));
+    expect([error.status, error.code]).toEqual([400, 'BadRequest']);
+    expect(error.message).toContain("'deviceEnrollmentConfigurationId'");
+  });
+
+  it('the same through the pipeline, for every id a URL can carry', async () => {
+    for (const id of ['a/b', 'a\\b', 'a#b', 'a?b', 'a\u0001b', 'a\u0085b', 'c'.repeat(513)]) {
+      const response = await post({ path: collectionPath(encodeURIComponent(id)) });
+      expect(expectGraphError(response, 400, 'BadRequest').message).toContain("'deviceEnrollmentConfigurationId'");
+    }
   });
 
   it('400 naming the invitation segment too', async () => {
-    const response = await post({ params: { invitationsId: 'x#y', deviceEnrollmentConfigurationId: CONFIGURATION } });
+    const response = await post({ path: collectionPath(CONFIGURATION, encodeURIComponent('x#y')) });
     expect(expectGraphError(response, 400, 'BadRequest').message).toContain("'invitationsId'");
   });
 
   it('accepts unicode and 512-character ids', async () => {
     const id = `ø-設定-${'k'.repeat(400)}`;
-    const response = await post({ params: { invitationsId: 'ünï', deviceEnrollmentConfigurationId: id } });
+    const response = await post({ path: collectionPath(encodeURIComponent(id), encodeURIComponent('ünï')) });
     expect(response.status).toBe(201);
     const entity = await table().getEntity(id, jsonOf(response).id);
     expect(entity.invitationId).toBe('ünï');

@@ -1,13 +1,13 @@
 import { TableClient } from '@azure/data-tables';
 import fc from 'fast-check';
-import { assignConfiguration, createAssignment, updateAssignment } from '../../src/assignments/handlers';
 import { MAX_BODY_BYTES } from '../../src/graph/body';
 import { prototypeProblems } from '../../bench/reliability/graph-checks';
-import { describeRequest, hostileIn, hostileRequest, judge, sendToHandler, type HostileRequest } from '../../bench/reliability/hostile';
-import { documentExample, expectGraphError, graphRequest, invocationContext, jsonOf, type RequestOptions } from '../helpers/requests';
+import { describeRequest, hostileIn, hostileRequest, judge, sendInProcess, type HostileRequest } from '../../bench/reliability/hostile';
+import { send, testApp } from '../helpers/app';
+import { documentExample, expectGraphError, graphRequest, jsonOf, type RequestOptions } from '../helpers/requests';
 
-// Hostile input straight to the handlers (real HttpRequest objects, real Azurite): property-based
-// tests over bodies, headers, query strings and path segments, then the named cases of issue 5 one by
+// Hostile input to the app's pipeline in process (real HttpRequest objects, real Azurite): property-based
+// tests over bodies, headers, query strings and path segments, then the named cases one by
 // one. The property: never a 5xx; every error in Graph's envelope with the error media type; every
 // success with Graph's media type; Object.prototype untouched. `npm run test:reliability` runs the same
 // properties with many more inputs.
@@ -18,9 +18,11 @@ const RUNS = Number(process.env.HOSTILE_RUNS ?? 200);
 const table = () =>
   TableClient.fromConnectionString(process.env.ASSIGNMENTS_STORAGE!, process.env.ASSIGNMENTS_TABLE!, { allowInsecureConnection: true });
 let acknowledged = 0;
+const app = testApp();
+const sendToApp = sendInProcess(app);
 
 async function holds(r: HostileRequest): Promise<void> {
-  const verdict = judge(r, await sendToHandler(r), true);
+  const verdict = judge(r, await sendToApp(r), true);
   if (verdict.problems.length > 0) {
     throw new Error(
       `${verdict.problems.join('; ')} for ${describeRequest(r)}\nanswer: ${verdict.answer.status} ${verdict.answer.body?.slice(0, 300)}`,
@@ -37,7 +39,7 @@ async function holds(r: HostileRequest): Promise<void> {
   }
 }
 
-describe('hostile input, property-based (fast-check), straight to the handlers', () => {
+describe('hostile input, property-based (fast-check), in process', () => {
   it.each(['body', 'headers', 'query', 'path'] as const)('any %s: never a 5xx, always Graph’s envelope', async (dimension) => {
     await fc.assert(fc.asyncProperty(hostileIn(dimension), holds), { seed: SEED, numRuns: RUNS });
   });
@@ -46,7 +48,7 @@ describe('hostile input, property-based (fast-check), straight to the handlers',
     await fc.assert(fc.asyncProperty(hostileRequest, holds), { seed: SEED + 1, numRuns: RUNS });
   });
 
-  it('reached storage: those inputs made creates, each read back from the table as it got its 201', async () => {
+  it('reached storage: those inputs made creates, each read back from the table as it got its 201', () => {
     expect(acknowledged).toBeGreaterThan(RUNS / 10); // the generators reach storage, not only validation
   });
 });
@@ -54,29 +56,27 @@ describe('hostile input, property-based (fast-check), straight to the handlers',
 // ---- the named cases ----
 
 const json = { authorization: 'Bearer t', 'content-type': 'application/json' };
-const post = (o: RequestOptions) => createAssignment(graphRequest({ headers: json, ...o }), invocationContext());
+const post = (o: RequestOptions) => send(app, graphRequest({ headers: json, ...o }));
 const patch = async (o: RequestOptions) => {
   const a = jsonOf(await post({ body: documentExample() }));
-  return updateAssignment(
+  return send(
+    app,
     graphRequest({
       method: 'PATCH',
       path: `/beta/deviceManagement/deviceEnrollmentConfigurations/cfg-1/assignments/${a.id}`,
-      params: { deviceEnrollmentConfigurationId: 'cfg-1', enrollmentConfigurationAssignmentId: a.id },
       headers: json,
       ...o,
     }),
-    invocationContext(),
   );
 };
 const assign = (o: RequestOptions) =>
-  assignConfiguration(
+  send(
+    app,
     graphRequest({
       path: '/beta/deviceManagement/deviceEnrollmentConfigurations/cfg-assign/assign',
-      params: { deviceEnrollmentConfigurationId: 'cfg-assign' },
       headers: json,
       ...o,
     }),
-    invocationContext(),
   );
 const writes = { post, patch, assign };
 const wrapFor = (write: keyof typeof writes, item: string) =>

@@ -1,42 +1,26 @@
 import { odata, TableClient } from '@azure/data-tables';
-import type { HttpHandler } from '@azure/functions';
+import type { RequestHandler } from '../../src/pipeline/pipeline';
+import { testApp } from '../helpers/app';
 import { collectionPath, documentExample, expectGraphError, graphRequest, headerOf, invocationContext } from '../helpers/requests';
 
-// Controls by configuration (soak runs). Each scenario loads the app in a fresh module registry with its
-// own settings, as a freshly started instance would: settings, generator and rate limiter are per process.
+// Controls by configuration (soak runs). Each scenario builds an app with its own settings, as a freshly
+// started instance would be: settings, generator and rate limiter are per app.
 
-const MOCK_SETTINGS = [
-  'MOCK_CONTROLS',
-  'MOCK_FAILURE_RATE',
-  'MOCK_FAILURE_STATUSES',
-  'MOCK_SEED',
-  'MOCK_LATENCY_MS',
-  'MOCK_RATE_LIMIT',
-  'MOCK_RETRY_AFTER_SECONDS',
-];
-
-function freshApp(settings: Record<string, string>): HttpHandler {
-  for (const name of MOCK_SETTINGS) delete process.env[name];
-  Object.assign(process.env, settings);
-  let handler: HttpHandler | undefined;
-  jest.isolateModules(() => {
-    handler = (require('../../src/assignments/handlers') as typeof import('../../src/assignments/handlers')).createAssignment;
-  });
-  return handler!;
+function freshApp(settings: Record<string, string>): RequestHandler {
+  return testApp(settings).handle;
 }
 
-const post = (handler: HttpHandler, configuration = 'cfg-soak', headers: Record<string, string> = {}) =>
+const post = (handler: RequestHandler, configuration = 'cfg-soak', headers: Record<string, string> = {}) =>
   handler(
     graphRequest({
       body: documentExample(),
       path: collectionPath(configuration),
-      params: { invitationsId: 'inv-1', deviceEnrollmentConfigurationId: configuration },
       headers: { authorization: 'Bearer soak', ...headers },
     }),
     invocationContext(),
   );
 
-async function statuses(handler: HttpHandler, n: number, configuration = 'cfg-soak'): Promise<number[]> {
+async function statuses(handler: RequestHandler, n: number, configuration = 'cfg-soak'): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < n; i++) out.push((await post(handler, configuration)).status ?? 200);
   return out;
@@ -50,10 +34,6 @@ async function storedIn(configuration: string): Promise<number> {
   for await (const _ of table.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${configuration} and RowKey lt '~'` } })) n++;
   return n;
 }
-
-afterAll(() => {
-  for (const name of MOCK_SETTINGS) delete process.env[name];
-});
 
 describe('MOCK_FAILURE_RATE with MOCK_SEED', () => {
   const soak = { MOCK_FAILURE_RATE: '0.5', MOCK_FAILURE_STATUSES: '429,500,503', MOCK_SEED: '20261128' };

@@ -1,11 +1,11 @@
-import { createAssignment } from '../../src/assignments/handlers';
-import { documentExample, graphRequest, invocationContext } from '../helpers/requests';
+import { send, testApp } from '../helpers/app';
+import { documentExample, graphRequest } from '../helpers/requests';
 
 // MOCK_CONTROLS unset: the deployment default. x-mock-* headers are ignored, valid or not.
-delete process.env.MOCK_CONTROLS;
+const app = testApp();
 
 const post = (headers: Record<string, string>) =>
-  createAssignment(graphRequest({ body: documentExample(), headers: { authorization: 'Bearer t', ...headers } }), invocationContext());
+  send(app, graphRequest({ body: documentExample(), headers: { authorization: 'Bearer t', ...headers } }));
 
 it.each<Record<string, string>>([
   { 'x-mock-error': '429' },

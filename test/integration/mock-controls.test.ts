@@ -1,11 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { odata, TableClient } from '@azure/data-tables';
-import { createAssignment } from '../../src/assignments/handlers';
-import { health } from '../../src/health';
-import { hostFunction } from '../../src/routes';
-
-/** The one function the host calls: it routes every request, known or not. */
-const dispatch = hostFunction.handler;
+import { send, testApp } from '../helpers/app';
+import { devToken } from '../helpers/tenants';
 import {
   collectionPath,
   documentExample,
@@ -17,15 +13,16 @@ import {
   type CapturedLog,
 } from '../helpers/requests';
 
-// Header controls (MOCK_CONTROLS=on) on the real handlers, with Azurite behind the store and the mock state.
-process.env.MOCK_CONTROLS = 'on';
+// Header controls (MOCK_CONTROLS=on) through the app, with Azurite behind the store and the mock state.
+const app = testApp({ MOCK_CONTROLS: 'on' });
+const DEFAULT_TENANT = '00000000-0000-0000-0000-000000000000';
 
 const post = (headers: Record<string, string>, configuration = 'cfg-mock', logs: CapturedLog[] = []) =>
-  createAssignment(
+  send(
+    app,
     graphRequest({
       body: documentExample(),
       path: collectionPath(configuration),
-      params: { invitationsId: 'inv-1', deviceEnrollmentConfigurationId: configuration },
       headers: { authorization: 'Bearer mock-test', ...headers },
     }),
     invocationContext(logs),
@@ -35,7 +32,9 @@ const connection = () => process.env.ASSIGNMENTS_STORAGE!;
 const assignments = () => TableClient.fromConnectionString(connection(), process.env.ASSIGNMENTS_TABLE!, { allowInsecureConnection: true });
 const mockState = () =>
   TableClient.fromConnectionString(connection(), `${process.env.ASSIGNMENTS_TABLE}State`, { allowInsecureConnection: true });
-const stateKey = (clientRequestId: string) => createHash('sha256').update(clientRequestId).digest('hex');
+/** Where an attempt count is kept: the tenant's partition, a row per client-request-id. */
+const stateKey = (clientRequestId: string, tenantId = DEFAULT_TENANT) =>
+  [`attempts~${tenantId}`, createHash('sha256').update(clientRequestId).digest('hex')] as const;
 
 async function storedIn(configuration: string): Promise<number> {
   let n = 0;
@@ -79,14 +78,14 @@ describe('x-mock-error: a Graph-shaped error on demand', () => {
   it('leaves a 401 a 401: controls apply after authentication', async () => {
     const request = graphRequest({ body: documentExample(), headers: { 'x-mock-error': '429' } });
     request.headers.delete('authorization');
-    expectGraphError(await createAssignment(request, invocationContext()), 401, 'InvalidAuthenticationToken');
+    expectGraphError(await send(app, request), 401, 'InvalidAuthenticationToken');
   });
 
   it('leaves /health and unknown paths alone', async () => {
-    const healthRequest = graphRequest({ method: 'GET', path: '/health', params: {}, headers: { 'x-mock-error': '503' } });
-    expect((await health(healthRequest, invocationContext())).status).toBe(200);
-    const unknown = graphRequest({ method: 'GET', path: '/beta/nowhere', params: {}, headers: { 'x-mock-error': '503' } });
-    expectGraphError(await dispatch(unknown, invocationContext()), 400, 'BadRequest');
+    const healthRequest = graphRequest({ method: 'GET', path: '/health', headers: { 'x-mock-error': '503' } });
+    expect((await send(app, healthRequest)).status).toBe(200);
+    const unknown = graphRequest({ method: 'GET', path: '/beta/nowhere', headers: { 'x-mock-error': '503' } });
+    expectGraphError(await send(app, unknown), 400, 'BadRequest');
   });
 });
 
@@ -107,7 +106,7 @@ describe('x-mock-error-count: fail the first n attempts of one client-request-id
     expect([first, second, third].map((r) => headerOf(r, 'x-mock-attempt'))).toEqual(['1', '2', '3']);
     expect(jsonOf(third).id).toBeDefined();
     expect(await storedIn(configuration)).toBe(1);
-    const state = await mockState().getEntity<{ attempts: number; clientRequestId: string; expiresOn: Date }>(stateKey(id), 'attempts');
+    const state = await mockState().getEntity<{ attempts: number; clientRequestId: string; expiresOn: Date }>(...stateKey(id));
     expect(state.attempts).toBe(3);
     expect(state.clientRequestId).toBe(id);
     // A later attempt with the same id is past the count: it succeeds too.
@@ -124,6 +123,21 @@ describe('x-mock-error-count: fail the first n attempts of one client-request-id
     expect((await post(headers(b))).status).toBe(201);
   });
 
+  it("counts each tenant's attempts apart: two tenants may send the same client-request-id", async () => {
+    const id = randomUUID();
+    const [a, b] = ['3f1c2a4e-0000-4000-8000-0000000000a1', '3f1c2a4e-0000-4000-8000-0000000000b2'];
+    const headers = (tenant: string) => ({
+      authorization: `Bearer ${devToken(tenant)}`,
+      'x-mock-error': '429',
+      'x-mock-error-count': '1',
+      'client-request-id': id,
+    });
+    expect((await post(headers(a))).status).toBe(429);
+    expect((await post(headers(b))).status).toBe(429); // not the second attempt of tenant a's request
+    expect((await post(headers(a))).status).toBe(201);
+    expect((await mockState().getEntity<{ attempts: number }>(...stateKey(id, b))).attempts).toBe(1);
+  });
+
   it('accepts client-request-ids that could not be table keys', async () => {
     const id = `odd/id#with?chars\\${randomUUID()}`;
     const headers = { 'x-mock-error': '429', 'x-mock-error-count': '1', 'client-request-id': id };
@@ -138,15 +152,15 @@ describe('x-mock-error-count: fail the first n attempts of one client-request-id
       .createTable()
       .catch(() => undefined);
     await mockState().createEntity({
-      partitionKey: stateKey(id),
-      rowKey: 'attempts',
+      partitionKey: stateKey(id)[0],
+      rowKey: stateKey(id)[1],
       attempts: 5,
       expiresOn: new Date(Date.now() - 1000),
       clientRequestId: id,
     });
     const headers = { 'x-mock-error': '429', 'x-mock-error-count': '1', 'client-request-id': id };
     expect((await post(headers)).status).toBe(429);
-    const state = await mockState().getEntity<{ attempts: number; expiresOn: Date }>(stateKey(id), 'attempts');
+    const state = await mockState().getEntity<{ attempts: number; expiresOn: Date }>(...stateKey(id));
     expect(state.attempts).toBe(1);
     const expiresIn = new Date(state.expiresOn).getTime() - Date.now();
     expect(expiresIn).toBeGreaterThan(9 * 60_000);
@@ -157,10 +171,10 @@ describe('x-mock-error-count: fail the first n attempts of one client-request-id
   it('counts concurrent attempts of one id exactly (ETag-conditional updates)', async () => {
     const id = randomUUID();
     const headers = { 'x-mock-error': '429', 'x-mock-error-count': '2', 'client-request-id': id };
-    // Ten at once, as in issue 11 (where 15-25% of them used to answer a 503 of their own).
+    // Ten at once, as a scaled-out app saw them (where 15-25% of them used to answer a 503 of their own).
     const responses = await Promise.all(Array.from({ length: 10 }, () => post(headers, 'cfg-mock-concurrent')));
     expect(responses.map((r) => r.status).sort()).toEqual([201, 201, 201, 201, 201, 201, 201, 201, 429, 429]);
-    expect((await mockState().getEntity<{ attempts: number }>(stateKey(id), 'attempts')).attempts).toBe(10);
+    expect((await mockState().getEntity<{ attempts: number }>(...stateKey(id))).attempts).toBe(10);
     // One client-request-id is one request: the eight that got through answer the one assignment stored.
     expect(new Set(responses.filter((r) => r.status === 201).map((r) => jsonOf(r).id)).size).toBe(1);
     expect(await storedIn('cfg-mock-concurrent')).toBe(1);

@@ -1,15 +1,10 @@
 import { TableClient } from '@azure/data-tables';
-import {
-  assignConfiguration,
-  createAssignment,
-  deleteAssignment,
-  getAssignment,
-  listAssignments,
-  updateAssignment,
-} from '../../src/assignments/handlers';
-import { BASE, expectGraphError, graphRequest, headerOf, invocationContext, jsonOf } from '../helpers/requests';
+import { contextFor, handlerOf, refusal, send, testApp } from '../helpers/app';
+import { BASE, expectGraphError, graphRequest, headerOf, jsonOf } from '../helpers/requests';
 
-// The whole resource through its handlers: real HttpRequest objects, real Azurite.
+// The whole resource through the app's pipeline: real HttpRequest objects, real Azurite.
+
+const app = testApp();
 
 const INV = 'inv-r';
 const invitationPath = (cfg: string) => `/beta/invitations/${INV}/invitedUser/deviceEnrollmentConfigurations/${cfg}/assignments`;
@@ -18,32 +13,24 @@ const intunePath = (cfg: string) => `/beta/deviceManagement/deviceEnrollmentConf
 const group = (groupId: string) => ({ '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId });
 
 async function create(cfg: string, body: Record<string, unknown>) {
-  const response = await createAssignment(
-    graphRequest({ path: invitationPath(cfg), params: { invitationsId: INV, deviceEnrollmentConfigurationId: cfg }, body }),
-    invocationContext(),
-  );
+  const response = await send(app, graphRequest({ path: invitationPath(cfg), body }));
   expect(response.status).toBe(201);
   return jsonOf(response);
 }
 
 function list(cfg: string, query = '', viaIntune = false) {
   const path = `${viaIntune ? intunePath(cfg) : invitationPath(cfg)}${query}`;
-  const params: Record<string, string> = viaIntune
-    ? { deviceEnrollmentConfigurationId: cfg }
-    : { invitationsId: INV, deviceEnrollmentConfigurationId: cfg };
-  return listAssignments(graphRequest({ method: 'GET', path, params }), invocationContext());
+  return send(app, graphRequest({ method: 'GET', path }));
 }
 
 function item(method: string, cfg: string, id: string, o: { body?: unknown; headers?: Record<string, string>; query?: string } = {}) {
   const request = graphRequest({
     method,
-    path: `${intunePath(cfg)}/${id}${o.query ?? ''}`,
-    params: { deviceEnrollmentConfigurationId: cfg, enrollmentConfigurationAssignmentId: id },
+    path: `${intunePath(encodeURIComponent(cfg))}/${encodeURIComponent(id)}${o.query ?? ''}`,
     body: o.body,
     headers: { authorization: 'Bearer t', ...o.headers },
   });
-  const handler = { GET: getAssignment, PATCH: updateAssignment, DELETE: deleteAssignment }[method]!;
-  return handler(request, invocationContext());
+  return send(app, request);
 }
 
 describe('list', () => {
@@ -154,7 +141,7 @@ describe('list', () => {
   // neither a known storage error nor transient.
   it('a $filter value longer than any stored value is a 400 naming the property', async () => {
     for (const query of [`?$filter=sourceId eq '${'中'.repeat(2000)}'`, `?$count=true&$filter=target/groupId eq '${'x'.repeat(1025)}'`]) {
-      const error = expectGraphError(await list('cfg-long', `?${new URLSearchParams(query.slice(1))}`), 400, 'BadRequest');
+      const error = expectGraphError(await list('cfg-long', `?${new URLSearchParams(query.slice(1)).toString()}`), 400, 'BadRequest');
       expect(error.message).toMatch(/'(sourceId|target\/groupId)' in \$filter is longer than the maximum of 1024 characters/);
     }
   });
@@ -299,24 +286,31 @@ describe('get, update, delete', () => {
   // These were 503 + Retry-After (the SDK's encodeURIComponent threw URIError, taken for an outage), so a
   // retrying client would have retried a request that can never succeed.
   it.each(['GET', 'PATCH', 'DELETE'])('400, not 503, for %s with an unpaired surrogate in an id', async (method) => {
+    // Straight to the handler: a URL cannot carry a lone surrogate to the router.
     const body = method === 'PATCH' ? { sourceId: 'x' } : undefined;
-    const byItem = expectGraphError(await item(method, 'cfg-item', 'x\ud800', { body }), 400, 'BadRequest');
-    expect(byItem.message).toContain("'enrollmentConfigurationAssignmentId'");
-    const byConfiguration = expectGraphError(await item(method, '\udfff', 'x', { body }), 400, 'BadRequest');
-    expect(byConfiguration.message).toContain("'deviceEnrollmentConfigurationId'");
+    const name = { GET: 'getAssignment', PATCH: 'updateAssignment', DELETE: 'deleteAssignment' }[method]!;
+    const direct = (cfg: string, id: string) =>
+      refusal(
+        handlerOf(
+          app,
+          `${name}ViaDeviceManagement`,
+        )(
+          contextFor(app, graphRequest({ method, path: `${intunePath('c')}/x`, body }), {
+            deviceEnrollmentConfigurationId: cfg,
+            enrollmentConfigurationAssignmentId: id,
+          }),
+        ),
+      );
+    const byItem = await direct('cfg-item', 'x\ud800');
+    expect([byItem.status, byItem.message]).toEqual([400, expect.stringContaining("'enrollmentConfigurationAssignmentId'")]);
+    const byConfiguration = await direct('\udfff', 'x');
+    expect([byConfiguration.status, byConfiguration.message]).toEqual([400, expect.stringContaining("'deviceEnrollmentConfigurationId'")]);
   });
 });
 
 describe('the assign action', () => {
   const assign = (cfg: string, body: unknown) =>
-    assignConfiguration(
-      graphRequest({
-        path: `/beta/deviceManagement/deviceEnrollmentConfigurations/${cfg}/assign`,
-        params: { deviceEnrollmentConfigurationId: cfg },
-        body,
-      }),
-      invocationContext(),
-    );
+    send(app, graphRequest({ path: `/beta/deviceManagement/deviceEnrollmentConfigurations/${cfg}/assign`, body }));
   // Every assignment row in the table, whatever its generation; not the bookkeeping rows (RowKeys from `~`).
   const rows = async (cfg: string) => {
     const client = TableClient.fromConnectionString(process.env.ASSIGNMENTS_STORAGE!, process.env.ASSIGNMENTS_TABLE!, {

@@ -1,7 +1,7 @@
 import { TableClient } from '@azure/data-tables';
 import { randomUUID } from 'node:crypto';
-import { assignConfiguration, createAssignment, deleteAssignment, getAssignment, listAssignments } from '../../src/assignments/handlers';
-import { graphRequest, invocationContext, jsonOf } from '../helpers/requests';
+import { send, testApp } from '../helpers/app';
+import { graphRequest, jsonOf } from '../helpers/requests';
 
 // Data written by the 0.1.0 release (the last one deployed): one row per assignment, PartitionKey the
 // configuration, RowKey the id, no `gen`, no marker, no counter shards. After an upgrade every such
@@ -11,10 +11,8 @@ import { graphRequest, invocationContext, jsonOf } from '../helpers/requests';
 const table = () =>
   TableClient.fromConnectionString(process.env.ASSIGNMENTS_STORAGE!, process.env.ASSIGNMENTS_TABLE!, { allowInsecureConnection: true });
 const path = (cfg: string) => `/beta/deviceManagement/deviceEnrollmentConfigurations/${cfg}/assignments`;
-const params = (cfg: string, id?: string) => ({
-  deviceEnrollmentConfigurationId: cfg,
-  ...(id ? { enrollmentConfigurationAssignmentId: id } : {}),
-});
+// The default tenant's: rows of earlier releases belong to it.
+const app = testApp();
 
 beforeAll(async () => {
   await table().createTable(); // as the app does on first use; a no-op if it exists
@@ -36,8 +34,7 @@ async function writeAsRelease010(cfg: string, n: number): Promise<string[]> {
   return ids;
 }
 
-const list = async (cfg: string, query: string) =>
-  jsonOf(await listAssignments(graphRequest({ method: 'GET', path: `${path(cfg)}${query}`, params: params(cfg) }), invocationContext()));
+const list = async (cfg: string, query: string) => jsonOf(await send(app, graphRequest({ method: 'GET', path: `${path(cfg)}${query}` })));
 const count = async (cfg: string) => (await list(cfg, '?$count=true&$top=1'))['@odata.count'] as number;
 async function allIds(cfg: string): Promise<string[]> {
   const ids: string[] = [];
@@ -48,20 +45,15 @@ async function allIds(cfg: string): Promise<string[]> {
     query = `?${new URL(body['@odata.nextLink']).search.slice(1)}`;
   }
 }
-const item = (method: 'GET' | 'DELETE', cfg: string, id: string) =>
-  (method === 'GET' ? getAssignment : deleteAssignment)(
-    graphRequest({ method, path: `${path(cfg)}/${id}`, params: params(cfg, id) }),
-    invocationContext(),
-  );
+const item = (method: 'GET' | 'DELETE', cfg: string, id: string) => send(app, graphRequest({ method, path: `${path(cfg)}/${id}` }));
 const create = (cfg: string) =>
-  createAssignment(
+  send(
+    app,
     graphRequest({
       path: path(cfg),
-      params: params(cfg),
       body: { target: { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' } },
       headers: { authorization: 'Bearer t' },
     }),
-    invocationContext(),
   );
 
 it('a GET of one of its items is the first thing after the upgrade: found, and the list and $count have them all', async () => {
@@ -101,15 +93,14 @@ it('two instances upgrading one partition at once count each row once', async ()
 it('the assign action replaces a set written by 0.1.0 and leaves none of its rows visible', async () => {
   const cfg = `legacy-assign-${randomUUID()}`;
   const ids = await writeAsRelease010(cfg, 30);
-  const assigned = await assignConfiguration(
+  const assigned = await send(
+    app,
     graphRequest({
       path: `/beta/deviceManagement/deviceEnrollmentConfigurations/${cfg}/assign`,
-      params: params(cfg),
       body: {
         enrollmentConfigurationAssignments: [{ target: { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: 'new' } }],
       },
     }),
-    invocationContext(),
   );
   expect(assigned.status).toBe(204);
   expect(await count(cfg)).toBe(1);

@@ -1,19 +1,21 @@
 import { TableClient } from '@azure/data-tables';
-import { assignConfiguration, createAssignment } from '../../src/assignments/handlers';
+import type { App } from '../../src/createApp';
+import { send, testApp } from '../helpers/app';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy';
-import { documentExample, expectGraphError, graphRequest, headerOf, invocationContext, jsonOf } from '../helpers/requests';
+import { documentExample, expectGraphError, graphRequest, headerOf, jsonOf } from '../helpers/requests';
 
 // Storage reached through a loopback proxy that injects network faults in front of the real Azurite:
 // faults that stopping Azurite (test/e2e/storage-faults.test.ts) cannot cause.
 
 let proxy: FaultProxy;
+let app: App;
 const port = () => Number(/:(\d+)\//.exec(process.env.TEST_AZURITE_CONNECTION!)![1]);
 
 beforeAll(async () => {
   proxy = await startFaultProxy(port());
-  process.env.ASSIGNMENTS_STORAGE = proxy.connectionString;
+  app = testApp({ ASSIGNMENTS_STORAGE: proxy.connectionString });
   // Creates the table: what follows is about one storage operation each.
-  expect((await createAssignment(graphRequest({ body: documentExample() }), invocationContext())).status).toBe(201);
+  expect((await send(app, graphRequest({ body: documentExample() }))).status).toBe(201);
 });
 afterAll(async () => {
   await proxy?.stop();
@@ -24,7 +26,7 @@ const table = () =>
 
 it('a create whose storage response was lost, and that the SDK retried, answers 201 and is stored once', async () => {
   proxy.loseNextResponse((method, path) => method === 'POST' && !path.includes('Tables'));
-  const response = await createAssignment(graphRequest({ body: { ...documentExample(), sourceId: 'lost-response' } }), invocationContext());
+  const response = await send(app, graphRequest({ body: { ...documentExample(), sourceId: 'lost-response' } }));
   expect(proxy.counts.lostResponses).toBe(1);
   expect(response.status).toBe(201);
   const body = jsonOf(response);
@@ -39,7 +41,7 @@ it('storage that accepts connections but never answers gives a 503 with Retry-Af
   proxy.mode = 'blackhole';
   try {
     const started = Date.now();
-    const response = await createAssignment(graphRequest({ body: documentExample() }), invocationContext());
+    const response = await send(app, graphRequest({ body: documentExample() }));
     const elapsed = Date.now() - started;
     expectGraphError(response, 503, 'ServiceUnavailable');
     expect(Number(headerOf(response, 'retry-after'))).toBeGreaterThan(0);
@@ -51,13 +53,12 @@ it('storage that accepts connections but never answers gives a 503 with Retry-Af
 });
 
 const assign = (configuration: string, items: unknown[]) =>
-  assignConfiguration(
+  send(
+    app,
     graphRequest({
       path: `/beta/deviceManagement/deviceEnrollmentConfigurations/${configuration}/assign`,
-      params: { deviceEnrollmentConfigurationId: configuration },
       body: { enrollmentConfigurationAssignments: items },
     }),
-    invocationContext(),
   );
 
 // Was unbounded: the assign action's entity group transactions were sent without the storage deadline,

@@ -1,22 +1,21 @@
 import { TableClient } from '@azure/data-tables';
-import { createAssignment } from '../../src/assignments/handlers';
-import { health } from '../../src/health';
+import type { App } from '../../src/createApp';
 import { azuriteConnectionString, freePort } from '../../dev/azurite';
-import { documentExample, expectGraphError, graphRequest, headerOf, invocationContext } from '../helpers/requests';
+import { send, testApp } from '../helpers/app';
+import { documentExample, expectGraphError, graphRequest, headerOf } from '../helpers/requests';
 
 // Storage that is not there: a port nothing listens on. Every request must end in a Graph 503 with
 // Retry-After after bounded retries, never a hang, a 500 or a 201 for a write that was not stored.
 
-let deadPort: number;
+let app: App;
 
 beforeAll(async () => {
-  deadPort = await freePort();
-  process.env.ASSIGNMENTS_STORAGE = azuriteConnectionString(deadPort);
+  app = testApp({ ASSIGNMENTS_STORAGE: azuriteConnectionString(await freePort()) });
 });
 
 it('answers a create with 503 ServiceUnavailable and Retry-After, within the storage deadline', async () => {
   const started = Date.now();
-  const response = await createAssignment(graphRequest({ body: documentExample() }), invocationContext());
+  const response = await send(app, graphRequest({ body: documentExample() }));
   expectGraphError(response, 503, 'ServiceUnavailable');
   expect(Number(headerOf(response, 'retry-after'))).toBeGreaterThan(0);
   // A generous bound that only a hang would break: the store gives up after STORAGE_TIMEOUT_MS (3 s here).
@@ -24,7 +23,7 @@ it('answers a create with 503 ServiceUnavailable and Retry-After, within the sto
 });
 
 it('reports 503 from /health', async () => {
-  const response = await health(graphRequest({ method: 'GET', path: '/health', params: {} }), invocationContext());
+  const response = await send(app, graphRequest({ method: 'GET', path: '/health' }));
   expectGraphError(response, 503, 'ServiceUnavailable');
 });
 

@@ -1,12 +1,13 @@
 import { HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { schemasFor } from '../../src/assignments/schema';
-import { hostFunction } from '../../src/routes';
-import { BASE, expectGraphError, headerOf, invocationContext, jsonOf } from '../helpers/requests';
+import { testApp } from '../helpers/app';
+import { BASE, expectGraphError, headerOf, invocationContext, jsonOf, textOf } from '../helpers/requests';
 import { hasType, parseCsdl, resolveContext } from '../helpers/metadata';
 
 // v1.0 next to beta, and $metadata, through the one function the host calls (real router, real
 // HttpRequest objects, real Azurite). Every @odata.context written here is checked to resolve.
 
+const app = testApp();
 const contexts: { version: 'beta' | 'v1.0'; context: string; types: string[] }[] = [];
 
 async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResponseInit> {
@@ -16,16 +17,16 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
     headers: { authorization: 'Bearer t', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
     body: body === undefined ? undefined : { string: JSON.stringify(body) },
   });
-  const response = await hostFunction.handler(request, invocationContext());
-  const type = headerOf(response as HttpResponseInit, 'content-type') ?? '';
+  const response = await app.handle(request, invocationContext());
+  const type = headerOf(response, 'content-type') ?? '';
   if (type.startsWith('application/json;odata')) {
-    const json = jsonOf(response as HttpResponseInit);
+    const json = jsonOf(response);
     const items = json.value ?? [json];
     const types = items.flatMap((i: any) => [i['@odata.type'], i.target?.['@odata.type']]).filter(Boolean);
     if (json['@odata.context'])
       contexts.push({ version: path.startsWith('/v1.0') ? 'v1.0' : 'beta', context: json['@odata.context'], types });
   }
-  return response as HttpResponseInit;
+  return response;
 }
 
 const beta = (cfg: string) => `/beta/deviceManagement/deviceEnrollmentConfigurations/${cfg}/assignments`;
@@ -43,7 +44,7 @@ describe('GET /{version}/$metadata', () => {
       const response = await call('GET', `/${version}/$metadata`, undefined, { authorization: '' });
       expect(response.status).toBe(200);
       expect(headerOf(response, 'content-type')).toBe('application/xml');
-      const csdl = parseCsdl(String(response.body));
+      const csdl = parseCsdl(textOf(response));
       const model = schemasFor(version as 'beta' | 'v1.0').model;
       for (const t of [...model.entityTypes, ...model.complexTypes, ...model.enums]) expect(csdl.types.has(t.name)).toBe(true);
       for (const name of [
@@ -60,7 +61,7 @@ describe('GET /{version}/$metadata', () => {
   );
 
   it("beta's nullability is the CSDL's: source and the filter type are not nullable, target is", async () => {
-    const csdl = parseCsdl(String((await call('GET', '/beta/$metadata')).body));
+    const csdl = parseCsdl(textOf(await call('GET', '/beta/$metadata')));
     const assignment = csdl.types.get('enrollmentConfigurationAssignment')!.properties;
     expect(assignment.get('source')).toEqual({ type: 'graph.deviceAndAppManagementAssignmentSource', nullable: false });
     expect(assignment.get('target')).toEqual({ type: 'graph.deviceAndAppManagementAssignmentTarget', nullable: true });
@@ -71,7 +72,7 @@ describe('GET /{version}/$metadata', () => {
   });
 
   it('v1.0: target only, an abstract target without filter properties, and no invitation path', async () => {
-    const csdl = parseCsdl(String((await call('GET', '/v1.0/$metadata')).body));
+    const csdl = parseCsdl(textOf(await call('GET', '/v1.0/$metadata')));
     expect([...csdl.types.get('enrollmentConfigurationAssignment')!.properties.keys()]).toEqual(['target']);
     expect(csdl.types.get('deviceAndAppManagementAssignmentTarget')!.properties.size).toBe(0);
     expect(csdl.types.get('user')!.navigation.has('deviceEnrollmentConfigurations')).toBe(false);
@@ -215,8 +216,8 @@ describe('every @odata.context written above', () => {
   it('points at a $metadata that answers 200 and names its path and types', async () => {
     expect(contexts.length).toBeGreaterThanOrEqual(10);
     const csdl = {
-      beta: parseCsdl(String((await call('GET', '/beta/$metadata')).body)),
-      'v1.0': parseCsdl(String((await call('GET', '/v1.0/$metadata')).body)),
+      beta: parseCsdl(textOf(await call('GET', '/beta/$metadata'))),
+      'v1.0': parseCsdl(textOf(await call('GET', '/v1.0/$metadata'))),
     };
     for (const { version, context, types } of contexts) {
       expect(context.startsWith(`${BASE}/${version}/$metadata#`)).toBe(true);

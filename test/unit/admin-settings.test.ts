@@ -1,6 +1,6 @@
 import { parseConfig } from '../../src/config';
-import { adminKeyMatches } from '../../src/mock/admin';
-import { redactAuthorization } from '../../src/mock/journal';
+import { redactAuthorization } from '../../src/admin/recording';
+import { adminKeyMatches } from '../../src/admin/routes';
 
 const base = { ASSIGNMENTS_STORAGE: 'UseDevelopmentStorage=true' };
 

@@ -9,6 +9,7 @@ describe('settings', () => {
       tableName: 'EnrollmentConfigurationAssignments',
       stateTableName: 'EnrollmentConfigurationAssignmentsState',
       journalTableName: 'EnrollmentConfigurationAssignmentsJournal',
+      defaultTenantId: '00000000-0000-0000-0000-000000000000',
       storageTimeoutMs: 4000,
       auth: { mode: 'dev' },
       cors: { allowedOrigins: [] },
@@ -43,8 +44,40 @@ describe('settings', () => {
 
   it('splits API keys and treats blank settings as unset', () => {
     const config = parseConfig({ ...azurite, AUTH_MODE: 'apikey', AUTH_API_KEYS: ' k1, ,k2 ', ASSIGNMENTS_TABLE: '' });
-    expect(config.auth).toEqual({ mode: 'apikey', apiKeys: ['k1', 'k2'] });
+    expect(config.auth).toEqual({
+      mode: 'apikey',
+      apiKeys: [
+        { key: 'k1', tenantId: undefined },
+        { key: 'k2', tenantId: undefined },
+      ],
+    });
     expect(config.tableName).toBe('EnrollmentConfigurationAssignments');
+  });
+
+  it("reads an API key's tenant after its last '@', lower-case; a key without one acts for the default tenant", () => {
+    const tenant = 'AAAAAAAA-1111-2222-3333-444444444444';
+    const config = parseConfig({ ...azurite, AUTH_MODE: 'apikey', AUTH_API_KEYS: `plain, with@at@${tenant}` });
+    expect(config.auth).toEqual({
+      mode: 'apikey',
+      apiKeys: [
+        { key: 'plain', tenantId: undefined },
+        { key: 'with@at', tenantId: tenant.toLowerCase() },
+      ],
+    });
+    expect(config.defaultTenantId).toBe('00000000-0000-0000-0000-000000000000');
+  });
+
+  it("refuses a key whose part after the last '@' is not a tenant id, without printing the key", () => {
+    const attempt = () => parseConfig({ ...azurite, AUTH_MODE: 'apikey', AUTH_API_KEYS: 'fine,secret-value@not-a-guid' });
+    expect(attempt).toThrow(/AUTH_API_KEYS: entry 2 has an '@' but what follows its last '@' is not a tenant id/);
+    expect(attempt).not.toThrow(/secret-value/);
+  });
+
+  it('reads DEFAULT_TENANT_ID as a GUID, lower-case, and names it when it is not one', () => {
+    expect(parseConfig({ ...azurite, DEFAULT_TENANT_ID: ' 9E1D5F38-0000-4000-8000-00000000ABCD ' }).defaultTenantId).toBe(
+      '9e1d5f38-0000-4000-8000-00000000abcd',
+    );
+    expect(() => parseConfig({ ...azurite, DEFAULT_TENANT_ID: 'contoso' })).toThrow(/DEFAULT_TENANT_ID: a tenant id is a GUID/);
   });
 
   it('names the state and journal tables after ASSIGNMENTS_TABLE, so two mocks on one account share neither', () => {
@@ -146,7 +179,10 @@ describe('settings', () => {
     // A resolved value is just the keys.
     expect(parseConfig({ ...azurite, AUTH_MODE: 'apikey', AUTH_API_KEYS: 'k1,k2' }).auth).toEqual({
       mode: 'apikey',
-      apiKeys: ['k1', 'k2'],
+      apiKeys: [
+        { key: 'k1', tenantId: undefined },
+        { key: 'k2', tenantId: undefined },
+      ],
     });
   });
 });

@@ -1,4 +1,5 @@
-import { allProperties, findEnum, findType, modelOf, type GraphVersion, type VersionModel } from '../../src/assignments/model';
+import { allProperties, findEnum, findType, type GraphVersion, type VersionModel } from '../../src/graph/model';
+import { modelOf } from '../../src/assignments/model';
 import { configurationModel, configurationsContribution, withContribution } from '../../src/configurations/model';
 import { concreteTypes } from '../../src/configurations/types';
 import { buildCsdl } from '../../src/graph/metadata';

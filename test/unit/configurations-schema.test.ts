@@ -1,4 +1,4 @@
-import type { GraphVersion } from '../../src/assignments/model';
+import type { GraphVersion } from '../../src/graph/model';
 import { createConfiguration, representation } from '../../src/configurations/entity';
 import { configurationSchemasFor, parseCreate, parseSetPriority, parseUpdate } from '../../src/configurations/schema';
 import { GraphError } from '../../src/graph/errors';

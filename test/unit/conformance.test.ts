@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { modelOf, type GraphVersion, type StructuredTypeModel, type VersionModel } from '../../src/assignments/model';
+import { type GraphVersion, type StructuredTypeModel, type VersionModel } from '../../src/graph/model';
+import { modelOf } from '../../src/assignments/model';
 import { configurationModel } from '../../src/configurations/model';
 
 /**

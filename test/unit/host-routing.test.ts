@@ -1,7 +1,9 @@
+import { textOf } from '../helpers/requests';
 import path from 'node:path';
 import { HttpRequest, InvocationContext } from '@azure/functions';
-import { knownRoutes, type RouteDefinition } from '../../src/routes';
-import { compareRoutes, resolve } from '../../src/routing';
+import type { Route } from '../../src/pipeline/context';
+import { resolve, routeTable } from '../../src/pipeline/router';
+import { testApp } from '../helpers/app';
 import { compareFunctionNames, hostOrder, matchHostTemplate, pickHostRoute } from '../../dev/host-routing';
 import { createCoreApi } from '../../dev/runner';
 
@@ -22,6 +24,7 @@ function registeredFunctions(): Registered[] {
   const api = createCoreApi(() => undefined);
   jest.doMock('@azure/functions-core', () => api, { virtual: true });
   jest.isolateModules(() => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded inside isolateModules, after the mock
     require(path.join(__dirname, '../../src/app'));
   });
   return api.functions.map(({ metadata }) => {
@@ -43,10 +46,10 @@ function samplePaths(template: string): string[] {
 
 describe('the route table under the host rule', () => {
   const registered = hostOrder(registeredFunctions());
-  // In the order the dispatcher uses them: resolve() expects the most specific template first.
-  const routes = [...knownRoutes()].sort((a, b) => compareRoutes(a.route, b.route));
+  // Every route, the admin's included, in the order the pipeline uses them: the most specific template first.
+  const routes = routeTable(testApp({ MOCK_ADMIN: 'on' }).routes);
 
-  it.each(routes.flatMap((r) => r.methods.map((m) => [r.name, m, r] as [string, string, RouteDefinition])))(
+  it.each(routes.flatMap((r) => r.methods.map((m) => [r.name, m, r] as [string, string, Route])))(
     '%s (%s) reaches its operation',
     (_name, method, route) => {
       for (const p of samplePaths(route.route)) {
@@ -58,7 +61,7 @@ describe('the route table under the host rule', () => {
     },
   );
 
-  it("hands unknown paths and unserved methods to the app, which answers in Graph's envelope", async () => {
+  it("hands unknown paths and unserved methods to the app, which answers in Graph's envelope", () => {
     for (const [method, p] of [
       ['GET', '/nothing/here'],
       ['PUT', '/health'],
@@ -110,10 +113,10 @@ describe('the host rule itself', () => {
 });
 
 describe('the app router', () => {
-  const routes = knownRoutes();
+  const routes = routeTable(testApp({ MOCK_ADMIN: 'on' }).routes);
   const context = () => new InvocationContext({ logHandler: () => undefined });
 
-  it("gives an unknown path Graph's error, and a known path with another method 405 with Allow", async () => {
+  it("gives an unknown path Graph's error, and a known path with another method 405 with Allow", () => {
     const unknown = resolve(routes, 'GET', 'http://h/beta/nothing');
     expect('error' in unknown && [unknown.error.status, unknown.error.message]).toEqual([
       400,
@@ -123,7 +126,7 @@ describe('the app router', () => {
     expect('error' in wrong && [wrong.error.status, wrong.error.headers.Allow]).toEqual([405, 'GET, PATCH, DELETE']);
   });
 
-  it('refuses a malformed percent-escape in the path or the query with a 400 naming it', async () => {
+  it('refuses a malformed percent-escape in the path or the query with a 400 naming it', () => {
     for (const [url, named] of [
       ['http://h/beta/deviceManagement/deviceEnrollmentConfigurations/%E0%A4%A/assignments', "'%E0%A4%A'"],
       ['http://h/beta/deviceManagement/deviceEnrollmentConfigurations/%FF/assignments', "'%FF'"],
@@ -137,10 +140,9 @@ describe('the app router', () => {
     }
   });
 
-  it("answers through the one host function with Graph's envelope", async () => {
-    const { hostFunction } = await import('../../src/routes');
-    const response = await hostFunction.handler(new HttpRequest({ method: 'GET', url: 'http://h/beta/nothing' }), context());
+  it("answers through the app's pipeline with Graph's envelope", async () => {
+    const response = await testApp().handle(new HttpRequest({ method: 'GET', url: 'http://h/beta/nothing' }), context());
     expect(response.status).toBe(400);
-    expect(JSON.parse(String(response.body)).error.code).toBe('BadRequest');
+    expect(JSON.parse(textOf(response)).error.code).toBe('BadRequest');
   });
 });

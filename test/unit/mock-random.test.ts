@@ -1,4 +1,4 @@
-import { mulberry32, randomInt } from '../../src/mock/random';
+import { mulberry32, randomInt } from '../../src/controls/random';
 
 describe('the seeded generator behind MOCK_SEED', () => {
   it('repeats its sequence for the same seed and differs for another', () => {

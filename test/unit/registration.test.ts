@@ -7,6 +7,7 @@ it('registers one anonymous HTTP function that takes every path and method (the 
   // Jest has its own module registry, so the worker's require override is stood in for with a virtual mock.
   jest.doMock('@azure/functions-core', () => api, { virtual: true });
   jest.isolateModules(() => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded inside isolateModules, after the mock
     require(path.join(__dirname, '../../src/app'));
   });
   const registered = api.functions.map(({ metadata }) => {

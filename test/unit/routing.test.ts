@@ -1,14 +1,15 @@
 import { nextLink } from '../../src/graph/query';
-import { compareRoutes, resolve, type RouteDefinition } from '../../src/routing';
+import type { Route } from '../../src/pipeline/context';
+import { compareRoutes, resolve } from '../../src/pipeline/router';
 
 const COLLECTION = 'beta/invitations/{invitationsId}/invitedUser/deviceEnrollmentConfigurations/{cfg}/assignments';
 
 /** A table of one template (or a few), to see what the router takes from a URL. */
-function table(...routes: string[]): RouteDefinition[] {
-  return routes.map((route) => ({ name: route, route, methods: ['GET'], handler: async () => ({ status: 204 }) }));
+function table(...routes: string[]): Route[] {
+  return routes.map((route) => ({ name: route, route, methods: ['GET'], handler: () => Promise.resolve({ status: 204 }) }));
 }
 
-function paramsOf(routes: RouteDefinition[], path: string) {
+function paramsOf(routes: Route[], path: string) {
   const resolution = resolve(routes, 'GET', `http://h${path}`);
   return 'route' in resolution ? { route: resolution.route.route, params: resolution.params } : { status: resolution.error.status };
 }

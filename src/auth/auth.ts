@@ -1,7 +1,8 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { createRemoteJWKSet, errors as jose, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import type { AuthSettings } from '../config';
-import { forbidden, serviceUnavailable, unauthorized } from './errors';
+import { forbidden, serviceUnavailable, unauthorized } from '../graph/errors';
+import type { ApiKey, AuthSettings } from './settings';
+import { devTokenTenant, tenantOf } from './tenant';
 
 /**
  * Who may call, in the three modes of AUTH_MODE:
@@ -15,8 +16,8 @@ import { forbidden, serviceUnavailable, unauthorized } from './errors';
 /** `authenticated`: any known caller (the $batch envelope; each item is then authorized on its own). */
 export type Access = 'read' | 'write' | 'authenticated';
 
-/** The caller of a request that passed authentication. */
-export type Principal =
+/** The caller of a request that passed authentication, and the tenant it acts for. */
+export type Principal = (
   | {
       kind: 'dev' | 'apikey';
       /** A stable, non-secret id: a hash of the token (dev) or of the API key (apikey). */
@@ -31,7 +32,11 @@ export type Principal =
       /** delegated: the permissions came from `scp`; application: from `roles`. */
       permissionType: 'delegated' | 'application';
       permissions: readonly string[];
-    };
+    }
+) & {
+  /** A GUID, lower-case (src/auth/tenant.ts). */
+  tenantId: string;
+};
 
 /** Graph's permissions for enrollment configuration assignments, most privileged first. */
 export const WRITE_PERMISSIONS: readonly string[] = [
@@ -80,24 +85,6 @@ function fingerprint(secret: string): string {
   return sha256(secret).toString('hex').slice(0, 16);
 }
 
-/** Checks the Authorization header in the configured mode; throws a Graph-shaped 401 (or 503) unless the caller is known. */
-export async function authenticate(authorization: string | null, auth: AuthSettings): Promise<Principal> {
-  const token = bearerToken(authorization);
-  switch (auth.mode) {
-    case 'dev':
-      return { kind: 'dev', callerId: `dev:${fingerprint(token)}`, permissions: 'all' };
-    case 'apikey': {
-      // Compare against every key so the time taken does not tell which key, if any, nearly matched.
-      let ok = false;
-      for (const key of auth.apiKeys) ok = sameSecret(token, key) || ok;
-      if (!ok) throw unauthorized('Access token validation failure. Invalid audience.');
-      return { kind: 'apikey', callerId: `key:${fingerprint(token)}`, permissions: 'all' };
-    }
-    case 'jwt':
-      return verifyAccessToken(token, auth);
-  }
-}
-
 /** Throws Graph's 403 unless the caller holds one of the permissions the access needs. */
 export function authorize(principal: Principal, access: Access): void {
   if (principal.permissions === 'all' || access === 'authenticated') return;
@@ -111,25 +98,63 @@ export function authorize(principal: Principal, access: Access): void {
   );
 }
 
-/** Authentication then authorization, as graphHandler runs them for a route that needs a token. */
-export async function admit(authorization: string | null, auth: AuthSettings, access: Access): Promise<Principal> {
-  const principal = await authenticate(authorization, auth);
-  authorize(principal, access);
-  return principal;
-}
-
 /** The key endpoint failed (unreachable, timed out, not a JWKS): the server's fault, not the token's. */
 class KeySetUnavailable extends Error {
   override name = 'KeySetUnavailable';
 }
 
-// One key set per process, created on first use, so its cache and cooldown are shared by every request.
-let keySet: { uri: string; getKey: JWTVerifyGetKey } | undefined;
+/**
+ * Checks callers in the configured mode (AUTH_MODE). In jwt mode it owns the signing keys, fetched on
+ * the first token and cached (JWKS_OPTIONS), so one app instance shares them across its requests.
+ */
+export class Authenticator {
+  #getKey: JWTVerifyGetKey | undefined;
 
-function signingKeys(uri: string): JWTVerifyGetKey {
-  if (keySet?.uri !== uri) {
+  constructor(
+    private readonly auth: AuthSettings,
+    private readonly defaultTenantId: string,
+  ) {}
+
+  /** The caller and its tenant; throws a Graph-shaped 401 (or 503) unless the caller is known. */
+  async authenticate(authorization: string | null): Promise<Principal> {
+    const token = bearerToken(authorization);
+    const auth = this.auth;
+    switch (auth.mode) {
+      case 'dev':
+        return {
+          kind: 'dev',
+          callerId: `dev:${fingerprint(token)}`,
+          permissions: 'all',
+          tenantId: devTokenTenant(token) ?? this.defaultTenantId,
+        };
+      case 'apikey': {
+        // Compare against every key so the time taken does not tell which key, if any, nearly matched.
+        let matched: ApiKey | undefined;
+        for (const entry of auth.apiKeys) if (sameSecret(token, entry.key)) matched ??= entry;
+        if (!matched) throw unauthorized('Access token validation failure. Invalid audience.');
+        return {
+          kind: 'apikey',
+          callerId: `key:${fingerprint(token)}`,
+          permissions: 'all',
+          tenantId: matched.tenantId ?? this.defaultTenantId,
+        };
+      }
+      case 'jwt':
+        return this.#verifyAccessToken(token, auth);
+    }
+  }
+
+  /** Authentication then authorization, as the pipeline runs them for a route that needs a token. */
+  async admit(authorization: string | null, access: Access): Promise<Principal> {
+    const principal = await this.authenticate(authorization);
+    authorize(principal, access);
+    return principal;
+  }
+
+  #signingKeys(uri: string): JWTVerifyGetKey {
+    if (this.#getKey) return this.#getKey;
     const remote = createRemoteJWKSet(new URL(uri), JWKS_OPTIONS);
-    const getKey: JWTVerifyGetKey = async (header, token) => {
+    this.#getKey = async (header, token) => {
       try {
         return await remote(header, token);
       } catch (err) {
@@ -140,35 +165,36 @@ function signingKeys(uri: string): JWTVerifyGetKey {
         throw new KeySetUnavailable('The signing keys could not be fetched', { cause: err });
       }
     };
-    keySet = { uri, getKey };
+    return this.#getKey;
   }
-  return keySet.getKey;
-}
 
-async function verifyAccessToken(token: string, auth: Extract<AuthSettings, { mode: 'jwt' }>): Promise<Principal> {
-  let payload: JWTPayload;
-  try {
-    ({ payload } = await jwtVerify(token, signingKeys(auth.jwksUri), {
-      algorithms: ALLOWED_ALGORITHMS,
-      issuer: auth.issuers,
-      audience: auth.audiences,
-      clockTolerance: CLOCK_TOLERANCE_SECONDS,
-      requiredClaims: ['exp'],
-    }));
-  } catch (err) {
-    throw tokenRejected(err);
+  async #verifyAccessToken(token: string, auth: Extract<AuthSettings, { mode: 'jwt' }>): Promise<Principal> {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, this.#signingKeys(auth.jwksUri), {
+        algorithms: ALLOWED_ALGORITHMS,
+        issuer: auth.issuers,
+        audience: auth.audiences,
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        requiredClaims: ['exp'],
+      }));
+    } catch (err) {
+      throw tokenRejected(err);
+    }
+    const scopes = typeof payload.scp === 'string' ? payload.scp.split(' ').filter((s) => s.length > 0) : [];
+    const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : undefined;
+    if (scopes.length === 0 && roles === undefined) {
+      throw unauthorized('Either scp or roles claim need to be present in the token.');
+    }
+    return {
+      kind: 'jwt',
+      callerId: callerIdOf(payload, token),
+      permissionType: scopes.length > 0 ? 'delegated' : 'application',
+      permissions: scopes.length > 0 ? scopes : (roles ?? []),
+      // Entra's tokens always carry the tenant; a token without one is not a tenant's.
+      tenantId: tenantOf(payload.tid),
+    };
   }
-  const scopes = typeof payload.scp === 'string' ? payload.scp.split(' ').filter((s) => s.length > 0) : [];
-  const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : undefined;
-  if (scopes.length === 0 && roles === undefined) {
-    throw unauthorized('Either scp or roles claim need to be present in the token.');
-  }
-  return {
-    kind: 'jwt',
-    callerId: callerIdOf(payload, token),
-    permissionType: scopes.length > 0 ? 'delegated' : 'application',
-    permissions: scopes.length > 0 ? scopes : (roles ?? []),
-  };
 }
 
 function callerIdOf(payload: JWTPayload, token: string): string {

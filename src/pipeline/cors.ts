@@ -1,7 +1,6 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
-import type { RouteHandler } from '../routing';
-import { v4 as uuidv4 } from 'uuid';
-import { getConfig, type CorsSettings } from '../config';
+import type { RequestContext } from './context';
+import type { CorsSettings } from './settings';
 
 /**
  * CORS for browser callers, answered by the app itself (CORS_ALLOWED_ORIGINS; empty = off, and then
@@ -12,9 +11,9 @@ import { getConfig, type CorsSettings } from '../config';
  * Authorization like any other client. That is also why `*` is accepted (alone): CORS here protects no
  * ambient credential, the token does the gating. Listing origins is still the better default.
  *
- * Preflights are answered in graphHandler, before auth (a preflight carries no token) and before the
- * route's logic. OPTIONS is no operation's method, so the router answers it as a request that reaches
- * no operation, through graphHandler: a preflight from an allowed origin gets 204, anything else 405.
+ * Preflights are answered by this stage, before routing and auth (a preflight carries no token). OPTIONS
+ * is no operation's method, so anything else with OPTIONS goes on to the router, which answers 405: a
+ * preflight from an allowed origin gets 204, anything else 405.
  */
 
 /** What a browser script may read of a response, as Graph exposes it. */
@@ -73,17 +72,16 @@ function withVary(headers: Record<string, string>, ...names: string[]): Record<s
   return { ...headers, [key]: merged.join(', ') };
 }
 
-function preflightResponse(request: HttpRequest, origin: string): HttpResponseInit {
-  const requested = (request.headers.get('access-control-request-headers') ?? '')
+function preflightResponse(ctx: RequestContext, origin: string): HttpResponseInit {
+  const requested = (ctx.request.headers.get('access-control-request-headers') ?? '')
     .split(',')
     .map((h) => h.trim().toLowerCase())
     .filter((h) => MOCK_CONTROL_HEADER.test(h));
-  const requestId = uuidv4();
   return {
     status: 204,
     headers: {
-      'request-id': requestId,
-      'client-request-id': request.headers.get('client-request-id')?.trim() || requestId,
+      'request-id': ctx.requestId,
+      'client-request-id': ctx.echoedClientRequestId,
       'Access-Control-Allow-Origin': origin,
       'Access-Control-Allow-Methods': ALLOWED_METHODS.join(', '),
       'Access-Control-Allow-Headers': [...ALLOWED_HEADERS, ...new Set(requested)].join(', '),
@@ -94,28 +92,20 @@ function preflightResponse(request: HttpRequest, origin: string): HttpResponseIn
 }
 
 /**
- * Adds CORS to a handler whose responses carry their headers as a plain object (graphHandler's do).
- * `settings` is for tests; the app reads CORS_ALLOWED_ORIGINS through getConfig().
+ * The CORS stage: answers a preflight from an allowed origin, and adds CORS headers to every other
+ * answer (errors included) once the later stages have made it.
  */
-export function withCors(handler: RouteHandler, settings: () => CorsSettings = () => getConfig().cors): RouteHandler {
-  return async (request, context, params) => {
-    let cors: CorsSettings;
-    try {
-      cors = settings();
-    } catch {
-      return handler(request, context, params); // bad settings: the handler answers its own 500
-    }
-    if (cors.allowedOrigins.length === 0) return handler(request, context, params);
-    const origin = allowedOrigin(request, cors);
-    if (origin && isPreflight(request)) return preflightResponse(request, origin);
-    const response = await handler(request, context, params);
-    let headers = { ...(response.headers as Record<string, string> | undefined) };
-    // With a list of origins the answer depends on Origin, allowed or not, so caches must key on it.
-    if (cors.allowedOrigins[0] !== '*') headers = withVary(headers, 'Origin');
-    if (origin) {
-      headers['Access-Control-Allow-Origin'] = origin;
-      headers['Access-Control-Expose-Headers'] = EXPOSED_HEADERS.join(', ');
-    }
-    return { ...response, headers };
-  };
+export async function cors(ctx: RequestContext, settings: CorsSettings, next: () => Promise<HttpResponseInit>): Promise<HttpResponseInit> {
+  if (settings.allowedOrigins.length === 0) return next();
+  const origin = allowedOrigin(ctx.request, settings);
+  if (origin && isPreflight(ctx.request)) return preflightResponse(ctx, origin);
+  const response = await next();
+  let headers = { ...(response.headers as Record<string, string> | undefined) };
+  // With a list of origins the answer depends on Origin, allowed or not, so caches must key on it.
+  if (settings.allowedOrigins[0] !== '*') headers = withVary(headers, 'Origin');
+  if (origin) {
+    headers['Access-Control-Allow-Origin'] = origin;
+    headers['Access-Control-Expose-Headers'] = EXPOSED_HEADERS.join(', ');
+  }
+  return { ...response, headers };
 }

@@ -1,33 +1,15 @@
-import type { HttpHandler, HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { badRequest, methodNotAllowed, unknownSegment, type GraphError } from './graph/errors';
-import { graphHandler } from './graph/handler';
-import { withWireHeaders } from './graph/wire';
-import { getConfig } from './config';
-import { isAdminRoute } from './mock/admin';
-import { journaled } from './mock/journal';
-import { seedFromFile } from './mock/seed';
+import type { HttpMethod } from '@azure/functions';
+import { badRequest, methodNotAllowed, unknownSegment, type GraphError } from '../graph/errors';
+import type { Route, RouteParams } from './context';
 
 /**
  * The app's own router: Graph's rules for picking the operation a request means. The Functions host
- * only ever sees one catch-all function (see src/routes.ts for why); this module does what the host's
- * router cannot: the most specific template wins, then the method decides.
+ * only ever sees one catch-all function (src/functions/graph.ts says why); this module does what the
+ * host's router cannot: the most specific template wins, then the method decides.
  *
  * Templates: literal segments match case-insensitively (as Graph and the host do), `{name}` takes one
  * segment, `{*name}` takes the rest of the path.
  */
-
-export type RouteParams = Record<string, string>;
-
-/** What a route's handler is called with: the request, its context, and the parameters its template took. */
-export type RouteHandler = (request: HttpRequest, context: InvocationContext, params?: RouteParams) => Promise<HttpResponseInit>;
-
-export interface RouteDefinition {
-  /** The operation's name, in logs and in the OpenAPI document's operationId. */
-  name: string;
-  route: string;
-  methods: HttpMethod[];
-  handler: RouteHandler;
-}
 
 function splitPath(path: string): string[] {
   return path.split('/').filter((s) => s.length > 0);
@@ -81,7 +63,12 @@ export function compareRoutes(a: string, b: string): number {
 }
 
 /** The route a request reaches, or the Graph error it gets instead. */
-export type Resolution = { route: RouteDefinition; params: RouteParams } | { error: GraphError };
+export type Resolution = { route: Route; params: RouteParams } | { error: GraphError };
+
+/** The table in the order resolve() expects: the most specific template first. */
+export function routeTable(routes: readonly Route[]): Route[] {
+  return [...routes].sort((a, b) => compareRoutes(a.route, b.route));
+}
 
 /**
  * Picks the operation for a method and URL: the most specific template that matches the path owns it;
@@ -89,7 +76,7 @@ export type Resolution = { route: RouteDefinition; params: RouteParams } | { err
  * A path that no template matches is Graph's unknown-segment answer. A malformed percent-escape in any
  * segment or query parameter is a 400 naming it, before anything is matched.
  */
-export function resolve(routes: readonly RouteDefinition[], method: string, url: string): Resolution {
+export function resolve(routes: readonly Route[], method: string, url: string): Resolution {
   const parsed = new URL(url);
   const raw = splitPath(parsed.pathname);
   const segments: string[] = [];
@@ -117,7 +104,7 @@ export function resolve(routes: readonly RouteDefinition[], method: string, url:
 }
 
 /** Graph names the first segment it cannot resolve: the one after the longest prefix any template matches. */
-function firstUnknownSegment(routes: readonly RouteDefinition[], segments: readonly string[]): string {
+function firstUnknownSegment(routes: readonly Route[], segments: readonly string[]): string {
   let known = 0;
   for (const route of routes) {
     const parts = splitPath(route.route);
@@ -155,44 +142,4 @@ function malformedQueryParameter(search: string): string | undefined {
     }
   }
   return undefined;
-}
-
-/**
- * The one HTTP handler the host calls: resolves the route and hands the request to it. A request that
- * reaches no operation is answered through graphHandler too, so it gets Graph's envelope and headers,
- * and CORS preflights (OPTIONS is no operation's method) are answered there.
- */
-export function dispatcher(routes: readonly RouteDefinition[]): HttpHandler {
-  const table = [...routes].sort((a, b) => compareRoutes(a.route, b.route));
-  // MOCK_ADMIN=off: the admin rows are not there, so /__admin/* answers like any unknown path.
-  const withoutAdmin = table.filter((r) => !isAdminRoute(r.route));
-  return async (request, context) => {
-    let adminOn = false;
-    try {
-      const config = getConfig();
-      adminOn = config.admin.enabled;
-      await seedFromFile(config);
-    } catch {
-      // A bad setting is answered by graphHandler (500, logged), as before.
-    }
-    return journaled(
-      request,
-      context,
-      async (req) => {
-        const resolution = resolve(adminOn ? table : withoutAdmin, req.method, req.url);
-        const response =
-          'error' in resolution
-            ? await refuse(resolution.error)(req, context)
-            : await resolution.route.handler(req, context, resolution.params);
-        return withWireHeaders(req, response);
-      },
-      async (error) => withWireHeaders(request, await refuse(error)(request, context)),
-    );
-  };
-}
-
-function refuse(error: GraphError): RouteHandler {
-  return graphHandler(async () => {
-    throw error;
-  });
 }

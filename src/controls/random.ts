@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 
 /**
  * The random decisions of the configured controls (which request fails, with what, how slowly) come
- * from one small seeded generator per process, so MOCK_SEED replays a soak run's exact sequence of
+ * from one small seeded generator per app, so MOCK_SEED replays a soak run's exact sequence of
  * decisions for the same order of requests. Each instance of a scaled-out app has its own sequence.
  */
 
@@ -26,10 +26,7 @@ export function randomInt(random: Random, min: number, max: number): number {
   return min + Math.floor(random() * (max - min + 1));
 }
 
-let processRandom: Random | undefined;
-
-/** The process's generator: seeded by MOCK_SEED, else by the operating system's randomness. */
-export function getRandom(seed: number | undefined): Random {
-  processRandom ??= mulberry32(seed ?? randomBytes(4).readUInt32LE(0));
-  return processRandom;
+/** An app's generator: seeded by MOCK_SEED, else by the operating system's randomness. */
+export function seededRandom(seed: number | undefined): Random {
+  return mulberry32(seed ?? randomBytes(4).readUInt32LE(0));
 }

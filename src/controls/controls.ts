@@ -1,17 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HttpRequest } from '@azure/functions';
-import { MAX_RETRY_AFTER_SECONDS, MOCK_ERROR_STATUSES, type MockErrorStatus, type MockSettings } from '../config';
 import { badGateway, badRequest, gatewayTimeout, GraphError, serviceUnavailable, tooManyRequests, unknownError } from '../graph/errors';
-import type { GraphRequest } from '../graph/handler';
-import { getAttemptCounter } from './attempts';
-import { getRandom, randomInt } from './random';
-import { getRateLimiter } from './rateLimit';
+import type { RequestContext } from '../pipeline/context';
+import type { Control } from '../pipeline/pipeline';
+import type { MockState } from './state';
+import { randomInt } from './random';
+import { MAX_RETRY_AFTER_SECONDS, MOCK_ERROR_STATUSES, type MockErrorStatus, type MockSettings } from './settings';
 
 /**
  * Mock controls: Graph-shaped throttling, transient errors and latency, on request (x-mock-* headers,
  * honoured only with MOCK_CONTROLS=on) and by configuration (MOCK_FAILURE_RATE, MOCK_LATENCY_MS,
- * MOCK_RATE_LIMIT). They run after authentication, so a 401 stays a 401, and before the route's
- * logic, so an injected failure never stores anything.
+ * MOCK_RATE_LIMIT). The pipeline runs them after authentication, so a 401 stays a 401 and the tenant
+ * is known, and before the route's logic, so an injected failure never stores anything.
  *
  * In order: the delay (every answer is delayed, errors included), the rate limit, a forced error,
  * then a random failure. A request that carries x-mock-error is decided by its headers alone.
@@ -46,7 +46,8 @@ function wholeNumber(request: HttpRequest, name: string, min: number, max: numbe
   return n;
 }
 
-function readHeaderControls(request: HttpRequest, settings: MockSettings): HeaderControls {
+function readHeaderControls(ctx: RequestContext, settings: MockSettings): HeaderControls {
+  const request = ctx.request;
   const controls: HeaderControls = {};
   const error = request.headers.get(MOCK_HEADERS.error);
   if (error !== null) {
@@ -72,7 +73,7 @@ function readHeaderControls(request: HttpRequest, settings: MockSettings): Heade
       throw badRequest(`The header '${MOCK_HEADERS.errorCount}' needs '${MOCK_HEADERS.error}' to say which error to answer with.`);
     }
     // Attempts are counted per client-request-id; without one, retries cannot be told from new requests.
-    if (!request.headers.get('client-request-id')?.trim()) {
+    if (ctx.clientRequestId === undefined) {
       throw badRequest(
         `The header '${MOCK_HEADERS.errorCount}' needs a 'client-request-id' header: attempts are counted per client-request-id, which every retry must repeat.`,
       );
@@ -98,19 +99,20 @@ export function mockError(status: MockErrorStatus, retryAfterSeconds: number): G
 }
 
 /**
- * Who a request counts against for MOCK_RATE_LIMIT: the authenticated principal (the token's app id or
- * subject, a hash of the API key, or in dev mode a hash of the token). The controls only run on routes
- * that authenticate, so there always is one; the client address is the last resort all the same.
+ * Which app in its tenant a request counts against for MOCK_RATE_LIMIT: the authenticated principal
+ * (the token's app id or subject, a hash of the API key, or in dev mode a hash of the token). The
+ * controls only run on routes that authenticate, so there always is one; the client address is the
+ * last resort all the same.
  */
-export function callerIdOf(g: GraphRequest): string {
-  if (g.principal) return `principal:${g.principal.callerId}`;
-  const address = g.request.headers.get('x-forwarded-for')?.split(',')[0]?.trim();
+export function callerIdOf(ctx: RequestContext): string {
+  if (ctx.principal) return `principal:${ctx.principal.callerId}`;
+  const address = ctx.request.headers.get('x-forwarded-for')?.split(',')[0]?.trim();
   return `address:${address || 'unknown'}`;
 }
 
 /** Says in the log that a failure was made on purpose, so it is not mistaken for a real one. */
-function injected(g: GraphRequest, err: GraphError, cause: string): GraphError {
-  g.context.info(`Mock control: answering ${err.status} ${err.code} (${cause}).`);
+function injected(ctx: RequestContext, err: GraphError, cause: string): GraphError {
+  ctx.invocation.info(`Mock control: answering ${err.status} ${err.code} (${cause}).`);
   return err;
 }
 
@@ -118,42 +120,39 @@ function injected(g: GraphRequest, err: GraphError, cause: string): GraphError {
 export const ATTEMPT_HEADER = 'x-mock-attempt';
 
 /**
- * Throws the Graph error the controls call for, after any delay they ask for. Returns when the request
- * may go on, with headers for its response (the attempt number, for a counted request).
+ * The mock controls as one pipeline control: throws the Graph error they call for, after any delay
+ * they ask for; returns when the request may go on, having added the attempt number of a counted
+ * request to the answer's headers.
  */
-export async function applyMockControls(g: GraphRequest): Promise<Record<string, string> | undefined> {
-  const settings = g.config.mock;
-  const headers = settings.headers ? readHeaderControls(g.request, settings) : {};
+export function mockControls(settings: MockSettings, state: MockState): Control {
+  return async (ctx) => {
+    const headers = settings.headers ? readHeaderControls(ctx, settings) : {};
 
-  let latencyMs = headers.latencyMs;
-  if (latencyMs === undefined && settings.latencyMs) {
-    latencyMs = randomInt(getRandom(settings.seed), settings.latencyMs.min, settings.latencyMs.max);
-  }
-  if (latencyMs) await sleep(latencyMs);
+    let latencyMs = headers.latencyMs;
+    if (latencyMs === undefined && settings.latencyMs) latencyMs = randomInt(state.random, settings.latencyMs.min, settings.latencyMs.max);
+    if (latencyMs) await sleep(latencyMs);
 
-  const retryAfter = await getRateLimiter(g.config)?.admit(callerIdOf(g), g.request.method);
-  if (retryAfter !== undefined) throw injected(g, tooManyRequests(retryAfter), 'MOCK_RATE_LIMIT');
+    const retryAfter = await state.rateLimiter?.admit(ctx.tenantId, callerIdOf(ctx), ctx.request.method);
+    if (retryAfter !== undefined) throw injected(ctx, tooManyRequests(retryAfter), 'MOCK_RATE_LIMIT');
 
-  if (headers.error !== undefined) {
-    const error = mockError(headers.error, headers.retryAfterSeconds ?? settings.retryAfterSeconds);
-    if (headers.errorCount === undefined) throw injected(g, error, MOCK_HEADERS.error);
-    // readHeaderControls made sure a counted request carries its own client-request-id.
-    const attempt = await getAttemptCounter(g.config).record(g.clientRequestId);
-    const attemptHeader = { [ATTEMPT_HEADER]: String(attempt) };
-    if (attempt <= headers.errorCount) {
-      const counted = new GraphError(error.status, error.code, error.message, { ...error.headers, ...attemptHeader });
-      throw injected(g, counted, `${MOCK_HEADERS.error}, attempt ${attempt} of ${headers.errorCount} to fail`);
+    if (headers.error !== undefined) {
+      const error = mockError(headers.error, headers.retryAfterSeconds ?? settings.retryAfterSeconds);
+      if (headers.errorCount === undefined) throw injected(ctx, error, MOCK_HEADERS.error);
+      // readHeaderControls made sure a counted request carries its own client-request-id.
+      const attempt = await state.attempts.record(ctx.tenantId, ctx.clientRequestId!);
+      const attemptHeader = { [ATTEMPT_HEADER]: String(attempt) };
+      if (attempt <= headers.errorCount) {
+        const counted = new GraphError(error.status, error.code, error.message, { ...error.headers, ...attemptHeader });
+        throw injected(ctx, counted, `${MOCK_HEADERS.error}, attempt ${attempt} of ${headers.errorCount} to fail`);
+      }
+      Object.assign(ctx.responseHeaders, attemptHeader);
+      return;
     }
-    return attemptHeader;
-  }
 
-  if (settings.failureRate > 0) {
-    const random = getRandom(settings.seed);
-    if (random() < settings.failureRate) {
+    if (settings.failureRate > 0 && state.random() < settings.failureRate) {
       const statuses = settings.failureStatuses;
-      const status = statuses[randomInt(random, 0, statuses.length - 1)]!;
-      throw injected(g, mockError(status, settings.retryAfterSeconds), 'MOCK_FAILURE_RATE');
+      const status = statuses[randomInt(state.random, 0, statuses.length - 1)]!;
+      throw injected(ctx, mockError(status, settings.retryAfterSeconds), 'MOCK_FAILURE_RATE');
     }
-  }
-  return undefined;
+  };
 }

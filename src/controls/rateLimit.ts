@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
-import type { TableClient, TransactionAction } from '@azure/data-tables';
-import { type AppConfig, type RateLimitSetting } from '../config';
-import { serviceUnavailable } from '../graph/errors';
-import { createTableClient, StorageTable, storageErrorCode, storageStatus } from '../storage/tables';
+import type { TransactionAction } from '@azure/data-tables';
+import { isLostRace, LOST, type Table } from '../store/table';
+import type { RateLimitSetting } from './settings';
 
 /**
- * MOCK_RATE_LIMIT: sliding-window logs, kept in Table Storage (table `<ASSIGNMENTS_TABLE>State`, partition
- * `rate-limit`) so that every instance of a scaled-out app counts against the same windows: N instances
- * allow exactly what one allows, as Graph's limits are per tenant and per app, not per server.
+ * MOCK_RATE_LIMIT: sliding-window logs, kept in Table Storage (table `<ASSIGNMENTS_TABLE>State`, one
+ * partition per tenant, `rate-limit~<tenantId>`) so that every instance of a scaled-out app counts
+ * against the same windows: N instances allow exactly what one allows, as Graph's limits are per
+ * tenant and per app in the tenant, not per server. A tenant's windows share its partition, so one
+ * transaction covers all the windows a request counts against.
  *
  * Only served requests are counted, so a throttled caller that waits Retry-After seconds finds room:
  * Retry-After is the time until the oldest counted request leaves the window.
@@ -29,7 +30,7 @@ export interface Window {
   windowMs: number;
 }
 
-/** The windows a request counts against under `setting`. */
+/** The windows a request of an app (`callerId`) counts against in its tenant under `setting`. */
 export function windowsFor(setting: Exclude<RateLimitSetting, { mode: 'off' }>, callerId: string, method: string): Window[] {
   const windowMs = setting.windowSeconds * 1000;
   if (setting.mode === 'requests') return [{ key: `caller:${callerId}`, limit: setting.perCaller, windowMs }];
@@ -61,29 +62,29 @@ export function waitMs(logs: number[][], windows: Window[], now: number): number
 
 /** Where the logs are kept. */
 export interface HitLogs {
-  /** Records a hit at `now` in every window and returns 0, or returns the wait and records nothing. */
-  admit(windows: Window[], now: number): Promise<number>;
+  /** Records a hit at `now` in every window of the tenant and returns 0, or returns the wait and records nothing. */
+  admit(tenantId: string, windows: Window[], now: number): Promise<number>;
 }
 
 /** In one process's memory: for the unit tests of the window arithmetic. */
 export class MemoryHitLogs implements HitLogs {
   readonly #logs = new Map<string, number[]>();
 
-  async admit(windows: Window[], at: number): Promise<number> {
+  admit(tenantId: string, windows: Window[], at: number): Promise<number> {
     const now = at === 0 ? Date.now() : at;
-    const logs = windows.map((w) => live(this.#logs.get(w.key) ?? [], w.windowMs, now));
+    const key = (w: Window) => `${tenantId} ${w.key}`;
+    const logs = windows.map((w) => live(this.#logs.get(key(w)) ?? [], w.windowMs, now));
     const wait = waitMs(logs, windows, now);
-    if (wait === 0) windows.forEach((w, i) => this.#logs.set(w.key, [...logs[i]!, now]));
-    return wait;
+    if (wait === 0) windows.forEach((w, i) => this.#logs.set(key(w), [...logs[i]!, now]));
+    return Promise.resolve(wait);
   }
 }
 
-export const RATE_LIMIT_PARTITION = 'rate-limit';
+const RATE_LIMIT_PARTITION_PREFIX = 'rate-limit~';
+export const rateLimitPartitionKey = (tenantId: string): string => `${RATE_LIMIT_PARTITION_PREFIX}${tenantId}`;
 /** A property holds at most 64 KiB; a log is split over several (and an entity holds at most 1 MiB). */
 const CHUNK_CHARS = 16_000;
 const MAX_CHUNKS = 24;
-const MAX_CONFLICT_ATTEMPTS = 100;
-const CONFLICT_BUDGET_IN_DEADLINES = 3;
 
 type LogEntity = { partitionKey: string; rowKey: string; etag?: string; [chunk: string]: unknown };
 
@@ -106,51 +107,39 @@ function decode(e: LogEntity | undefined): number[] {
 
 /** In Table Storage, shared by every instance. */
 export class TableHitLogs implements HitLogs {
-  readonly #table: StorageTable;
   #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(client: TableClient, timeoutMs: number) {
-    this.#table = new StorageTable(client, timeoutMs);
-  }
+  constructor(private readonly table: Table) {}
 
-  admit(windows: Window[], now: number): Promise<number> {
+  admit(tenantId: string, windows: Window[], now: number): Promise<number> {
     // One decision at a time in this process; `now` is taken when the decision is made.
-    const decided = this.#queue.then(() => this.#admit(windows, now === 0 ? Date.now() : now));
+    const decided = this.#queue.then(() => this.#admit(rateLimitPartitionKey(tenantId), windows, now === 0 ? Date.now() : now));
     this.#queue = decided.catch(() => undefined);
     return decided;
   }
 
-  async #admit(windows: Window[], fixedNow: number): Promise<number> {
+  /** Reads the windows and, if all have room, records the hit in all of them under their ETags; a lost race decides again. */
+  #admit(partition: string, windows: Window[], now: number): Promise<number> {
     const rowKeys = windows.map((w) => createHash('sha256').update(w.key, 'utf8').digest('hex'));
-    const deadline = Date.now() + CONFLICT_BUDGET_IN_DEADLINES * this.#table.timeoutMs;
-    for (let attempt = 1; ; attempt++) {
-      const decided = await this.#table.run(async (abortSignal) => {
-        const rows = await Promise.all(rowKeys.map((rk) => this.#table.find<LogEntity>(RATE_LIMIT_PARTITION, rk, abortSignal)));
-        const now = fixedNow;
-        const logs = rows.map((r, i) => live(decode(r), windows[i]!.windowMs, now));
-        const wait = waitMs(logs, windows, now);
-        if (wait > 0) return wait;
-        const actions = rows.map((r, i): TransactionAction => {
-          const chunks = encode([...logs[i]!, now]);
-          if (Object.keys(chunks).length > MAX_CHUNKS) throw new Error('rate limit log over its size bound');
-          const entity = { partitionKey: RATE_LIMIT_PARTITION, rowKey: rowKeys[i]!, ...chunks };
-          return r ? ['update', entity, 'Replace', { etag: r.etag }] : ['create', entity];
-        });
-        try {
-          await this.#table.client.submitTransaction(actions, { abortSignal });
-          return 0;
-        } catch (err) {
-          const code = storageErrorCode(err);
-          const status = storageStatus(err);
-          if (code === 'EntityAlreadyExists' || code === 'UpdateConditionNotSatisfied' || status === 409 || status === 412)
-            return undefined;
-          throw err;
-        }
+    return this.table.untilWon(async () => {
+      const rows = await Promise.all(rowKeys.map((rk) => this.table.find<LogEntity>(partition, rk)));
+      const logs = rows.map((r, i) => live(decode(r), windows[i]!.windowMs, now));
+      const wait = waitMs(logs, windows, now);
+      if (wait > 0) return wait;
+      const actions = rows.map((r, i): TransactionAction => {
+        const chunks = encode([...logs[i]!, now]);
+        if (Object.keys(chunks).length > MAX_CHUNKS) throw new Error('rate limit log over its size bound');
+        const entity = { partitionKey: partition, rowKey: rowKeys[i]!, ...chunks };
+        return r ? ['update', entity, 'Replace', { etag: r.etag }] : ['create', entity];
       });
-      if (decided !== undefined) return decided;
-      if (attempt >= MAX_CONFLICT_ATTEMPTS || Date.now() >= deadline) throw serviceUnavailable(1);
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 * 2 ** attempt)));
-    }
+      try {
+        await this.table.transaction(actions);
+        return 0;
+      } catch (err) {
+        if (isLostRace(err)) return LOST;
+        throw err;
+      }
+    });
   }
 }
 
@@ -166,18 +155,8 @@ export class RateLimiter {
    * Counts the request and returns undefined when it may be served; otherwise returns the whole
    * seconds (at least 1) after which it would be, for Retry-After, and counts nothing.
    */
-  async admit(callerId: string, method: string): Promise<number | undefined> {
-    const wait = await this.logs.admit(windowsFor(this.setting, callerId, method), this.now());
+  async admit(tenantId: string, callerId: string, method: string): Promise<number | undefined> {
+    const wait = await this.logs.admit(tenantId, windowsFor(this.setting, callerId, method), this.now());
     return wait > 0 ? Math.max(1, Math.ceil(wait / 1000)) : undefined;
   }
-}
-
-let processLimiter: RateLimiter | undefined;
-
-/** The process's limiter, or undefined when MOCK_RATE_LIMIT is off (then nothing is read or written). */
-export function getRateLimiter(config: AppConfig): RateLimiter | undefined {
-  const setting = config.mock.rateLimit;
-  if (setting.mode === 'off') return undefined;
-  processLimiter ??= new RateLimiter(setting, new TableHitLogs(createTableClient(config, config.stateTableName), config.storageTimeoutMs));
-  return processLimiter;
 }
