@@ -5,7 +5,8 @@
  * open it in Chrome DevTools or VS Code for the call tree).
  *
  * Env: PROFILE_SECONDS (15), PROFILE_CONCURRENCY (16), PROFILE_APP (tsc | bundle),
- * PROFILE_TARGET (function | raw: profile the raw createEntity client instead, for comparison),
+ * PROFILE_TARGET (function | raw: profile a raw client instead, for comparison), PROFILE_RAW_OP (insert |
+ * transaction: what the raw client sends, createEntity or the create's own transaction),
  * PROFILE_SETTINGS (deployed | local: the function process with local.settings.json's, the journal kept),
  * PROFILE_REQUEST (post | get: the request the load sends).
  */
@@ -93,14 +94,15 @@ async function main(): Promise<void> {
         execArgv: ['--cpu-prof', '--cpu-prof-dir', OUT],
       });
       await raw.call({ op: 'init' });
+      const op = process.env.PROFILE_RAW_OP === 'transaction' ? 'transaction' : 'insert';
       const r = await raw.call<{ throughput: number; errors: number; cpuMsPerOp: number; completed: number }>({
-        op: 'insert',
+        op,
         concurrency,
         durationMs: seconds * 1000,
         partition: 'profile',
       });
       console.log(
-        `${r.throughput.toFixed(0)} inserts/s at C = ${concurrency}, ${r.errors} errors, ${r.cpuMsPerOp.toFixed(3)} ms CPU per insert`,
+        `${r.throughput.toFixed(0)} ${op}s/s at C = ${concurrency}, ${r.errors} errors, ${r.cpuMsPerOp.toFixed(3)} ms CPU per ${op}`,
       );
       requests = r.completed;
       // Disconnecting makes the child exit normally, which is when --cpu-prof writes the profile.
