@@ -33,6 +33,8 @@ export interface App {
   /** The admin, when MOCK_ADMIN=on mounts it. */
   admin: MountedAdmin | undefined;
   store: AssignmentStore;
+  /** Resolves once the work that goes on after answers is done (removing replaced rows, pruning the journal). */
+  idle(): Promise<void>;
 }
 
 export function createApp(settings: AppConfig): App {
@@ -62,5 +64,8 @@ export function createApp(settings: AppConfig): App {
     controls: [...(admin?.controls ?? []), mockControls(settings.mock, state)],
     ready: seedFile && (() => seedFile.ready()),
   });
-  return { settings, handle, routes, admin, store };
+  const idle = async () => {
+    await Promise.all([store.idle(), admin?.requestJournal?.settled()]);
+  };
+  return { settings, handle, routes, admin, store, idle };
 }

@@ -1,24 +1,15 @@
 import { createHash } from 'node:crypto';
-import { odata, type TableTransactionResponse, type TransactionAction } from '@azure/data-tables';
+import type { TableTransactionResponse, TransactionAction } from '@azure/data-tables';
 import { v4 as uuidv4, v5 as uuidv5 } from 'uuid';
-import { CountTooExpensive, IdempotencyConflict, InvalidContinuation, NotStored, VersionMismatch } from './errors';
+import { purgePartitions, seedAssignments } from './bulk';
+import { IdempotencyConflict, NotStored, VersionMismatch } from './errors';
 import { isReservedKey, Tenancy, type Scope } from './keys';
-import {
-  bookkeepingFilter,
-  FIRST_GENERATION,
-  MARKER_ROW_KEY,
-  markerOf,
-  MAX_ROWS_PER_COUNTED_TRANSACTION,
-  PartitionCache,
-  SLOT_PREFIX,
-  TOMBSTONE,
-  type MarkerEntity,
-  type PartitionState,
-} from './partition';
+import { adoptLegacyPartition } from './legacy';
+import { FIRST_GENERATION, PartitionCache, TOMBSTONE } from './partition';
+import { AssignmentReads, type ListPage } from './reads';
 import { Replacer } from './replace';
 import {
   fromEntity,
-  hasFilter,
   holdsSameWrite,
   toEntity,
   type AssignmentEntity,
@@ -26,7 +17,7 @@ import {
   type NewAssignment,
   type StoredAssignment,
 } from './rows';
-import { etagAt, failedOperation, isLostRace, LOST, partitionRange, storageStatus, type Lost, type Table } from './table';
+import { etagAt, failedOperation, isLostRace, LOST, type Lost, type Table } from './table';
 
 /**
  * Assignments in Table Storage, each operation in the fewest sequential round trips Table Storage's
@@ -36,8 +27,6 @@ import { etagAt, failedOperation, isLostRace, LOST, partitionRange, storageStatu
 
 /** How long a create's client-request-id is remembered. */
 export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60_000;
-/** $count with $filter scans; beyond this many assignments it is refused up front. */
-export const MAX_FILTERED_COUNT = 10_000;
 const RECORD_PREFIX = '~r';
 /** Namespace of the ids of creates that carry a client-request-id (RFC 4122 v5). */
 const IDEMPOTENT_ID_NAMESPACE = '8f0c5a52-6c1e-4f55-9a52-3f7e2d1c0b9a';
@@ -61,28 +50,14 @@ type RecordEntity = {
   etag?: string;
 };
 
-export interface ListPage {
-  items: StoredAssignment[];
-  /** The table's opaque continuation token for the next page; undefined on the last page. */
-  continuation?: string;
-}
-
 export type AssignmentInput = Omit<NewAssignment, 'id'> & { id?: string };
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
-function setFilter(partitionKey: string, gen: string, filter: AssignmentFilter): string {
-  // Every value goes through the odata tagged template, which quotes and escapes it.
-  const clauses = [odata`PartitionKey eq ${partitionKey}`, odata`gen eq ${gen}`];
-  if (filter.source !== undefined) clauses.push(odata`source eq ${filter.source}`);
-  if (filter.sourceId !== undefined) clauses.push(odata`sourceId eq ${filter.sourceId}`);
-  if (filter.groupId !== undefined) clauses.push(odata`targetGroupId eq ${filter.groupId}`);
-  return clauses.join(' and ');
-}
-
 export class AssignmentStore {
   readonly partitions: PartitionCache;
   readonly #replacer: Replacer;
+  readonly #reads: AssignmentReads;
 
   constructor(
     readonly table: Table,
@@ -90,10 +65,11 @@ export class AssignmentStore {
   ) {
     this.partitions = new PartitionCache(
       table,
-      (pk) => this.#adopt(pk),
+      (pk) => adoptLegacyPartition(table, pk),
       (pk, marker) => this.#replacer.sweepSoon(pk, marker),
     );
     this.#replacer = new Replacer(table, this.partitions);
+    this.#reads = new AssignmentReads(table, this.partitions, tenancy);
   }
 
   #partition(scope: Scope): string {
@@ -191,107 +167,17 @@ export class AssignmentStore {
     return row && row.gen !== TOMBSTONE ? fromEntity(scope.configurationId, row) : undefined;
   }
 
-  /**
-   * One page of the current set: the query (on the generation this instance believes current, the first
-   * one for a partition it does not know) and a point read of the marker, at once; with `count`, the
-   * query of the marker and counter slots instead of the point read. Only when the marker names another
-   * generation is the page read again. A partition this instance does not know is also probed for rows
-   * of a release that kept no marker, in the same wait.
-   */
-  async list(
+  /** One page of the current set (reads.ts). */
+  list(
     scope: Scope,
     options: { top: number; continuation?: string; filter: AssignmentFilter; count?: boolean },
   ): Promise<ListPage & { count?: number }> {
-    const pk = this.#partition(scope);
-    const guess = this.partitions.peek(pk)?.marker.current ?? FIRST_GENERATION;
-    if (options.count) {
-      const [bookkeeping, page] = await Promise.all([this.#bookkeeping(pk), this.#page(pk, guess, options)]);
-      const current = bookkeeping.state?.marker.current ?? FIRST_GENERATION;
-      const [count, again] = await Promise.all([
-        this.#counted(pk, bookkeeping.state, options.filter),
-        bookkeeping.adopted || current !== guess ? this.#page(pk, current, options) : page,
-      ]);
-      return { ...again, count };
-    }
-    const known = this.partitions.peek(pk) !== undefined;
-    const [marker, page, first] = await Promise.all([
-      this.table.find<MarkerEntity>(pk, MARKER_ROW_KEY),
-      this.#page(pk, guess, options),
-      known ? undefined : this.partitions.firstRow(pk),
-    ]);
-    if (!marker) {
-      // A partition never written, or one an earlier release wrote: its rows join the first generation.
-      if (first === undefined || first.gen !== undefined) return page;
-      await this.partitions.load(pk);
-      return this.#page(pk, FIRST_GENERATION, options);
-    }
-    const current = markerOf(marker).current;
-    return current === guess ? page : this.#page(pk, current, options);
+    return this.#reads.list(this.#partition(scope), options);
   }
 
-  async #page(pk: string, gen: string, options: { top: number; continuation?: string; filter: AssignmentFilter }): Promise<ListPage> {
-    const configurationId = this.tenancy.scopeOf(pk).configurationId;
-    let continuation = options.continuation;
-    for (let attempt = 0; ; attempt++) {
-      let page;
-      try {
-        page = await this.table.page<AssignmentEntity>(setFilter(pk, gen, options.filter), { top: options.top, continuation });
-      } catch (err) {
-        // A continuation token that storage refuses came from a tampered $skiptoken.
-        if (continuation !== undefined && storageStatus(err) === 400) throw new InvalidContinuation('The $skiptoken is not valid.');
-        throw err;
-      }
-      if (page.items.length > 0 || page.continuation === undefined || attempt >= 4) {
-        return { items: page.items.map((e) => fromEntity(configurationId, e)), continuation: page.continuation };
-      }
-      continuation = page.continuation;
-    }
-  }
-
-  /**
-   * How many assignments match. Without a filter: the marker's base plus the counter slots, one query of
-   * at most 65 rows whatever the set's size. With one: a key-only scan, page by page, refused up front
-   * beyond MAX_FILTERED_COUNT.
-   */
-  async count(scope: Scope, filter: AssignmentFilter): Promise<number> {
-    const pk = this.#partition(scope);
-    return this.#counted(pk, (await this.#bookkeeping(pk)).state, filter);
-  }
-
-  /**
-   * The partition's marker and counter slots, read afresh in one query (a partition this instance does
-   * not know is probed for rows of an earlier release at the same time). `state` is undefined for a
-   * partition never written; `adopted` says rows of an earlier release were just given a generation.
-   */
-  async #bookkeeping(pk: string): Promise<{ state?: PartitionState; adopted: boolean }> {
-    const known = this.partitions.peek(pk) !== undefined;
-    const [rows, first] = await Promise.all([
-      this.table.page<Record<string, unknown>>(bookkeepingFilter(pk), { top: 1000 }),
-      known ? undefined : this.partitions.firstRow(pk),
-    ]);
-    const state = this.partitions.remember(pk, rows.items);
-    if (state) return { state, adopted: false };
-    if (rows.items.some((r) => r.rowKey === MARKER_ROW_KEY) || known) return { state: await this.partitions.load(pk), adopted: false };
-    if (first === undefined) return { adopted: false };
-    return { state: await this.partitions.load(pk), adopted: first.gen === undefined };
-  }
-
-  async #counted(pk: string, state: PartitionState | undefined, filter: AssignmentFilter): Promise<number> {
-    const total = state?.count ?? 0;
-    if (!hasFilter(filter)) return total;
-    if (total > MAX_FILTERED_COUNT) throw new CountTooExpensive(total, MAX_FILTERED_COUNT);
-    let n = 0;
-    let continuation: string | undefined;
-    do {
-      const page = await this.table.page<object>(setFilter(pk, state?.marker.current ?? FIRST_GENERATION, filter), {
-        top: 1000,
-        continuation,
-        select: ['RowKey'],
-      });
-      n += page.items.length;
-      continuation = page.continuation;
-    } while (continuation !== undefined);
-    return n;
+  /** How many assignments match (reads.ts). */
+  count(scope: Scope, filter: AssignmentFilter): Promise<number> {
+    return this.#reads.count(this.#partition(scope), filter);
   }
 
   /**
@@ -382,86 +268,14 @@ export class AssignmentStore {
     await this.#replacer.replaceAll(this.#partition(scope), rows);
   }
 
-  /**
-   * Stores assignments with the ids they carry (the admin seed), as many per transaction as fit, each
-   * counted; one whose id exists is answered as stored and not written again.
-   */
-  async seed(scope: Scope, items: NewAssignment[]): Promise<StoredAssignment[]> {
-    const pk = this.#partition(scope);
-    const unique = [...new Map(items.map((a) => [a.id, a])).values()].filter((a) => !isReservedKey(a.id));
-    const stored = new Map<string, StoredAssignment>();
-    const existing: string[] = [];
-    for (let i = 0; i < unique.length; i += MAX_ROWS_PER_COUNTED_TRANSACTION) {
-      let batch = unique.slice(i, i + MAX_ROWS_PER_COUNTED_TRANSACTION);
-      await this.table.untilWon(async () => {
-        if (batch.length === 0) return true;
-        const state = await this.partitions.get(pk);
-        const { slot, release } = await state.acquire(this.partitions.preference);
-        try {
-          const ops: TransactionAction[] = [...batch.map((a): TransactionAction => ['create', toEntity(pk, a, state.marker.current)])];
-          const countAt = ops.length;
-          ops.push(...state.countOps(slot, batch.length));
-          let response: TableTransactionResponse;
-          try {
-            response = await this.table.transaction(ops);
-          } catch (err) {
-            if (!isLostRace(err)) throw err;
-            const index = failedOperation(err);
-            if (index !== undefined && index < batch.length) {
-              // Some ids exist: find them all at once rather than one failed transaction each.
-              const found = await Promise.all(batch.map((a) => this.table.find<object>(pk, a.id)));
-              existing.push(...batch.filter((_, j) => found[j] !== undefined).map((a) => a.id));
-              batch = batch.filter((_, j) => found[j] === undefined);
-            } else this.partitions.forget(pk);
-            return LOST;
-          }
-          state.counted(slot, batch.length, response, countAt);
-          batch.forEach((a, j) => stored.set(a.id, { ...a, etag: etagAt(response, j) ?? '' }));
-          return true;
-        } finally {
-          release();
-        }
-      });
-    }
-    const found = await Promise.all(existing.map((id) => this.get(scope, id)));
-    for (const a of found) if (a) stored.set(a.id, a);
-    return unique.flatMap((a) => stored.get(a.id) ?? []);
+  /** Stores assignments with the ids they carry (the admin seed), many per transaction (bulk.ts). */
+  seed(scope: Scope, items: NewAssignment[]): Promise<StoredAssignment[]> {
+    return seedAssignments(this.table, this.partitions, this.#partition(scope), items, (id) => this.get(scope, id));
   }
 
-  /**
-   * Empties one configuration, one tenant's configurations, or everything (the admin reset). Each
-   * partition is first fenced (an empty generation made current, as an assign action commits), so readers
-   * see it empty at once and no write that had not committed can land in it afterwards; then its rows go:
-   * assignments, idempotency records, tombstones. The marker and counter slots stay, counting nothing.
-   */
-  async purge(which: { tenantId?: string; configurationId?: string } = {}): Promise<void> {
-    let filters: Array<string | undefined>;
-    if (which.configurationId !== undefined) {
-      const tenantId = which.tenantId ?? this.tenancy.defaultTenantId;
-      filters = [odata`PartitionKey eq ${this.tenancy.partitionOf({ tenantId, configurationId: which.configurationId })}`];
-    } else if (which.tenantId !== undefined) {
-      filters = this.tenancy.rangesOf(which.tenantId).map((r) => partitionRange(r.from, r.to));
-    } else {
-      filters = [undefined];
-    }
-    const byPartition = new Map<string, Array<{ rowKey: string; gen?: string }>>();
-    for (const filter of filters) {
-      for (const row of await this.table.all<{ gen?: string }>(filter, ['PartitionKey', 'RowKey', 'gen'])) {
-        byPartition.set(row.partitionKey, [...(byPartition.get(row.partitionKey) ?? []), row]);
-      }
-    }
-    const partitions = [...byPartition.entries()];
-    const next = async (): Promise<void> => {
-      for (let p = partitions.shift(); p; p = partitions.shift()) {
-        const [pk, rows] = p;
-        const gen = await this.#replacer.fence(pk);
-        const doomed = rows.filter((r) => r.rowKey !== MARKER_ROW_KEY && !r.rowKey.startsWith(SLOT_PREFIX) && r.gen !== gen);
-        await this.table.deleteAll(doomed.map((r) => ({ partitionKey: pk, rowKey: r.rowKey })));
-        // Rows written after the listing and before the fence belong to a retired generation: the sweep removes them.
-        this.#replacer.later(() => this.#replacer.sweep(pk));
-      }
-    };
-    await Promise.all(Array.from({ length: 4 }, next));
+  /** Empties one configuration, one tenant's configurations, or everything: the admin reset (bulk.ts). */
+  purge(which: { tenantId?: string; configurationId?: string } = {}): Promise<void> {
+    return purgePartitions(this.table, this.partitions, this.#replacer, this.tenancy, which);
   }
 
   /** Answers when the table can be reached: for /health. */
@@ -472,46 +286,5 @@ export class AssignmentStore {
   /** Work still running after answers (removing replaced rows and tombstones): tests and benchmarks wait for it. */
   idle(): Promise<void> {
     return this.#replacer.idle();
-  }
-
-  /**
-   * Gives a partition written by a release that kept no marker (0.1.0: rows without `gen`, no counter
-   * slots) its marker: the rows join the first generation (`gen` merged in, 100 per transaction) and are
-   * counted in the marker's base; then the marker is created, which is the commit point: of instances
-   * doing this at once, one creates it and the others read it. Interrupted half way, it is done again.
-   */
-  async #adopt(pk: string): Promise<void> {
-    const rows = await this.table.all<{ gen?: string; counted?: string; n?: number }>(odata`PartitionKey eq ${pk}`, [
-      'RowKey',
-      'gen',
-      'counted',
-      'n',
-    ]);
-    const assignments = rows.filter((r) => !isReservedKey(r.rowKey));
-    const legacy = assignments.filter((r) => r.gen === undefined || r.gen === null);
-    for (let i = 0; i < legacy.length; i += 100) {
-      await this.table.transaction(
-        legacy
-          .slice(i, i + 100)
-          .map((r): TransactionAction => ['update', { partitionKey: pk, rowKey: r.rowKey, gen: FIRST_GENERATION }, 'Merge']),
-      );
-    }
-    const inFirst = assignments.filter((r) => r.gen === undefined || r.gen === null || r.gen === FIRST_GENERATION).length;
-    const counted = rows
-      .filter((r) => r.rowKey.startsWith(SLOT_PREFIX) && r.counted === FIRST_GENERATION)
-      .reduce((n, r) => n + (Number(r.n) || 0), 0);
-    const marker: MarkerEntity = {
-      partitionKey: pk,
-      rowKey: MARKER_ROW_KEY,
-      current: FIRST_GENERATION,
-      base: inFirst - counted,
-      pending: '[]',
-      retired: '[]',
-    };
-    try {
-      await this.table.run((abortSignal) => this.table.client.createEntity(marker, { abortSignal }));
-    } catch (err) {
-      if (!isLostRace(err)) throw err; // another instance adopted it first
-    }
   }
 }

@@ -3,14 +3,8 @@ import { AssignmentStore } from './assignments';
 import { DEFAULT_TENANT_ID, Tenancy } from './keys';
 import { createTableClient, Table } from './table';
 
-export {
-  AssignmentStore,
-  type AssignmentInput,
-  type Idempotency,
-  type ListPage,
-  IDEMPOTENCY_RETENTION_MS,
-  MAX_FILTERED_COUNT,
-} from './assignments';
+export { AssignmentStore, type AssignmentInput, type Idempotency, IDEMPOTENCY_RETENTION_MS } from './assignments';
+export { MAX_FILTERED_COUNT, type ListPage } from './reads';
 export * from './errors';
 export { DEFAULT_TENANT_ID, isReservedKey, Tenancy, type Scope } from './keys';
 export type { AssignmentData, AssignmentFilter, NewAssignment, StoredAssignment, TargetData } from './rows';

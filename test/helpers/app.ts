@@ -13,8 +13,20 @@ import { invocationContext } from './requests';
  * depends on what another set before it.
  */
 export function testApp(settings: Record<string, string | undefined> = {}): App {
-  return createApp(testSettings(settings));
+  const app = createApp(testSettings(settings));
+  made.push(app);
+  return app;
 }
+
+/**
+ * The apps this test file made. Their work after answers (removing replaced rows, pruning the journal)
+ * is waited for when the file ends: left running, it keeps a storage call open in the jest worker, which
+ * then cannot exit and is killed ("A worker process has failed to exit gracefully").
+ */
+const made: App[] = [];
+afterAll(async () => {
+  await Promise.all(made.map((app) => app.idle()));
+});
 
 export function testSettings(settings: Record<string, string | undefined> = {}): AppConfig {
   const own = ['ASSIGNMENTS_STORAGE', 'ASSIGNMENTS_TABLE', 'STORAGE_TIMEOUT_MS', 'AUTH_MODE'] as const;

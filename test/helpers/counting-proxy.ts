@@ -21,17 +21,20 @@ export interface Cost {
   log: string[];
 }
 
-/** Sequential waits: a call that starts after every earlier one has answered begins a new wait. */
+/**
+ * Sequential waits: the longest chain of calls each sent after the one before it had answered. Calls in
+ * flight together are in no chain with each other, so they count once; a call that had to wait for an
+ * answer (a write after a read, a journal entry after the answer) adds one.
+ */
 export function waitsOf(calls: readonly StorageCall[]): number {
-  let waits = 0;
-  let phaseEnd = -Infinity;
-  for (const c of [...calls].sort((a, b) => a.started - b.started)) {
-    if (c.started >= phaseEnd) {
-      waits++;
-      phaseEnd = c.ended;
-    } else phaseEnd = Math.max(phaseEnd, c.ended);
-  }
-  return waits;
+  const sorted = [...calls].sort((a, b) => a.started - b.started);
+  const chain: number[] = [];
+  sorted.forEach((c, i) => {
+    let before = 0;
+    for (let j = 0; j < i; j++) if (sorted[j]!.ended <= c.started) before = Math.max(before, chain[j]!);
+    chain.push(before + 1);
+  });
+  return Math.max(0, ...chain);
 }
 
 /**
