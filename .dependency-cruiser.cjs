@@ -44,6 +44,21 @@ module.exports = {
       from: { path: '^src/(assignments|configurations)/' },
       to: { path: '^src/(admin|controls|service)/|^src/createApp\\.ts$' },
     },
+    {
+      name: 'admin-page-is-browser-code',
+      severity: 'error',
+      comment:
+        "The admin page's script runs in the browser and is bundled on its own: it imports nothing outside its folder (no app code, no package), and reaches the app over HTTP.",
+      from: { path: '^src/admin/page/' },
+      to: { path: '^(?!src/admin/page/)' },
+    },
+    {
+      name: 'app-imports-no-page-code',
+      severity: 'error',
+      comment: "The admin page's script is browser code: the app serves its built files and never imports it.",
+      from: { path: '^(src|dev|build|bench)/', pathNot: '^src/admin/page/' },
+      to: { path: '^src/admin/page/' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -13,8 +13,9 @@ export default defineConfig([
     extends: [js.configs.recommended, tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       parserOptions: {
-        // The compiled code and the code Node runs as it is (build/, the Azurite server) are two projects.
-        project: ['./tsconfig.json', './tsconfig.scripts.json'],
+        // The compiled code, the code Node runs as it is (build/, the Azurite server) and the admin
+        // page's browser code are three projects.
+        project: ['./tsconfig.json', './tsconfig.scripts.json', './src/admin/page/tsconfig.json'],
         tsconfigRootDir: import.meta.dirname,
       },
     },

@@ -5,7 +5,9 @@
 // 2. Removes compiled files whose source is gone. Without a clean, a deleted or renamed
 //    src/functions/x.ts would otherwise live on as dist/src/functions/x.js, and package.json `main`
 //    (dist/src/functions/*.js) would still load it.
-// 3. The deployment bundle (dist/package, build/bundle.mts), rebuilt only when a file it is built from
+// 3. The admin page's files (build/admin-page.mts) beside the compiled admin, rebuilt only when one of
+//    their sources is newer than them.
+// 4. The deployment bundle (dist/package, build/bundle.mts), rebuilt only when a file it is built from
 //    is newer than it.
 //
 // Nothing is deleted wholesale, so a build never pulls dist/ from under a server that is running.
@@ -15,6 +17,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { ASSETS_FOLDER, buildAdminPage, newestSource } from './admin-page.mts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const dist = path.join(root, 'dist');
@@ -50,9 +53,12 @@ run([createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-b', 'tsconf
 log(mtime(buildInfo) === before ? `TypeScript: up to date (${seconds(started)})` : `TypeScript: compiled in ${seconds(started)}`);
 
 // 2. Outputs without a source. dist/tools/ is what dev/ compiled to before it had that name: a
-// checkout that built then would otherwise keep a stale copy of the local runner there.
+// checkout that built then would otherwise keep a stale copy of the local runner there. The admin
+// page's files are built from sources of their own (step 3).
+const pageAssets = path.join(dist, 'src', 'admin', ASSETS_FOLDER);
 for (const folder of ['src', 'dev', 'tools']) {
   for (const file of files(path.join(dist, folder))) {
+    if (file.startsWith(pageAssets + path.sep)) continue;
     const source = path.join(root, path.relative(dist, file)).replace(/\.js(\.map)?$/, '.ts');
     if (source.endsWith('.ts') && !existsSync(source)) {
       rmSync(file);
@@ -61,11 +67,21 @@ for (const folder of ['src', 'dev', 'tools']) {
   }
 }
 
-// 3. Deployment bundle
+// 3. The admin page
+const page = path.join(pageAssets, 'index.html');
+if (mtime(page) > newestSource()) {
+  log('admin page: up to date');
+} else {
+  started = Date.now();
+  await buildAdminPage(pageAssets);
+  log(`admin page: built in ${seconds(started)}`);
+}
+
+// 4. Deployment bundle
 const bundle = path.join(dist, 'package', 'app.js');
 const inputs = [
   ...files(path.join(root, 'src'), true),
-  ...['package.json', 'package-lock.json', 'host.json', 'build/bundle.mts'].map((f) => path.join(root, f)),
+  ...['package.json', 'package-lock.json', 'host.json', 'build/bundle.mts', 'build/admin-page.mts'].map((f) => path.join(root, f)),
 ];
 const newest = Math.max(...inputs.map(mtime));
 if (mtime(bundle) > newest) {

@@ -1,10 +1,11 @@
 // Builds the deployment package in dist/package: one tree-shaken esbuild bundle of the app with its
-// source map, host.json and a package.json whose `main` names the bundle. No node_modules are needed
+// source map, the admin page's files, host.json and a package.json whose `main` names the bundle. No node_modules are needed
 // at run time, so the package holds only what runs (no tests, no Azurite, no dev dependencies).
 // Node runs this file as it is (type stripping).
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { ASSETS_FOLDER, buildAdminPage } from './admin-page.mts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const out = path.join(root, 'dist', 'package');
@@ -95,6 +96,8 @@ async function main() {
     external: ['@azure/functions-core'],
     plugins: [identityChunk, deferredChunks],
   });
+  // Beside app.js, where the bundled src/admin/page.ts looks for them (its __dirname is the bundle's).
+  await buildAdminPage(path.join(out, ASSETS_FOLDER));
   await buildChunk('@azure/identity', 'identity.js');
   for (const d of deferred) await buildChunk(d.pkg, d.chunk);
   const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { name: string; version: string; engines: unknown };

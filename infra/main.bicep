@@ -147,7 +147,7 @@ param keyVaultEnabled bool = true
 // The app's own settings (each becomes the app setting named in its description)
 // ---------------------------------------------------------------------------------------------
 
-@description('Table that stores enrollment configuration assignments (ASSIGNMENTS_TABLE): 3-56 letters and digits, starting with a letter. The app keeps its mock state and request journal in <name>State and <name>Journal beside it.')
+@description('Table that stores enrollment configuration assignments (ASSIGNMENTS_TABLE): 3-56 letters and digits, starting with a letter. The app keeps configurations, mock state and the request journal in <name>Configs, <name>State and <name>Journal beside it.')
 @minLength(3)
 @maxLength(56)
 param assignmentsTableName string = 'EnrollmentConfigurationAssignments'
@@ -239,6 +239,14 @@ param mockSeedFile string = ''
   'intune'
 ])
 param mockProfile string = 'documented'
+
+@description('Whether assignments need a configuration the tenant has, else 404 (MOCK_REQUIRE_CONFIGURATION): on, off, or empty to follow mockProfile (on under intune).')
+@allowed([
+  ''
+  'on'
+  'off'
+])
+param mockRequireConfiguration string = ''
 
 @description('The tenant id (a GUID) of requests that name no tenant, and of rows written before tenants existed (DEFAULT_TENANT_ID).')
 param defaultTenantId string = '00000000-0000-0000-0000-000000000000'
@@ -402,6 +410,7 @@ module api 'app/function-app.bicep' = {
     mockAdmin: mockAdmin
     mockAdminKeySetting: keyVaultEnabled ? keyVault!.outputs.mockAdminKeyReference : ''
     mockProfile: mockProfile
+    mockRequireConfiguration: mockRequireConfiguration
     defaultTenantId: defaultTenantId
     mockJournal: mockJournal
     mockJournalMaxEntries: mockJournalMaxEntries

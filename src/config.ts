@@ -2,6 +2,7 @@
 import * as z from 'zod';
 import { adminSettings, type AdminSettings } from './admin/settings';
 import { authSettings, type AuthSettings } from './auth/settings';
+import { configurationSettings, type ConfigurationSettings } from './configurations/settings';
 import { failureSettings, headerControlSettings, latencySettings, rateLimitSettings, type MockSettings } from './controls/settings';
 import { corsSettings, type CorsSettings } from './pipeline/settings';
 import { positiveInt, settingsSlice } from './settingsSlice';
@@ -31,7 +32,13 @@ export const STORAGE_CONNECTION = 'ASSIGNMENTS_STORAGE';
 export const STATE_TABLE_SUFFIX = 'State';
 /** The request journal (docs/admin.md). */
 export const JOURNAL_TABLE_SUFFIX = 'Journal';
-const LONGEST_SUFFIX = Math.max(STATE_TABLE_SUFFIX.length, JOURNAL_TABLE_SUFFIX.length);
+/**
+ * Each tenant's enrollment configurations: a table of their own, so the assignments table holds only
+ * what the assignments store keeps (its reset and scans read every partition as an assignment set).
+ * Short, so that ASSIGNMENTS_TABLE keeps the 56 characters it always allowed.
+ */
+export const CONFIGURATIONS_TABLE_SUFFIX = 'Configs';
+const LONGEST_SUFFIX = Math.max(STATE_TABLE_SUFFIX.length, JOURNAL_TABLE_SUFFIX.length, CONFIGURATIONS_TABLE_SUFFIX.length);
 
 /** Where the app keeps its data, and how long a storage call may take. */
 const storageSettings = settingsSlice({
@@ -73,6 +80,7 @@ const storageSettings = settingsSlice({
       tableName: s.ASSIGNMENTS_TABLE,
       stateTableName: `${s.ASSIGNMENTS_TABLE}${STATE_TABLE_SUFFIX}`,
       journalTableName: `${s.ASSIGNMENTS_TABLE}${JOURNAL_TABLE_SUFFIX}`,
+      configurationsTableName: `${s.ASSIGNMENTS_TABLE}${CONFIGURATIONS_TABLE_SUFFIX}`,
       storageTimeoutMs: s.STORAGE_TIMEOUT_MS,
     };
   },
@@ -94,6 +102,7 @@ const SHAPE = {
   ...rateLimitSettings.shape,
   ...adminSettings.shape,
   ...profileSettings.shape,
+  ...configurationSettings.shape,
 };
 
 export type StorageSettings =
@@ -107,6 +116,8 @@ export interface AppConfig {
   stateTableName: string;
   /** `<tableName>Journal`: the request journal. */
   journalTableName: string;
+  /** `<tableName>Configs`: each tenant's enrollment configurations. */
+  configurationsTableName: string;
   storageTimeoutMs: number;
   auth: AuthSettings;
   /** The tenant of requests that name none (DEFAULT_TENANT_ID), lower-case. */
@@ -116,6 +127,7 @@ export interface AppConfig {
   admin: AdminSettings;
   /** Which behaviour to copy: Graph's documentation, or what the live Intune service was seen to do. */
   profile: 'documented' | 'intune';
+  configurations: ConfigurationSettings;
 }
 
 export class ConfigError extends Error {
@@ -148,6 +160,9 @@ export function parseConfig(env: NodeJS.ProcessEnv): AppConfig {
     mock: { ...headerControlSettings.read(s), ...latencySettings.read(s), ...failureSettings.read(s), ...rateLimitSettings.read(s) },
     admin: adminSettings.read(s),
     ...profileSettings.read(s),
+    configurations: {
+      requireConfiguration: configurationSettings.read(s).requireConfiguration ?? s.MOCK_PROFILE === 'intune',
+    },
   };
 }
 

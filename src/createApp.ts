@@ -4,6 +4,7 @@ import { SeedFile } from './admin/seed';
 import { assignmentsResource } from './assignments';
 import { Authenticator } from './auth/auth';
 import type { AppConfig } from './config';
+import { configurationsResource, defaultRows } from './configurations';
 import { mockControls } from './controls/controls';
 import { MockState } from './controls/state';
 import { assembleVersions } from './graph/model';
@@ -11,7 +12,7 @@ import type { Route } from './pipeline/context';
 import { createPipeline, type RequestHandler } from './pipeline/pipeline';
 import type { Resource } from './resource';
 import { serviceOpenApi, serviceRoutes } from './service/routes';
-import { createStores, type AssignmentStore } from './store';
+import { ConfigurationStore, createStores, type AssignmentStore } from './store';
 
 /**
  * The composition root: builds the whole app from its settings, once. Everything with state lives on
@@ -33,17 +34,28 @@ export interface App {
   /** The admin, when MOCK_ADMIN=on mounts it. */
   admin: MountedAdmin | undefined;
   store: AssignmentStore;
+  /** Each tenant's enrollment configurations. */
+  configurations: ConfigurationStore;
   /** Resolves once the work that goes on after answers is done (removing replaced rows, pruning the journal). */
   idle(): Promise<void>;
 }
 
 export function createApp(settings: AppConfig): App {
-  const stores = createStores(settings);
+  const stores = createStores(settings, defaultRows);
   const store = stores.assignments;
   const state = new MockState(settings.mock, stores.table(settings.stateTableName));
-  const resources: Resource[] = [assignmentsResource(store)];
+  const configurations = configurationsResource(stores, settings.configurations);
+  // The configurations first: where both declare a type (the configuration base), the model keeps the
+  // first declaration's property order, and theirs is Graph's.
+  const resources: Resource[] = [configurations, assignmentsResource(store, configurations.gate)];
   const admin = settings.admin.enabled
-    ? mountAdmin(settings, { store, state, journalTable: () => stores.table(settings.journalTableName) })
+    ? mountAdmin(settings, {
+        store,
+        // Built without the tenants' defaults, so reading a tenant's configurations for the page never stores any.
+        configurations: new ConfigurationStore(stores.configurations.table),
+        state,
+        journalTable: () => stores.table(settings.journalTableName),
+      })
     : undefined;
   const seedFile =
     settings.admin.seedFile === undefined ? undefined : new SeedFile(settings.admin.seedFile, store, settings.defaultTenantId);
@@ -67,5 +79,5 @@ export function createApp(settings: AppConfig): App {
   const idle = async () => {
     await Promise.all([store.idle(), admin?.requestJournal?.settled()]);
   };
-  return { settings, handle, routes, admin, store, idle };
+  return { settings, handle, routes, admin, store, configurations: stores.configurations, idle };
 }

@@ -143,6 +143,14 @@ param mockSeedFile string
 ])
 param mockProfile string
 
+@description('Whether assignments need a configuration the tenant has, else 404 (MOCK_REQUIRE_CONFIGURATION): on, off, or empty to follow MOCK_PROFILE.')
+@allowed([
+  ''
+  'on'
+  'off'
+])
+param mockRequireConfiguration string
+
 @description('The tenant id (a GUID) of requests that name no tenant, and of rows written before tenants existed (DEFAULT_TENANT_ID).')
 param defaultTenantId string
 
@@ -212,6 +220,7 @@ var appSettings = {
   MOCK_ADMIN: mockAdmin
   MOCK_ADMIN_KEY: mockAdminKeySetting
   MOCK_PROFILE: mockProfile
+  MOCK_REQUIRE_CONFIGURATION: mockRequireConfiguration
   MOCK_JOURNAL: mockJournal
   MOCK_JOURNAL_MAX_ENTRIES: mockJournalMaxEntries
   MOCK_ENFORCE_RETRY_AFTER: mockEnforceRetryAfter

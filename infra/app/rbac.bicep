@@ -24,8 +24,8 @@ var roles = {
   // The host's keys and locks (it creates its own containers), and the deployment package. Functions
   // docs ("Connecting to host storage with an identity") name Blob Data Owner for host storage.
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
-  // The assignments table, the <table>State and <table>Journal tables the app creates on first use, and the host's
-  // diagnostic-event tables: account scope, since two of those tables are created at run time.
+  // The assignments table, the <table>Configs, <table>State and <table>Journal tables the app creates on first use,
+  // and the host's diagnostic-event tables: account scope, since three of those tables are created at run time.
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   // Entra ID ingestion into Application Insights, which has local (key) auth disabled.
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'

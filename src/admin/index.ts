@@ -4,6 +4,7 @@ import type { OpenApiContribution } from '../graph/openapi';
 import type { Route } from '../pipeline/context';
 import type { Control, Stage } from '../pipeline/pipeline';
 import type { AssignmentStore, Table } from '../store';
+import type { ConfigurationStore } from '../store/configurations';
 import { Journal } from './journal';
 import { adminOpenApi } from './openapi';
 import { journalStage, retryAfterEnforcement } from './recording';
@@ -27,7 +28,7 @@ export interface MountedAdmin {
 
 export function mountAdmin(
   settings: AppConfig,
-  parts: { store: AssignmentStore; state: MockState; journalTable: () => Table },
+  parts: { store: AssignmentStore; configurations: ConfigurationStore; state: MockState; journalTable: () => Table },
 ): MountedAdmin {
   const journal = settings.admin.journal
     ? new Journal(parts.journalTable(), settings.admin.journalMaxEntries, settings.defaultTenantId)
@@ -35,6 +36,7 @@ export function mountAdmin(
   return {
     routes: adminRoutes({
       store: parts.store,
+      configurations: parts.configurations,
       journal,
       state: parts.state,
       defaultTenantId: settings.defaultTenantId,

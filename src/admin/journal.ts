@@ -32,6 +32,8 @@ const INVERT_FROM = 9_999_999_999_999;
 const UNREACHABLE_HOLD_MS = 5_000;
 
 export interface JournalEntry {
+  /** The entry's key in its tenant's journal: lets a reader that polls tell entries it already has. */
+  id: string;
   receivedDateTime: string;
   method: string;
   url: string;
@@ -39,7 +41,13 @@ export interface JournalEntry {
   body: unknown;
   /** True when the body was longer than the journal keeps and `body` holds its start, as text. */
   bodyTruncated?: boolean;
-  response: { status: number; headers: Record<string, string> };
+  response: {
+    status: number;
+    headers: Record<string, string>;
+    /** Parsed JSON, else text, cut as the request's body is; absent from entries recorded before answers' bodies were kept. */
+    body?: unknown;
+    bodyTruncated?: boolean;
+  };
   durationMs: number;
   requestId: string | null;
   clientRequestId: string | null;
@@ -50,13 +58,19 @@ export interface JournalEntry {
   retryAfterViolation: boolean;
 }
 
-/** What is stored of an entry; `attempt` and `retryAfterViolation` are worked out on reading. */
-export type RecordedEntry = Omit<JournalEntry, 'attempt' | 'retryAfterViolation'>;
+/** What is stored of an entry; `id`, `attempt` and `retryAfterViolation` are worked out on reading. */
+export type RecordedEntry = Omit<JournalEntry, 'id' | 'attempt' | 'retryAfterViolation'>;
 
 type EntryEntity = {
   partitionKey: string;
   rowKey: string;
   entry: string;
+  /**
+   * The answer's body, as JSON `{body, bodyTruncated?}`, apart from `entry`: a property holds at most
+   * 64 KiB, and the two bodies (each up to 8192 characters, more once escaped) would not always fit one.
+   * Undefined in rows of earlier releases, which kept no answer body.
+   */
+  answer?: string;
   method: string;
   path: string;
   clientRequestId: string;
@@ -64,6 +78,8 @@ type EntryEntity = {
   /** When the answer left, and how long its Retry-After asked the caller to wait (0: none). */
   answeredMs: number;
   retryAfterMs: number;
+  /** The answer's status, for the status filter; undefined in rows of earlier releases (read from `entry` then). */
+  status?: number;
 };
 
 export interface JournalQuery {
@@ -72,7 +88,11 @@ export interface JournalQuery {
   clientRequestId?: string;
   method?: string;
   path?: string;
+  /** A status (`503`) or a class of them (`5xx`). */
+  status?: { from: number; to: number };
   since?: Date;
+  /** Only entries whose answer left at or after this time: what a poller asks for, since a slow request is recorded late. */
+  answeredSince?: Date;
   top: number;
 }
 
@@ -112,10 +132,12 @@ export class Journal {
     const entity: EntryEntity = {
       partitionKey,
       rowKey: `${String(INVERT_FROM - timing.receivedMs).padStart(13, '0')}-${randomBytes(4).toString('hex')}`,
-      entry: JSON.stringify(entry),
+      entry: JSON.stringify({ ...entry, response: { status: entry.response.status, headers: entry.response.headers } }),
+      answer: JSON.stringify({ body: entry.response.body, bodyTruncated: entry.response.bodyTruncated }),
       method: entry.method,
       path: new URL(entry.url).pathname.toLowerCase(),
       clientRequestId: entry.clientRequestId ?? '',
+      status: entry.response.status,
       ...timing,
     };
     await this.#noted(this.table.run((abortSignal) => this.table.client.createEntity(entity, { abortSignal })));
@@ -187,17 +209,32 @@ export class Journal {
     const method = q.method?.toUpperCase();
     const prefix = q.path?.toLowerCase();
     const since = q.since?.getTime();
+    const answeredSince = q.answeredSince?.getTime();
+    const status = q.status;
     return numbered
       .filter(
         ({ row }) =>
           (q.clientRequestId === undefined || row.clientRequestId === q.clientRequestId) &&
           (method === undefined || row.method === method) &&
           (prefix === undefined || row.path.startsWith(prefix)) &&
-          (since === undefined || Number(row.receivedMs) >= since),
+          (since === undefined || Number(row.receivedMs) >= since) &&
+          (answeredSince === undefined || Number(row.answeredMs) >= answeredSince) &&
+          (status === undefined || within(statusOf(row), status)),
       )
       .sort((a, b) => Number(b.row.receivedMs) - Number(a.row.receivedMs) || a.row.rowKey.localeCompare(b.row.rowKey))
       .slice(0, Math.min(q.top, this.maxEntries))
-      .map(({ row, attempt, retryAfterViolation }) => ({ ...(JSON.parse(row.entry) as RecordedEntry), attempt, retryAfterViolation }));
+      .map(({ row, attempt, retryAfterViolation }) => ({ id: row.rowKey, ...entryOf(row), attempt, retryAfterViolation }));
+  }
+
+  /** The tenants whose requests the journal holds. */
+  async tenants(): Promise<string[]> {
+    const rows = await this.table.all<object>(odata`PartitionKey ge ${DEFAULT_TENANT_PARTITION} and PartitionKey lt ${'k'}`, [
+      'PartitionKey',
+    ]);
+    const partitions = new Set(rows.map((r) => r.partitionKey));
+    return [...partitions].map((pk) =>
+      pk === DEFAULT_TENANT_PARTITION ? this.defaultTenantId : pk.slice(DEFAULT_TENANT_PARTITION.length + 1),
+    );
   }
 
   /** Empties the journal, or one tenant's part of it. */
@@ -207,6 +244,16 @@ export class Journal {
     await this.table.deleteAll(await this.table.keys(filter));
   }
 }
+
+function entryOf(row: EntryEntity): RecordedEntry {
+  const entry = JSON.parse(row.entry) as RecordedEntry;
+  if (row.answer !== undefined) Object.assign(entry.response, JSON.parse(row.answer) as Pick<RecordedEntry['response'], 'body'>);
+  return entry;
+}
+
+const statusOf = (row: EntryEntity): number =>
+  row.status !== undefined ? Number(row.status) : (JSON.parse(row.entry) as RecordedEntry).response.status;
+const within = (n: number, range: { from: number; to: number }) => n >= range.from && n <= range.to;
 
 /**
  * Each row with its attempt number (its rank, oldest first, among the rows of its tenant with the same

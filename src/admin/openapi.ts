@@ -1,6 +1,7 @@
 import { errorResponses, json, queryParameter, ref, type OpenApiContribution, type OperationDoc, type Schema } from '../graph/openapi';
 import { MAX_BODY_CHARS } from './recording';
 import { MAX_SEED_ITEMS } from './seed';
+import { ASSIGNMENTS_SHOWN } from './state';
 
 /** The admin endpoints in the OpenAPI document: listed only while MOCK_ADMIN=on mounts them. */
 
@@ -33,7 +34,16 @@ export const listRequestsDoc: OperationDoc = {
       type: 'string',
       maxLength: 1024,
     }),
+    queryParameter('status', 'Only answers with this status (503) or of this class (5xx).', {
+      type: 'string',
+      pattern: '^([1-5][0-9][0-9]|[1-5]xx)$',
+    }),
     queryParameter('since', 'Only requests received at or after this ISO 8601 time.', { type: 'string', format: 'date-time' }),
+    queryParameter(
+      'answeredSince',
+      'Only requests answered at or after this ISO 8601 time: what a poller asks for, since a slow request is recorded late.',
+      { type: 'string', format: 'date-time' },
+    ),
     queryParameter('$top', 'At most this many entries (default 100).', { type: 'integer', minimum: 1, maximum: 1000 }),
   ],
   responses: {
@@ -95,6 +105,75 @@ export const seedDoc: OperationDoc = {
   },
 };
 
+export const tenantsDoc: OperationDoc = {
+  tag: TAG,
+  summary: 'The tenants the mock holds configurations, assignments or journal entries for, the default tenant first',
+  security: adminSecurity,
+  responses: {
+    '200': {
+      description: 'Tenant ids',
+      content: json({
+        type: 'object',
+        required: ['defaultTenantId', 'value'],
+        properties: {
+          defaultTenantId: { type: 'string', format: 'uuid' },
+          value: { type: 'array', items: { type: 'string', format: 'uuid' } },
+        },
+      }),
+    },
+    ...errorResponses(400, 401, 503),
+  },
+};
+
+export const stateDoc: OperationDoc = {
+  tag: TAG,
+  summary: `A tenant's configurations and, per configuration, how many assignments it holds and the first ${ASSIGNMENTS_SHOWN}, as stored now`,
+  security: adminSecurity,
+  parameters: [queryParameter('tenantId', 'The tenant (a GUID); the default tenant when left out.', { type: 'string', format: 'uuid' })],
+  responses: {
+    '200': { description: 'What the tenant has stored', content: json(ref('mockTenantState')) },
+    ...errorResponses(400, 401, 503),
+  },
+};
+
+/** The page and its assets need no key: they hold no data, and the page sends the key on its own calls. */
+const noSecurity: Array<Record<string, string[]>> = [];
+const PAGE_HEADERS_DOC = {
+  'Content-Security-Policy': { schema: { type: 'string' } },
+  ETag: { schema: { type: 'string' } },
+  'Cache-Control': { schema: { type: 'string' } },
+};
+
+export const pageDoc: OperationDoc = {
+  tag: TAG,
+  summary: 'The admin page: the journal live, retries, the stored state, reset and seed, in a browser',
+  security: noSecurity,
+  responses: {
+    '200': { description: 'The page', headers: PAGE_HEADERS_DOC, content: { 'text/html': { schema: { type: 'string' } } } },
+    '304': { description: 'Unchanged since the ETag sent in If-None-Match' },
+  },
+};
+
+export const assetDoc: OperationDoc = {
+  tag: TAG,
+  summary: "The admin page's script, style sheet and icon, named by a hash of their content",
+  security: noSecurity,
+  parameters: [{ name: 'file', in: 'path', required: true, schema: { type: 'string' } }],
+  responses: {
+    '200': {
+      description: 'The file, cached for good',
+      headers: PAGE_HEADERS_DOC,
+      content: {
+        'text/javascript': { schema: { type: 'string' } },
+        'text/css': { schema: { type: 'string' } },
+        'image/svg+xml': { schema: { type: 'string' } },
+      },
+    },
+    '304': { description: 'Unchanged since the ETag sent in If-None-Match' },
+    ...errorResponses(404),
+  },
+};
+
 /** The admin endpoints' own shapes (docs/admin.md); the seed's items are creates plus tenantId, configurationId and id. */
 const schemas: Record<string, Schema> = {
   mockSeed: {
@@ -125,6 +204,7 @@ const schemas: Record<string, Schema> = {
   mockJournalEntry: {
     type: 'object',
     properties: {
+      id: { type: 'string', description: "The entry's key in its tenant's journal" },
       receivedDateTime: { type: 'string', format: 'date-time' },
       method: { type: 'string' },
       url: { type: 'string' },
@@ -137,7 +217,12 @@ const schemas: Record<string, Schema> = {
       bodyTruncated: { type: 'boolean' },
       response: {
         type: 'object',
-        properties: { status: { type: 'integer' }, headers: { type: 'object', additionalProperties: { type: 'string' } } },
+        properties: {
+          status: { type: 'integer' },
+          headers: { type: 'object', additionalProperties: { type: 'string' } },
+          body: { description: `Parsed JSON, else text; past ${MAX_BODY_CHARS} characters, its start as text` },
+          bodyTruncated: { type: 'boolean' },
+        },
       },
       durationMs: { type: 'integer' },
       requestId: { type: ['string', 'null'] },
@@ -146,6 +231,37 @@ const schemas: Record<string, Schema> = {
       principal: { type: ['object', 'null'], properties: { kind: { type: 'string' }, callerId: { type: 'string' } } },
       attempt: { type: 'integer', minimum: 1, description: "The nth request carrying this client-request-id in the request's tenant" },
       retryAfterViolation: { type: 'boolean', description: "A retry that came before the previous answer's Retry-After elapsed" },
+    },
+  },
+  mockTenantState: {
+    type: 'object',
+    required: ['tenantId', 'configurations', 'assignments'],
+    properties: {
+      tenantId: { type: 'string', format: 'uuid' },
+      configurations: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['id', 'kind', 'data'],
+          properties: {
+            id: { type: 'string' },
+            kind: { type: 'string', description: 'The priority order it competes in' },
+            data: { type: 'object', description: 'The configuration as stored' },
+          },
+        },
+      },
+      assignments: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['configurationId', 'count', 'value'],
+          properties: {
+            configurationId: { type: 'string' },
+            count: { type: 'integer', minimum: 0 },
+            value: { type: 'array', maxItems: ASSIGNMENTS_SHOWN, items: ref('enrollmentConfigurationAssignment') },
+          },
+        },
+      },
     },
   },
 };

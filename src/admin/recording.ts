@@ -63,12 +63,20 @@ function parseBody(text: string): { body: unknown; bodyTruncated?: boolean } {
   }
 }
 
-function responseHeaders(response: HttpResponseInit): Record<string, string> {
+function responseHeaders(response: HttpResponseInit, secrets: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries((response.headers as Record<string, string> | undefined) ?? {})) {
-    out[k] = String(v).slice(0, MAX_HEADER_CHARS);
+    out[k] = scrub(String(v), secrets).slice(0, MAX_HEADER_CHARS);
   }
   return out;
+}
+
+/**
+ * The answer's body as the journal keeps it: the app answers with strings (JSON, $metadata's XML,
+ * $count's number); anything else (a stream, bytes) is not kept.
+ */
+function answerBody(response: HttpResponseInit, secrets: readonly string[]): { body: unknown; bodyTruncated?: boolean } {
+  return typeof response.body === 'string' ? parseBody(scrub(response.body, secrets)) : { body: null };
 }
 
 function retryAfterMs(headers: Record<string, string>): number {
@@ -99,7 +107,7 @@ export function journalStage(journal: Journal, settings: AppConfig): Stage {
     // While the journal's storage is failing the answer does not wait for it.
     const waits = journal.reachable;
     const response = await next();
-    const headers = responseHeaders(response);
+    const headers = responseHeaders(response, secrets);
     const answeredMs = Date.now();
     const entry: RecordedEntry = {
       receivedDateTime: new Date(ctx.receivedMs).toISOString(),
@@ -107,7 +115,7 @@ export function journalStage(journal: Journal, settings: AppConfig): Stage {
       url: scrub(request.url, secrets),
       headers: journalHeaders(request.headers, secrets),
       ...parseBody(scrub(bodyText, secrets)),
-      response: { status: response.status ?? 200, headers },
+      response: { status: response.status ?? 200, headers, ...answerBody(response, secrets) },
       durationMs: answeredMs - ctx.receivedMs,
       requestId: ctx.requestId,
       clientRequestId: ctx.clientRequestId ?? null,

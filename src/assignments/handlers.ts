@@ -18,6 +18,7 @@ import {
   type StoredAssignment,
 } from '../store';
 import { assignmentErrors, invalidContinuation, missingAssignment } from './errors';
+import { beside, OPEN_GATE, writable, type ConfigurationGate } from './gate';
 import { assignmentProperties } from './model';
 import { isWellFormedText, keyLiteral, keySegment, MAX_KEY_LENGTH } from './paths';
 import {
@@ -210,13 +211,14 @@ const worded =
     }
   };
 
-/** The handlers, over the app's store. */
-export function assignmentHandlers(store: AssignmentStore) {
+/** The handlers, over the app's store; `gate` ties each collection to its configuration. */
+export function assignmentHandlers(store: AssignmentStore, gate: ConfigurationGate = OPEN_GATE) {
   const handlers = {
     create: async (ctx: RequestContext): Promise<GraphResult> => {
       const address = collectionAddress(ctx, store);
       refuseUnderIntuneProfile(ctx, 'POST', address.scope.configurationId);
       const input = parseBody(ctx, 'create', await readJsonObject(ctx.request)) as CreateAssignmentInput;
+      await writable(gate, address.scope);
       const assignment = newAssignment(address.scope.configurationId, address.invitationId, input);
       // SDKs keep client-request-id across retries: with one, a retry answers what the first attempt stored.
       const idempotency = ctx.clientRequestId
@@ -243,7 +245,10 @@ export function assignmentHandlers(store: AssignmentStore) {
       }
       const filter = filterOf(query.filter);
       const continuation = query.skipToken === undefined ? undefined : decodeSkipToken(query.skipToken);
-      const page = await store.list(address.scope, { top: query.top, continuation, filter, count: query.count });
+      const page = await beside(
+        gate.check(ctx.tenantId, address.scope.configurationId),
+        store.list(address.scope, { top: query.top, continuation, filter, count: query.count }),
+      );
       const count = page.count;
       const selectSuffix = query.select ? `(${query.select.join(',')})` : '';
       const body: Record<string, unknown> = { '@odata.context': `${ctx.serviceRoot}/$metadata#${address.contextPath}${selectSuffix}` };
@@ -261,14 +266,17 @@ export function assignmentHandlers(store: AssignmentStore) {
     count: async (ctx: RequestContext): Promise<GraphResult> => {
       const address = collectionAddress(ctx, store);
       const query = parseQuery(ctx.request.url, queryRules(ctx.version, true), ASSIGNMENT_TYPE);
-      const count = await store.count(address.scope, filterOf(query.filter));
+      const count = await beside(
+        gate.check(ctx.tenantId, address.scope.configurationId),
+        store.count(address.scope, filterOf(query.filter)),
+      );
       return { status: 200, text: { contentType: 'text/plain; charset=utf-8', body: String(count) } };
     },
 
     get: async (ctx: RequestContext): Promise<GraphResult> => {
       const address = itemAddress(ctx, store);
       const { select } = parseQuery(ctx.request.url, queryRules(ctx.version, false), ASSIGNMENT_TYPE);
-      const found = await store.get(address.scope, address.id);
+      const found = await beside(gate.check(ctx.tenantId, address.scope.configurationId), store.get(address.scope, address.id));
       if (!found) throw missing(address.id);
       return entityResponse(ctx, address, found, select);
     },
@@ -279,6 +287,7 @@ export function assignmentHandlers(store: AssignmentStore) {
       if (input.id !== undefined && input.id !== address.id) {
         throw badRequest("The property 'id' cannot be changed: it must be left out or equal the id in the request path.");
       }
+      await writable(gate, address.scope);
       const updated = await store
         .update(
           address.scope,
@@ -300,6 +309,7 @@ export function assignmentHandlers(store: AssignmentStore) {
     delete: async (ctx: RequestContext): Promise<GraphResult> => {
       const address = itemAddress(ctx, store);
       refuseUnderIntuneProfile(ctx, 'DELETE', address.scope.configurationId, address.id);
+      await writable(gate, address.scope);
       // Storage checks If-Match atomically: a mismatch comes back as 412, a missing entity as 404.
       const deleted = await store.delete(address.scope, address.id, ifMatchOf(ctx));
       if (!deleted) throw missing(address.id);
@@ -313,10 +323,12 @@ export function assignmentHandlers(store: AssignmentStore) {
       const input = parseBody(ctx, 'assign', await readJsonObject(ctx.request)) as {
         enrollmentConfigurationAssignments: CreateAssignmentInput[];
       };
+      await writable(gate, address.scope);
       const replacements = input.enrollmentConfigurationAssignments.map((item) =>
         newAssignment(address.scope.configurationId, address.invitationId, item),
       );
-      await store.replaceAll(address.scope, replacements);
+      // The set is the configuration's: replacing it changes the configuration (single assignment writes do not).
+      await gate.assign(ctx.tenantId, address.scope.configurationId, () => store.replaceAll(address.scope, replacements));
       return { status: 204 };
     },
   };

@@ -1,11 +1,12 @@
 import type { Resource } from '../resource';
 import type { AssignmentStore } from '../store';
+import type { ConfigurationGate } from './gate';
 import { assignmentHandlers } from './handlers';
 import { ASSIGNMENTS_MODEL } from './model';
 import { assignmentsOpenApi } from './openapi';
 import { assignmentRoutes } from './routes';
 
-/** The enrollmentConfigurationAssignment resource, as the composition root mounts it. */
-export function assignmentsResource(store: AssignmentStore): Resource {
-  return { model: ASSIGNMENTS_MODEL, routes: assignmentRoutes(assignmentHandlers(store)), openapi: assignmentsOpenApi() };
+/** The enrollmentConfigurationAssignment resource, as the composition root mounts it, each collection under its configuration. */
+export function assignmentsResource(store: AssignmentStore, configurations?: ConfigurationGate): Resource {
+  return { model: ASSIGNMENTS_MODEL, routes: assignmentRoutes(assignmentHandlers(store, configurations)), openapi: assignmentsOpenApi() };
 }

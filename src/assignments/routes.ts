@@ -54,6 +54,7 @@ export function assignmentRoutes(h: AssignmentHandlers): Route[] {
     row('countAssignments', `${INVITATION_ASSIGNMENTS}/$count`, 'GET', 'read', h.count, countDoc('beta')),
     row('countAssignmentsViaDeviceManagement', `${DEVICE_MANAGEMENT_ASSIGNMENTS}/$count`, 'GET', 'read', h.count, countDoc('beta')),
     ...collectionRoutes(h, V1_DEVICE_MANAGEMENT_ASSIGNMENTS, 'V1', 'v1.0'),
+    row('countAssignmentsV1', `${V1_DEVICE_MANAGEMENT_ASSIGNMENTS}/$count`, 'GET', 'read', h.count, countDoc('v1.0')),
     row('assignConfigurationV1', `${V1_DEVICE_MANAGEMENT_CONFIGURATION}/assign`, 'POST', 'write', h.assign, assignDoc('v1.0')),
   ];
 }

@@ -71,6 +71,14 @@ export function newConfigurationId(typeName: string, guid: string = uuidv4()): s
   return `${guid}_${factsOf(typeName).idSuffix}`;
 }
 
+/**
+ * Whether a configuration could have this id: every one the mock stores is `<GUID>_<name>` (a create's
+ * new GUID or the tenant's id for a default). Any other id names no configuration, with no need to read.
+ */
+export function isConfigurationIdShape(id: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}_[A-Za-z0-9]+$/i.test(id);
+}
+
 /** A created configuration's version; each change adds one. The tenant's defaults start at 0. */
 export const FIRST_VERSION = 1;
 

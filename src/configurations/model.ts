@@ -1,5 +1,6 @@
 import {
   type ActionModel,
+  type ModelContribution,
   type EnumModel,
   type GraphVersion,
   type NavigationModel,
@@ -32,10 +33,8 @@ export interface ConfigurationPropertyModel extends PropertyModel {
   serverSet?: boolean;
 }
 
-/** Graph serialises a flags enum as member names joined by commas ("includeCompanyLogo,includeCompanyName"). */
-export interface ConfigurationEnumModel extends EnumModel {
-  flags?: boolean;
-}
+/** An enum of this resource; `flags` (CSDL's IsFlags) makes a value member names joined by commas. */
+export type ConfigurationEnumModel = EnumModel;
 
 /** What one resource adds to a version's model. */
 export interface ResourceContribution {
@@ -321,6 +320,38 @@ export function withContribution(model: VersionModel, contribution: ResourceCont
     complexTypes: replaceByName(model.complexTypes, contribution.complexTypes),
     entityTypes,
     actions: [...model.actions.filter((a) => !actionKeys.has(actionKey(a))), ...contribution.actions],
+  };
+}
+
+/**
+ * A property as CSDL has it: the ranges and the server-set mark are this resource's validation, not
+ * Graph's metadata, and another resource that declares the same property (the assignments declare the
+ * configuration base for their own paths) declares it without them, which the model merge would refuse.
+ */
+function csdlProperty({ name, type, nullable, requiredOnCreate }: ConfigurationPropertyModel): PropertyModel {
+  return requiredOnCreate === undefined ? { name, type, nullable } : { name, type, nullable, requiredOnCreate };
+}
+
+const csdlType = (t: StructuredTypeModel): StructuredTypeModel => ({ ...t, properties: t.properties.map(csdlProperty) });
+
+/**
+ * The contribution as the composition root assembles it with the other resources' parts into each
+ * version's model, from which $metadata is written: the same types, enums and actions that validation
+ * and responses read through configurationModel, with deviceManagement declared with its navigation to
+ * the configurations (the assignments declare the same singleton).
+ */
+export function configurationsModelContribution(version: GraphVersion): ModelContribution {
+  const c = configurationsContribution(version);
+  const onDeviceManagement = c.navigation.filter((n) => n.on === 'deviceManagement').map((n) => n.property);
+  return {
+    enums: c.enums,
+    complexTypes: c.complexTypes.map(csdlType),
+    entityTypes: [
+      { name: 'deviceManagement', baseType: 'graph.entity', properties: [], navigation: onDeviceManagement },
+      ...c.entityTypes.map(csdlType),
+    ],
+    actions: c.actions,
+    singletons: [{ name: 'deviceManagement', type: 'graph.deviceManagement' }],
   };
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { GraphVersion } from '../graph/model';
 import { badRequest, unknownSegment } from '../graph/errors';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../graph/query';
@@ -28,6 +29,8 @@ export interface ConfigurationQuery {
   expandAssignments: boolean;
   /** A type-cast segment's type (local name): the collection narrowed to it. */
   castType?: string;
+  /** What makes two requests page through the same sequence: the version, the cast, $filter and $orderby. */
+  sequence: string;
 }
 
 export interface QueryScope {
@@ -112,6 +115,7 @@ export function parseConfigurationQuery(url: string, version: GraphVersion, scop
     orderBy: [],
     expandAssignments: false,
     castType: scope.castType,
+    sequence: '',
   };
   const get = (name: string) => seen.get(name);
   if (get('$top') !== undefined) query.top = parseTop(get('$top')!);
@@ -125,6 +129,7 @@ export function parseConfigurationQuery(url: string, version: GraphVersion, scop
   if (get('$filter') !== undefined) query.filter = parseFilter(get('$filter')!, version);
   if (get('$orderby') !== undefined) query.orderBy = parseOrderBy(get('$orderby')!);
   if (get('$expand') !== undefined) query.expandAssignments = parseExpand(get('$expand')!);
+  query.sequence = digest(JSON.stringify([version, query.castType ?? null, get('$filter') ?? null, orderSignature(query)]));
   return query;
 }
 
@@ -152,27 +157,37 @@ function compareKeys(a: SortKey, b: SortKey, query: ConfigurationQuery): number 
   return 0;
 }
 
-/** The order a token was made for, so a token from another $orderby is refused rather than misread. */
+/** The order a query sorts by, as part of what a token was made for. */
 const orderSignature = (query: ConfigurationQuery) => query.orderBy.map((o) => `${o.property} ${o.descending ? 'desc' : 'asc'}`).join(',');
 
+const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest('base64url').slice(0, 22);
+
+/**
+ * The `$skiptoken` of the page after `c`: the sort key of the last item returned (the position), the
+ * digest of the query it pages through, and a checksum of both, so a token edited by hand, or sent with
+ * another $filter, $orderby or cast, is refused rather than misread.
+ */
 export function skipTokenFor(c: StoredConfiguration, query: ConfigurationQuery): string {
-  return Buffer.from(JSON.stringify({ o: orderSignature(query), k: sortKey(c, query) })).toString('base64url');
+  const payload = Buffer.from(JSON.stringify({ q: query.sequence, k: sortKey(c, query) })).toString('base64url');
+  return `${payload}.${digest(payload)}`;
 }
 
-const INVALID_TOKEN = "Invalid value for query option '$skiptoken': it is not a token this collection issued for this $orderby.";
+const INVALID_TOKEN = "Invalid value for query option '$skiptoken': it is not a token this collection issued for this query.";
 
 function readSkipToken(token: string, query: ConfigurationQuery): SortKey {
+  const [payload, checksum, ...rest] = token.split('.');
+  if (payload === undefined || checksum === undefined || rest.length > 0 || digest(payload) !== checksum) throw badRequest(INVALID_TOKEN);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    parsed = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
   } catch {
     throw badRequest(INVALID_TOKEN);
   }
-  const p = parsed as { o?: unknown; k?: unknown };
+  const p = parsed as { q?: unknown; k?: unknown };
   const valid =
     p !== null &&
     typeof p === 'object' &&
-    p.o === orderSignature(query) &&
+    p.q === query.sequence &&
     Array.isArray(p.k) &&
     p.k.length === query.orderBy.length + 1 &&
     p.k.every((v) => v === null || typeof v === 'string' || typeof v === 'number');

@@ -110,6 +110,7 @@ function resourceSchema(version: GraphVersion, type: StructuredTypeModel) {
   return z.strictObject({
     '@odata.context': z.string().optional(),
     '@odata.type': z.literal(hashed(type.name)),
+    '@odata.etag': z.string().optional(),
     id: z.string(),
     ...Object.fromEntries(propertiesOf(version, type).map((p) => [p.name, outputValue(version, p)])),
     // $expand=assignments: the handler adds the contained collection and its context.

@@ -44,7 +44,7 @@ export function buildCsdl(model: VersionModel): string {
   ];
   for (const e of model.enums) {
     lines.push(
-      `${i}<EnumType Name="${escape(e.name)}">`,
+      `${i}<EnumType${attrs({ Name: e.name, IsFlags: e.flags ? 'true' : undefined })}>`,
       ...e.members.map((m) => `${i}  <Member Name="${escape(m.name)}" Value="${m.value}" />`),
       `${i}</EnumType>`,
     );

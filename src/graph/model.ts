@@ -46,6 +46,8 @@ export interface StructuredTypeModel {
 export interface EnumModel {
   name: string;
   members: { name: string; value: number }[];
+  /** CSDL's IsFlags: a value is member names joined by commas ("includeCompanyLogo,includeCompanyName"). */
+  flags?: boolean;
 }
 
 export interface ActionModel {

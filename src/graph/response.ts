@@ -10,8 +10,11 @@ export interface GraphResult {
   status: number;
   /** A JSON body. */
   body?: unknown;
-  /** A body that is not JSON ($metadata's XML, $count's number), sent as it is with its own Content-Type. */
-  text?: { contentType: string; body: string };
+  /**
+   * A body that is not JSON ($metadata's XML, $count's number), sent as it is with its own Content-Type;
+   * `odata: false` for one that is no OData payload at all (the admin page), which then has no OData-Version.
+   */
+  text?: { contentType: string; body: string; odata?: false };
   headers?: Record<string, string>;
 }
 
@@ -31,7 +34,7 @@ export function successResponse(result: GraphResult, ids: ResponseIds, extra: Re
   const headers: Record<string, string> = { ...commonHeaders(ids), ...extra, ...result.headers };
   if (result.text !== undefined) {
     headers['Content-Type'] = result.text.contentType;
-    headers['OData-Version'] = '4.0';
+    if (result.text.odata !== false) headers['OData-Version'] = '4.0';
     return { status: result.status, headers, body: result.text.body };
   }
   if (result.body === undefined) return { status: result.status, headers };

@@ -5,8 +5,8 @@ import { purgePartitions, seedAssignments } from './bulk';
 import { IdempotencyConflict, NotStored, VersionMismatch } from './errors';
 import { isReservedKey, Tenancy, type Scope } from './keys';
 import { adoptLegacyPartition } from './legacy';
-import { FIRST_GENERATION, PartitionCache, TOMBSTONE } from './partition';
-import { AssignmentReads, type ListPage } from './reads';
+import { FIRST_GENERATION, PartitionCache, TOMBSTONE, type PartitionState } from './partition';
+import { AssignmentReads, configurationScopes, type ListPage } from './reads';
 import { Replacer } from './replace';
 import {
   fromEntity,
@@ -49,6 +49,15 @@ type RecordEntity = {
   serial?: number;
   etag?: string;
 };
+
+/** How old this instance's view of a partition's marker may be for a point read to trust it. */
+const MARKER_MAX_AGE_MS = 60_000;
+
+/** A row a reader may see: not deleted, and not of a generation replaced or still being written. */
+function isVisible(row: AssignmentEntity, state: PartitionState): boolean {
+  const gen = row.gen ?? FIRST_GENERATION;
+  return gen !== TOMBSTONE && !state.marker.retired.includes(gen) && !state.marker.pending.includes(gen);
+}
 
 export type AssignmentInput = Omit<NewAssignment, 'id'> & { id?: string };
 
@@ -161,10 +170,17 @@ export class AssignmentStore {
   }
 
   /** One point read. */
+  /**
+   * One point read of the row, once this instance knows the partition's marker (within the last minute):
+   * the read alone says whether the row exists. The marker is read beside it otherwise (the same wait),
+   * so that a row of a replaced set that is not removed yet (an assign action interrupted between its
+   * commit and the end of its removal, or rows an earlier release left for its sweep) is not answered.
+   */
   async get(scope: Scope, id: string): Promise<StoredAssignment | undefined> {
     if (isReservedKey(id)) return undefined;
-    const row = await this.table.find<AssignmentEntity>(this.#partition(scope), id);
-    return row && row.gen !== TOMBSTONE ? fromEntity(scope.configurationId, row) : undefined;
+    const pk = this.#partition(scope);
+    const [row, state] = await Promise.all([this.table.find<AssignmentEntity>(pk, id), this.partitions.recent(pk, MARKER_MAX_AGE_MS)]);
+    return row && isVisible(row, state) ? fromEntity(scope.configurationId, row) : undefined;
   }
 
   /** One page of the current set (reads.ts). */
@@ -194,8 +210,9 @@ export class AssignmentStore {
     const pk = this.#partition(scope);
     const conditional = ifMatch !== undefined && ifMatch !== '*';
     return this.table.untilWon(async () => {
-      const row = isReservedKey(id) ? undefined : await this.table.find<AssignmentEntity>(pk, id);
-      if (!row || row.gen === TOMBSTONE) throw new NotStored(`No assignment '${id}'.`);
+      if (isReservedKey(id)) throw new NotStored(`No assignment '${id}'.`);
+      const [row, state] = await Promise.all([this.table.find<AssignmentEntity>(pk, id), this.partitions.recent(pk, MARKER_MAX_AGE_MS)]);
+      if (!row || !isVisible(row, state)) throw new NotStored(`No assignment '${id}'.`);
       if (conditional && ifMatch !== row.etag) throw new VersionMismatch('If-Match does not name the stored version.');
       const next = change(fromEntity(scope.configurationId, row));
       try {
@@ -276,6 +293,11 @@ export class AssignmentStore {
   /** Empties one configuration, one tenant's configurations, or everything: the admin reset (bulk.ts). */
   purge(which: { tenantId?: string; configurationId?: string } = {}): Promise<void> {
     return purgePartitions(this.table, this.partitions, this.#replacer, this.tenancy, which);
+  }
+
+  /** The configurations that hold assignments, or did, of one tenant or of every tenant (reads.ts): for the admin page. */
+  scopes(tenantId?: string): Promise<Scope[]> {
+    return configurationScopes(this.table, this.tenancy, tenantId);
   }
 
   /** Answers when the table can be reached: for /health. */

@@ -1,6 +1,6 @@
 import { odata, type TransactionAction } from '@azure/data-tables';
-import { NotStored, VersionMismatch } from './errors';
-import { failedOperation, isLostRace, LOST, MAX_TRANSACTION_OPERATIONS, partitionRange, type Table } from './table';
+import { NotStored, StoreError, VersionMismatch } from './errors';
+import { etagAt, failedOperation, isLostRace, LOST, MAX_TRANSACTION_OPERATIONS, partitionRange, type Table } from './table';
 
 /**
  * A tenant's enrollment configurations: all in one partition (`~c~<tenantId>`), so the tenant's list is
@@ -36,6 +36,23 @@ export interface ConfigurationPlan<T> {
 }
 
 type ConfigurationEntity = { partitionKey: string; rowKey: string; kind: string; data: string; etag?: string };
+
+/**
+ * The longest `data` (its JSON, in UTF-16 code units) a configuration may have: Table Storage keeps a
+ * string property of at most 64 KiB of UTF-16. Past it storage refuses the write with a 400 of its own.
+ */
+export const MAX_CONFIGURATION_DATA_LENGTH = 32 * 1024;
+
+/** A configuration whose JSON is longer than one property holds (MAX_CONFIGURATION_DATA_LENGTH). */
+export class ConfigurationTooLarge extends StoreError {
+  override name = 'ConfigurationTooLarge';
+  constructor(
+    readonly id: string,
+    readonly length: number,
+  ) {
+    super(`The configuration '${id}' is ${length} characters of JSON, more than ${MAX_CONFIGURATION_DATA_LENGTH}.`);
+  }
+}
 
 const GUARD_PREFIX = '~o';
 const PARTITION_PREFIX = '~c~';
@@ -77,6 +94,14 @@ export class ConfigurationStore {
    * what another instance wrote if that transaction lost a race.
    */
   async change<T>(tenantId: string, plan: (rows: ConfigurationRow[]) => ConfigurationPlan<T>): Promise<T> {
+    return (await this.changeWithETags(tenantId, plan)).result;
+  }
+
+  /** change(), and the ETag of each row it inserted or updated (a create answers with its row's ETag). */
+  async changeWithETags<T>(
+    tenantId: string,
+    plan: (rows: ConfigurationRow[]) => ConfigurationPlan<T>,
+  ): Promise<{ result: T; etags: Map<string, string> }> {
     const pk = this.partitionOf(tenantId);
     return this.table.untilWon(async () => {
       const { rows, guards } = await this.#read(tenantId);
@@ -87,28 +112,41 @@ export class ConfigurationStore {
       const p = plan(rows);
       const byId = new Map(rows.map((r) => [r.id, r]));
       const ops: TransactionAction[] = [];
+      /** The id each operation writes, by position, for the ETags the transaction answers with. */
+      const written: Array<string | undefined> = [];
       for (const kind of new Set(p.orders ?? [])) {
         const guard = { partitionKey: pk, rowKey: `${GUARD_PREFIX}${kind}`, kind, data: '{}' };
         const etag = guards.get(kind);
         ops.push(etag === undefined ? ['create', guard] : ['update', guard, 'Replace', { etag }]);
+        written.push(undefined);
       }
-      for (const r of p.insert ?? []) ops.push(['create', entityOf(pk, r)]);
+      for (const r of p.insert ?? []) {
+        ops.push(['create', entityOf(pk, r)]);
+        written.push(r.id);
+      }
       for (const u of p.update ?? []) {
         const current = byId.get(u.id);
         if (!current) throw new NotStored(`No configuration '${u.id}'.`);
         ops.push(['update', entityOf(pk, { ...current, data: u.data }), 'Replace', { etag: current.etag }]);
+        written.push(u.id);
       }
       for (const id of p.delete ?? []) ops.push(['delete', { partitionKey: pk, rowKey: id }]);
-      if (ops.length === 0) return p.result;
+      if (ops.length === 0) return { result: p.result, etags: new Map<string, string>() };
       if (ops.length > MAX_TRANSACTION_OPERATIONS)
         throw new Error(`A configuration change of ${ops.length} writes does not fit one transaction.`);
+      let response;
       try {
-        await this.table.transaction(ops);
+        response = await this.table.transaction(ops);
       } catch (err) {
         if (isLostRace(err) && failedOperation(err) !== undefined) return LOST;
         throw err;
       }
-      return p.result;
+      const etags = new Map<string, string>();
+      written.forEach((id, i) => {
+        const etag = id === undefined ? undefined : etagAt(response, i);
+        if (id !== undefined && etag !== undefined) etags.set(id, etag);
+      });
+      return { result: p.result, etags };
     });
   }
 
@@ -192,7 +230,9 @@ export class ConfigurationStore {
 }
 
 function entityOf(partitionKey: string, row: NewConfigurationRow): ConfigurationEntity {
-  return { partitionKey, rowKey: row.id, kind: row.kind, data: JSON.stringify(row.data) };
+  const data = JSON.stringify(row.data);
+  if (data.length > MAX_CONFIGURATION_DATA_LENGTH) throw new ConfigurationTooLarge(row.id, data.length);
+  return { partitionKey, rowKey: row.id, kind: row.kind, data };
 }
 
 function rowOf(e: ConfigurationEntity & { etag: string }): ConfigurationRow {

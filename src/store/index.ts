@@ -1,10 +1,19 @@
-import type { StorageSettings } from '../config';
+import { CONFIGURATIONS_TABLE_SUFFIX, type StorageSettings } from '../config';
 import { AssignmentStore } from './assignments';
+import { ConfigurationStore, type NewConfigurationRow } from './configurations';
 import { DEFAULT_TENANT_ID, Tenancy } from './keys';
 import { createTableClient, Table } from './table';
 
 export { AssignmentStore, type AssignmentInput, type Idempotency, IDEMPOTENCY_RETENTION_MS } from './assignments';
 export { MAX_FILTERED_COUNT, type ListPage } from './reads';
+export {
+  ConfigurationStore,
+  ConfigurationTooLarge,
+  MAX_CONFIGURATION_DATA_LENGTH,
+  type ConfigurationPlan,
+  type ConfigurationRow,
+  type NewConfigurationRow,
+} from './configurations';
 export * from './errors';
 export { DEFAULT_TENANT_ID, isReservedKey, Tenancy, type Scope } from './keys';
 export type { AssignmentData, AssignmentFilter, NewAssignment, StoredAssignment, TargetData } from './rows';
@@ -16,18 +25,36 @@ export interface StoreSettings {
   tableName: string;
   storageTimeoutMs: number;
   defaultTenantId?: string;
+  /** Each tenant's configurations; `<tableName>Configs` when not given. */
+  configurationsTableName?: string;
 }
 
 export interface Stores {
   tenancy: Tenancy;
   assignments: AssignmentStore;
+  configurations: ConfigurationStore;
   /** Another of the app's tables, with the same credentials and deadline (the journal, mock state). */
   table(name: string): Table;
 }
 
-/** The app's storage, built once from its settings by the composition root. */
-export function createStores(settings: StoreSettings): Stores {
+/**
+ * The app's storage, built once from its settings by the composition root. `configurationDefaults` are
+ * the configurations every tenant has from its first request (the configurations resource knows them;
+ * the store only keeps them).
+ */
+export function createStores(
+  settings: StoreSettings,
+  configurationDefaults: (tenantId: string) => NewConfigurationRow[] = () => [],
+): Stores {
   const tenancy = new Tenancy(settings.defaultTenantId ?? DEFAULT_TENANT_ID);
   const table = (name: string) => new Table(createTableClient(settings.storage, name), settings.storageTimeoutMs);
-  return { tenancy, assignments: new AssignmentStore(table(settings.tableName), tenancy), table };
+  return {
+    tenancy,
+    assignments: new AssignmentStore(table(settings.tableName), tenancy),
+    configurations: new ConfigurationStore(
+      table(settings.configurationsTableName ?? `${settings.tableName}${CONFIGURATIONS_TABLE_SUFFIX}`),
+      configurationDefaults,
+    ),
+    table,
+  };
 }

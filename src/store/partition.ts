@@ -102,6 +102,8 @@ export const bookkeepingFilter = (partitionKey: string): string =>
 /** What this instance knows of one partition's bookkeeping. */
 export class PartitionState {
   readonly slots: Slot[];
+  /** When storage last told this instance the marker (a read, or the answer to its own commit). */
+  seenAt = Date.now();
   readonly #busy = new Set<number>();
   readonly #waiting: Array<() => void> = [];
 
@@ -201,6 +203,15 @@ export class PartitionCache {
 
   peek(partitionKey: string): PartitionState | undefined {
     return this.#states.get(partitionKey);
+  }
+
+  /**
+   * The partition's bookkeeping as this instance saw it within `maxAgeMs`, else read afresh. For reads
+   * that only need to know which generations are no longer current.
+   */
+  recent(partitionKey: string, maxAgeMs: number): Promise<PartitionState> {
+    const known = this.#states.get(partitionKey);
+    return known && Date.now() - known.seenAt <= maxAgeMs ? Promise.resolve(known) : this.load(partitionKey);
   }
 
   /** The partition's bookkeeping: as this instance knows it, or read (one round trip) if it knows none. */

@@ -1,6 +1,6 @@
 import { odata } from '@azure/data-tables';
 import { CountTooExpensive, InvalidContinuation } from './errors';
-import type { Tenancy } from './keys';
+import type { Scope, Tenancy } from './keys';
 import {
   bookkeepingFilter,
   FIRST_GENERATION,
@@ -11,7 +11,7 @@ import {
   type PartitionState,
 } from './partition';
 import { fromEntity, hasFilter, type AssignmentEntity, type AssignmentFilter, type StoredAssignment } from './rows';
-import { storageStatus, type Table } from './table';
+import { partitionRange, storageStatus, type Table } from './table';
 
 /**
  * Reading a configuration's current set: a page of it and its size, each one wait whatever the set's
@@ -34,6 +34,22 @@ export function setFilter(partitionKey: string, gen: string, filter: AssignmentF
   if (filter.sourceId !== undefined) clauses.push(odata`sourceId eq ${filter.sourceId}`);
   if (filter.groupId !== undefined) clauses.push(odata`targetGroupId eq ${filter.groupId}`);
   return clauses.join(' and ');
+}
+
+/**
+ * The configurations that hold assignments, or did (a reset leaves a partition's marker), of one tenant
+ * or of every tenant: one query of the markers, for the admin page. A partition an earlier release
+ * wrote (no marker yet) is not among them until a request reads or writes it.
+ */
+export async function configurationScopes(table: Table, tenancy: Tenancy, tenantId?: string): Promise<Scope[]> {
+  const ranges = tenantId === undefined ? [undefined] : tenancy.rangesOf(tenantId).map((r) => partitionRange(r.from, r.to));
+  const scopes: Scope[] = [];
+  for (const range of ranges) {
+    const marker = odata`RowKey eq ${MARKER_ROW_KEY}`;
+    const rows = await table.all<object>(range === undefined ? marker : `${range} and ${marker}`, ['PartitionKey']);
+    scopes.push(...rows.map((r) => tenancy.scopeOf(r.partitionKey)));
+  }
+  return scopes;
 }
 
 export class AssignmentReads {

@@ -201,6 +201,7 @@ export class Replacer {
 
   #rememberCommit(state: PartitionState, marker: Marker, response: TableTransactionResponse): void {
     state.marker = { ...marker, etag: etagAt(response, 0) };
+    state.seenAt = Date.now();
     state.slots.forEach((s, i) => {
       s.counted = marker.current;
       s.n = 0;

@@ -88,7 +88,15 @@ describe('admin endpoints', () => {
         Object.keys(doc.paths)
           .filter((p) => p.startsWith('/__admin'))
           .sort(),
-      ).toEqual(['/__admin/requests', '/__admin/reset', '/__admin/seed']);
+      ).toEqual([
+        '/__admin',
+        '/__admin/assets/{file}',
+        '/__admin/requests',
+        '/__admin/reset',
+        '/__admin/seed',
+        '/__admin/state',
+        '/__admin/tenants',
+      ]);
       expect(doc.paths['/__admin/requests'].get.tags).toEqual(['admin']);
     });
   });

@@ -48,27 +48,37 @@ describe('key syntax', () => {
 
 describe('MOCK_PROFILE=intune', () => {
   let runner: RunnerProcess;
+  /** A configuration the tenant has: under this profile, assignments need one (MOCK_REQUIRE_CONFIGURATION). */
+  let cfg: string;
   beforeAll(async () => {
     runner = await startRunnerProcess({ MOCK_PROFILE: 'intune' });
+    const created = await fetch(`${runner.url}/beta/deviceManagement/deviceEnrollmentConfigurations`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ '@odata.type': '#microsoft.graph.windows10EnrollmentCompletionPageConfiguration' }),
+    });
+    cfg = ((await created.json()) as { id: string }).id;
   });
   afterAll(async () => {
     await runner?.stop();
   });
 
   it("refuses POST on the collection with Intune's routing error, in Graph's envelope, and stores nothing", async () => {
-    const refused = await fetch(`${runner.url}${slash('cfg-intune')}`, { method: 'POST', headers: json, body });
+    const refused = await fetch(`${runner.url}${slash(cfg)}`, { method: 'POST', headers: json, body });
     expect(refused.status).toBe(400);
     const error = ((await refused.json()) as { error: { code: string; message: string; innerError: object } }).error;
     expect(error.code).toBe('No method match route template');
     expect(error.message).toBe(
-      "No OData route exists that match template ~/singleton/navigation/key/navigation with http verb POST for request /StatelessOnboardingService/deviceManagement/deviceEnrollmentConfigurations('cfg-intune')/assignments.",
+      `No OData route exists that match template ~/singleton/navigation/key/navigation with http verb POST for request /StatelessOnboardingService/deviceManagement/deviceEnrollmentConfigurations('${cfg}')/assignments.`,
     );
-    const list = await fetch(`${runner.url}${slash('cfg-intune')}`, { headers: auth });
+    const list = await fetch(`${runner.url}${slash(cfg)}`, { headers: auth });
     expect(((await list.json()) as { value: unknown[] }).value).toHaveLength(0);
+    // A configuration the tenant does not have is Graph's 404 under this profile.
+    expect((await fetch(`${runner.url}${slash('cfg-intune')}`, { headers: auth })).status).toBe(404);
   });
 
   it('lets the assign action write, reads work, and DELETE on an item is refused', async () => {
-    const assign = await fetch(`${runner.url}/beta/deviceManagement/deviceEnrollmentConfigurations/cfg-intune/assign`, {
+    const assign = await fetch(`${runner.url}/beta/deviceManagement/deviceEnrollmentConfigurations/${cfg}/assign`, {
       method: 'POST',
       headers: json,
       body: JSON.stringify({
@@ -76,14 +86,14 @@ describe('MOCK_PROFILE=intune', () => {
       }),
     });
     expect(assign.status).toBe(204);
-    const list = (await (await fetch(`${runner.url}${slash('cfg-intune')}`, { headers: auth })).json()) as { value: Array<{ id: string }> };
+    const list = (await (await fetch(`${runner.url}${slash(cfg)}`, { headers: auth })).json()) as { value: Array<{ id: string }> };
     expect(list.value).toHaveLength(1);
     const id = list.value[0]!.id;
-    const deleted = await fetch(`${runner.url}${slash('cfg-intune')}/${id}`, { method: 'DELETE', headers: auth });
+    const deleted = await fetch(`${runner.url}${slash(cfg)}/${id}`, { method: 'DELETE', headers: auth });
     expect(deleted.status).toBe(400);
     expect(((await deleted.json()) as { error: { message: string } }).error.message).toContain(
-      `template ~/singleton/navigation/key/navigation/key with http verb DELETE for request /StatelessOnboardingService/deviceManagement/deviceEnrollmentConfigurations('cfg-intune')/assignments('${id}').`,
+      `template ~/singleton/navigation/key/navigation/key with http verb DELETE for request /StatelessOnboardingService/deviceManagement/deviceEnrollmentConfigurations('${cfg}')/assignments('${id}').`,
     );
-    expect((await fetch(`${runner.url}${slash('cfg-intune')}/${id}`, { headers: auth })).status).toBe(200);
+    expect((await fetch(`${runner.url}${slash(cfg)}/${id}`, { headers: auth })).status).toBe(200);
   });
 });

@@ -14,6 +14,9 @@ interface Csdl {
       abstract: boolean;
       properties: Map<string, { type: string; nullable: boolean }>;
       navigation: Map<string, string>;
+      /** An enum's members and values, and whether it is a flags enum (IsFlags). */
+      members: Map<string, number>;
+      flags: boolean;
     }
   >;
   roots: Map<string, string>;
@@ -36,6 +39,8 @@ export function parseCsdl(xml: string): Csdl {
         abstract: t.Abstract === 'true',
         properties: new Map(list<any>(t.Property).map((p) => [p.Name, { type: p.Type, nullable: p.Nullable !== 'false' }])),
         navigation: new Map(list<any>(t.NavigationProperty).map((n) => [n.Name, n.Type])),
+        members: new Map(list<any>(t.Member).map((m) => [m.Name, Number(m.Value)])),
+        flags: t.IsFlags === 'true',
       });
     }
   }
@@ -45,6 +50,11 @@ export function parseCsdl(xml: string): Csdl {
     ...list<any>(container.Singleton).map((s) => [s.Name, s.Type] as [string, string]),
   ]);
   return { types, roots };
+}
+
+function derivesFrom(csdl: Csdl, typeName: string, ancestor: string): boolean {
+  for (let t: string | undefined = typeName; t; t = csdl.types.get(t)?.baseType) if (t === ancestor) return true;
+  return false;
 }
 
 const bare = (type: string) => type.replace(/^Collection\((.*)\)$/, '$1').replace(/^graph\./, '');
@@ -67,6 +77,12 @@ export function resolveContext(csdl: Csdl, context: string): string {
   let type: string | undefined;
   for (const [i, raw] of segments.entries()) {
     const name = raw.replace(/\(.*\)$/, '');
+    // A type-cast segment (`microsoft.graph.x`) narrows to a type that derives from the one reached so far.
+    const cast = /^microsoft\.graph\.(\w+)$/.exec(name)?.[1];
+    if (cast !== undefined && i > 0 && derivesFrom(csdl, cast, type!)) {
+      type = cast;
+      continue;
+    }
     const next = i === 0 ? csdl.roots.get(name) : navigationOf(csdl, type!, name);
     if (!next) throw new Error(`'${name}' does not resolve in ${context}`);
     type = bare(next);

@@ -10,6 +10,7 @@ import {
   createAssignmentSchema,
   updateAssignmentSchema,
 } from '../../src/assignments/schema';
+import { configurationSchemasFor, parseCreate, parseUpdate } from '../../src/configurations/schema';
 import { odataErrorSchema } from '../../src/graph/errors';
 import { send, testApp } from '../helpers/app';
 import { graphRequest, jsonOf } from '../helpers/requests';
@@ -37,10 +38,29 @@ const seedCheck = {
 };
 schemasByComponent.mockSeed = seedCheck as unknown as z.ZodType;
 
+/** A configuration body is checked as the handler checks it: its @odata.type picks the type's schema. */
+const checkedBy = (parse: (body: Record<string, unknown>) => unknown) =>
+  ({
+    safeParse: (value: unknown) => {
+      try {
+        parse(value as Record<string, unknown>);
+        return {};
+      } catch (error) {
+        return { error };
+      }
+    },
+  }) as unknown as z.ZodType;
+schemasByComponent.deviceEnrollmentConfigurationCreate = checkedBy((body) => parseCreate('beta', body));
+schemasByComponent.deviceEnrollmentConfigurationUpdate = checkedBy((body) => parseUpdate('beta', String(body['@odata.type']), body));
+schemasByComponent.setPriorityParameters = configurationSchemasFor('beta').setPriority;
+schemasByComponent.deviceEnrollmentConfiguration = configurationSchemasFor('beta').resource;
+
 // The app describes what it serves: with MOCK_ADMIN=on, the admin endpoints too.
 const app = testApp({ MOCK_ADMIN: 'on' });
 const routes = app.routes;
-const adminRoutes = routes.filter((r) => r.route.startsWith('__admin/'));
+const adminRoutes = routes.filter((r) => r.route === '__admin' || r.route.startsWith('__admin/'));
+/** The admin page and its files hold no data: they need no key (the page sends it on its own calls). */
+const PAGE_ROUTES = new Set(['adminPage', 'adminPageAsset']);
 const documentOf = async (of: App) => jsonOf(await send(of, graphRequest({ method: 'GET', path: '/openapi.json', headers: {} })));
 let served: any;
 beforeAll(async () => {
@@ -135,7 +155,10 @@ describe('the OpenAPI document and the admin endpoints', () => {
     const doc = document();
     const ops = adminRoutes.map((r) => doc.paths[`/${r.route}`][r.methods[0]!.toLowerCase()]);
     expect(ops.map((op) => op.tags)).toEqual(adminRoutes.map(() => ['admin']));
-    for (const op of ops) expect(op.security).toEqual([{ adminKey: [] }, {}]);
+    ops.forEach((op, i) => {
+      const name = adminRoutes[i]!.name;
+      expect([name, op.security]).toEqual([name, PAGE_ROUTES.has(name) ? [] : [{ adminKey: [] }, {}]]);
+    });
     expect(doc.tags.map((t: { name: string }) => t.name)).toContain('admin');
     expect(doc.components.schemas.mockJournalEntry.properties.retryAfterViolation.type).toBe('boolean');
     // No other operation is tagged admin.

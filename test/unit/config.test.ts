@@ -9,6 +9,7 @@ describe('settings', () => {
       tableName: 'EnrollmentConfigurationAssignments',
       stateTableName: 'EnrollmentConfigurationAssignmentsState',
       journalTableName: 'EnrollmentConfigurationAssignmentsJournal',
+      configurationsTableName: 'EnrollmentConfigurationAssignmentsConfigs',
       defaultTenantId: '00000000-0000-0000-0000-000000000000',
       storageTimeoutMs: 4000,
       auth: { mode: 'dev' },
@@ -25,6 +26,7 @@ describe('settings', () => {
         rateLimit: { mode: 'off' },
       },
       profile: 'documented',
+      configurations: { requireConfiguration: false },
     });
   });
 
@@ -83,8 +85,8 @@ describe('settings', () => {
   it('names the state and journal tables after ASSIGNMENTS_TABLE, so two mocks on one account share neither', () => {
     const a = parseConfig({ ...azurite, ASSIGNMENTS_TABLE: 'ciJobA' });
     const b = parseConfig({ ...azurite, ASSIGNMENTS_TABLE: 'ciJobB' });
-    expect([a.stateTableName, a.journalTableName]).toEqual(['ciJobAState', 'ciJobAJournal']);
-    expect([b.stateTableName, b.journalTableName]).toEqual(['ciJobBState', 'ciJobBJournal']);
+    expect([a.stateTableName, a.journalTableName, a.configurationsTableName]).toEqual(['ciJobAState', 'ciJobAJournal', 'ciJobAConfigs']);
+    expect([b.stateTableName, b.journalTableName, b.configurationsTableName]).toEqual(['ciJobBState', 'ciJobBJournal', 'ciJobBConfigs']);
     // The longest name that leaves room for the suffixes; a table name is at most 63 characters.
     expect(parseConfig({ ...azurite, ASSIGNMENTS_TABLE: `A${'b'.repeat(55)}` }).journalTableName).toHaveLength(63);
   });

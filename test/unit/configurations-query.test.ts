@@ -164,6 +164,22 @@ describe('$orderby, $top, $skiptoken, $count', () => {
     expect(refusal(() => runQuery(tenant, query('?$skiptoken=garbage'), 'beta')).message).toMatch(/\$skiptoken/);
   });
 
+  it('refuses a $skiptoken edited by hand, or sent with another $filter or cast than the query it pages', () => {
+    const search = "?$orderby=displayName&$top=2&$filter=startswith(displayName,'C') or startswith(displayName,'K')";
+    const token = runQuery(tenant, query(search), 'beta').nextSkipToken!;
+    expect(runQuery(tenant, query(`${search}&$skiptoken=${token}`), 'beta').value.length).toBeGreaterThan(0);
+    // The position moved to the end by hand, the checksum kept: the token no longer matches it.
+    const [payload, checksum] = token.split('.');
+    const edited = JSON.parse(Buffer.from(payload!, 'base64url').toString('utf8')) as { k: unknown[] };
+    edited.k[0] = 'zzz';
+    const tampered = `${Buffer.from(JSON.stringify(edited)).toString('base64url')}.${checksum}`;
+    expect(refusal(() => runQuery(tenant, query(`${search}&$skiptoken=${tampered}`), 'beta')).status).toBe(400);
+    const otherFilter = "?$orderby=displayName&$top=2&$filter=startswith(displayName,'C')";
+    expect(refusal(() => runQuery(tenant, query(`${otherFilter}&$skiptoken=${token}`), 'beta')).status).toBe(400);
+    const cast = query(`?$orderby=displayName&$skiptoken=${token}`, { castType: 'deviceEnrollmentLimitConfiguration' });
+    expect(refusal(() => runQuery(tenant, cast, 'beta')).message).toMatch(/\$skiptoken/);
+  });
+
   it('$top must be 1 to 999 and $count true or false', () => {
     for (const top of ['0', '1000', '-1', 'ten']) expect(refusal(() => query(`?$top=${top}`)).message).toMatch(/'\$top'/);
     expect(refusal(() => query('?$count=yes')).message).toMatch(/'\$count'/);
