@@ -1,5 +1,5 @@
 /**
- * `npm run test:reliability`: the reliability figures of issue 5, from real runs, in one summary.
+ * `npm run test:reliability`: the reliability figures, from real runs, in one summary.
  *
  * It runs, against real Azurite processes and the app served by the local runner process:
  * 1. hostile input: a fast-check campaign straight to the handlers and one over HTTP (the same
