@@ -1,7 +1,8 @@
 /**
  * `npm run bench:compare -- <app folder> <app folder> ...`: CPU per POST of two or more builds of the
- * app, each in its own function process against the same Azurite, in interleaved rounds, with the raw
- * createEntity client as a reference row. This is how the figure in each src change's commit message
+ * app, each in its own function process against the same Azurite, in interleaved rounds, with two raw
+ * clients as reference rows: createEntity of the row, and the transaction a create sends (the row and
+ * its counter slot, bench/raw-client.ts). This is how the figure in each src change's commit message
  * was measured: copy dist/package aside before the change, build, compare the two folders.
  *
  * CPU per request (process.cpuUsage over the round ÷ requests served) moves much less than throughput
@@ -79,10 +80,13 @@ async function main(): Promise<void> {
       });
     // Warm-up: JIT and connection pools of every process.
     await raw.call({ op: 'insert', concurrency, durationMs: 2000, partition: 'warm' });
+    await raw.call({ op: 'transaction', concurrency, durationMs: 2000, partition: 'warm-transaction' });
     for (const host of hosts) await post(host, 'warm', 2000);
 
+    const RAW = 2;
     const names = [
       'raw createEntity',
+      'raw transaction: row + counter slot',
       ...specs.map(({ folder: f, label }) =>
         f === 'bare'
           ? 'bare node:http + createEntity'
@@ -98,13 +102,14 @@ async function main(): Promise<void> {
       const order = names.map((_, i) => (i + round) % names.length);
       for (const i of order) {
         await quiet.wait();
-        if (i === 0) {
-          const r = await raw.call<RawRound>({ op: 'insert', concurrency, durationMs, partition: `raw-${round}` });
-          cpu[0]!.push(r.cpuMsPerOp);
-          sys[0]!.push(r.systemMsPerOp);
-          rps[0]!.push(r.throughput);
+        if (i < RAW) {
+          const op = i === 0 ? 'insert' : 'transaction';
+          const r = await raw.call<RawRound>({ op, concurrency, durationMs, partition: `raw-${op}-${round}` });
+          cpu[i]!.push(r.cpuMsPerOp);
+          sys[i]!.push(r.systemMsPerOp);
+          rps[i]!.push(r.throughput);
         } else {
-          const host = hosts[i - 1]!;
+          const host = hosts[i - RAW]!;
           const u0 = await host.drained();
           const r = await post(host, `v${i}-${round}`, durationMs);
           const u1 = await host.drained();

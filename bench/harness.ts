@@ -10,17 +10,24 @@ import { machineBusyMs, processCpuMs } from './procstat';
 export const ROOT = path.resolve(__dirname, '..', '..');
 
 /**
- * The environment a child gets: ours, minus any app setting, plus the ones given. MOCK_ADMIN is off
- * (the code's and the Bicep's default, what a deployment runs) unless given: local.settings.json turns
- * it on, and the journal's own cost is `bench:journal`'s figure, not a part of every other one.
+ * The environment a child gets: ours, minus any app setting, plus the ones given. MOCK_ADMIN and
+ * MOCK_CONTROLS are off (the code's and the Bicep's defaults, what a deployment runs) unless given: the
+ * runner reads local.settings.json for what the environment leaves unset, and that file turns both on.
+ * What the local defaults cost is a figure of its own (LOCAL_DEFAULTS), not a part of every other one.
  */
 export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const base: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (!/^(ASSIGNMENTS_|AUTH_|STORAGE_TIMEOUT|RUNNER_APP_ROOT$|PORT$|MOCK_)/.test(k)) base[k] = v;
   }
-  return { ...base, MOCK_ADMIN: 'off', ...extra };
+  return { ...base, ...DEPLOYED_SETTINGS, ...extra };
 }
+
+/** The settings a deployment runs with (infra/ passes these; they are also the code's defaults). */
+export const DEPLOYED_SETTINGS = { MOCK_ADMIN: 'off', MOCK_CONTROLS: 'off' } as const;
+
+/** What `npm start` and `func start` run with: local.settings.json's settings, the request journal kept. */
+export const LOCAL_DEFAULTS = { MOCK_ADMIN: 'on', MOCK_CONTROLS: 'on', MOCK_JOURNAL: 'on' } as const;
 
 /** The real runner (dist/dev/runner.js) in its own process, on a free port, with childEnv's settings. */
 export async function startRunnerApp(
@@ -94,11 +101,18 @@ export async function startFunctionHost(
   table: string,
   appRoot: string,
   execArgv: string[] = [],
+  settings: Record<string, string> = {},
 ): Promise<FunctionHost> {
   const port = await freePort();
   return startHost(
     'function-host.js',
-    childEnv({ PORT: String(port), ASSIGNMENTS_STORAGE: connectionString, ASSIGNMENTS_TABLE: table, RUNNER_APP_ROOT: appRoot }),
+    childEnv({
+      PORT: String(port),
+      ASSIGNMENTS_STORAGE: connectionString,
+      ASSIGNMENTS_TABLE: table,
+      RUNNER_APP_ROOT: appRoot,
+      ...settings,
+    }),
     execArgv,
   );
 }

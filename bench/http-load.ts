@@ -4,6 +4,7 @@
  * its own histogram truncates to whole milliseconds, too coarse for sub-millisecond p99s at C = 1).
  */
 import autocannon from 'autocannon';
+import { randomUUID } from 'node:crypto';
 import { serveCommands, type Command } from './ipc';
 import { summarise, type Round } from './stats';
 
@@ -21,6 +22,13 @@ async function run(command: Command): Promise<HttpRound> {
   const paths = command.paths as string[];
   const method = String(command.method);
   const body = typeof command.body === 'string' ? command.body : undefined;
+  // A header with a fresh value on every request (client-request-id: each request a new create, as an SDK sends it).
+  const unique = typeof command.uniqueHeader === 'string' ? command.uniqueHeader : undefined;
+  const headers = (extra: Record<string, string> = {}) => ({
+    ...HEADERS,
+    ...(command.headers as Record<string, string> | undefined),
+    ...extra,
+  });
   const latencies: number[] = [];
   const statusCounts: Record<string, number> = {};
   let inWindow = 0;
@@ -40,10 +48,14 @@ async function run(command: Command): Promise<HttpRound> {
     requests: [
       {
         method,
-        headers: HEADERS,
+        headers: headers(),
         body,
         path: paths[0],
-        setupRequest: (request) => ({ ...request, path: paths[next++ % paths.length] }),
+        setupRequest: (request) => ({
+          ...request,
+          path: paths[next++ % paths.length],
+          ...(unique ? { headers: headers({ [unique]: randomUUID() }) } : {}),
+        }),
       },
     ],
   });

@@ -5,12 +5,16 @@
  * open it in Chrome DevTools or VS Code for the call tree).
  *
  * Env: PROFILE_SECONDS (15), PROFILE_CONCURRENCY (16), PROFILE_APP (tsc | bundle),
- * PROFILE_TARGET (function | raw: profile the raw createEntity client instead, for comparison).
+ * PROFILE_TARGET (function | raw: profile a raw client instead, for comparison), PROFILE_RAW_OP (insert |
+ * transaction: what the raw client sends, createEntity or the create's own transaction),
+ * PROFILE_SETTINGS (deployed | local: the function process with local.settings.json's, the journal kept),
+ * PROFILE_REQUEST (post | get: the request the load sends).
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { freePort, startAzurite } from '../dev/azurite';
 import { collectionPath, POST_BODY } from './entity';
+import { childEnv, DEPLOYED_SETTINGS, LOCAL_DEFAULTS, request } from './harness';
 import { forkChild } from './ipc';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -90,14 +94,15 @@ async function main(): Promise<void> {
         execArgv: ['--cpu-prof', '--cpu-prof-dir', OUT],
       });
       await raw.call({ op: 'init' });
+      const op = process.env.PROFILE_RAW_OP === 'transaction' ? 'transaction' : 'insert';
       const r = await raw.call<{ throughput: number; errors: number; cpuMsPerOp: number; completed: number }>({
-        op: 'insert',
+        op,
         concurrency,
         durationMs: seconds * 1000,
         partition: 'profile',
       });
       console.log(
-        `${r.throughput.toFixed(0)} inserts/s at C = ${concurrency}, ${r.errors} errors, ${r.cpuMsPerOp.toFixed(3)} ms CPU per insert`,
+        `${r.throughput.toFixed(0)} ${op}s/s at C = ${concurrency}, ${r.errors} errors, ${r.cpuMsPerOp.toFixed(3)} ms CPU per ${op}`,
       );
       requests = r.completed;
       // Disconnecting makes the child exit normally, which is when --cpu-prof writes the profile.
@@ -106,29 +111,37 @@ async function main(): Promise<void> {
     } else {
       const port = await freePort();
       const { worker: host, ready } = await forkChild(path.join(__dirname, 'function-host.js'), {
-        env: {
-          ...process.env,
+        // The deployed settings unless asked: serving the repository (tsc output), the runner would
+        // otherwise take local.settings.json's, the journal included.
+        env: childEnv({
           PORT: String(port),
           ASSIGNMENTS_STORAGE: azurite.connectionString,
           ASSIGNMENTS_TABLE: 'Profile',
           RUNNER_APP_ROOT: app,
-        },
+          ...(process.env.PROFILE_SETTINGS === 'local' ? LOCAL_DEFAULTS : DEPLOYED_SETTINGS),
+        }),
         execArgv: ['--cpu-prof', '--cpu-prof-dir', OUT],
       });
       const { worker: load } = await forkChild(path.join(__dirname, 'http-load.js'));
+      const get = process.env.PROFILE_REQUEST === 'get';
+      let paths = [collectionPath('profile')];
+      if (get) {
+        const created = await request(`${String(ready.url)}${collectionPath('profile')}`, 'POST', POST_BODY);
+        paths = [String(created.headers.location).replace(/^https?:\/\/[^/]+/, '')];
+      }
       const round = (durationMs: number) =>
         load.call<{ throughput: number; errors: number }>({
           op: 'profile',
           url: String(ready.url),
           concurrency,
           durationMs,
-          method: 'POST',
-          paths: [collectionPath('profile')],
-          expect: 201,
-          body: POST_BODY,
+          method: get ? 'GET' : 'POST',
+          paths,
+          expect: get ? 200 : 201,
+          body: get ? undefined : POST_BODY,
         });
       const r = await round(seconds * 1000);
-      console.log(`${r.throughput.toFixed(0)} POST/s at C = ${concurrency}, ${r.errors} errors`);
+      console.log(`${r.throughput.toFixed(0)} ${get ? 'GET' : 'POST'}/s at C = ${concurrency}, ${r.errors} errors`);
       const usage = await host.call<{ cpuMs: number; served: number }>({ op: 'usage' });
       console.log(`function process: ${(usage.cpuMs / usage.served).toFixed(3)} ms CPU per request over its life (start-up included)`);
       requests = usage.served;

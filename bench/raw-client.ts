@@ -3,10 +3,16 @@
  * the SDK's defaults (what anyone writing to Table Storage from Node gets), at concurrency C.
  * Each round reports throughput, latency percentiles and this process's own CPU time.
  *
+ * `transaction` sends what the app sends for one create (docs/consistency.md): one entity-group
+ * transaction holding the row, the counter slot replaced under the ETag kept from the previous answer,
+ * and with `record` the idempotency record of a client-request-id. Each of the C loops keeps a slot of
+ * its own, as each create in flight in the app holds a slot no other create of that instance is using.
+ *
  * Env: BENCH_STORAGE (connection string), BENCH_TABLE.
  */
-import { odata, TableClient } from '@azure/data-tables';
-import { benchEntity } from './entity';
+import { odata, TableClient, type TransactionAction } from '@azure/data-tables';
+import { randomUUID } from 'node:crypto';
+import { benchEntity, recordEntity, slotEntity } from './entity';
 import { serveCommands, type Command } from './ipc';
 import { summarise, type Round } from './stats';
 
@@ -83,6 +89,22 @@ async function handle(command: Command): Promise<unknown> {
       return {};
     case 'insert':
       return closedLoop('insert', concurrency, durationMs, () => client.createEntity(benchEntity(partition)));
+    case 'transaction': {
+      if (concurrency > 64) throw new Error('the app has 64 counter slots: at most 64 loops');
+      const withRecord = command.record === true;
+      const slots = Array.from({ length: concurrency }, () => ({ n: 0, etag: undefined as string | undefined }));
+      return closedLoop(withRecord ? 'transaction+record' : 'transaction', concurrency, durationMs, async (w) => {
+        const slot = slots[w]!;
+        const row = benchEntity(partition);
+        const actions: TransactionAction[] = [['create', row]];
+        if (withRecord) actions.push(['create', recordEntity(row, randomUUID())]);
+        const counter = slotEntity(partition, w, slot.n + 1);
+        actions.push(slot.etag === undefined ? ['create', counter] : ['update', counter, 'Replace', { etag: slot.etag }]);
+        const response = await client.submitTransaction(actions);
+        slot.n++;
+        slot.etag = response.subResponses[actions.length - 1]?.etag;
+      });
+    }
     case 'seed': {
       const ids: string[] = [];
       const count = Number(command.count);

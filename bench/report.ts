@@ -18,6 +18,17 @@ export interface PairFigures {
   raw: ModeFigures;
   e2e: ModeFigures;
   ratio: { throughput: Spread; p99: Spread };
+  /** POST only: raw createEntity in the same round sets (raw is then the transaction the app sends), and e2e ÷ it. */
+  insert?: ModeFigures;
+  ratioToInsert?: Spread;
+}
+
+/** Two function processes, one with the deployed settings and one with the local defaults, in pairs of rounds. */
+export interface SettingFigures {
+  deployed: ModeFigures;
+  local: ModeFigures;
+  /** local ÷ deployed throughput, per pair. */
+  ratio: Spread;
 }
 
 export interface Target {
@@ -67,6 +78,9 @@ export interface BenchResults {
     settings: Record<string, unknown>;
   };
   post: Record<string, PairFigures>;
+  /** At the headline C: POST with a fresh client-request-id each, against the transaction with its record. */
+  postWithCrid?: PairFigures;
+  localDefaults?: { post?: SettingFigures; get?: SettingFigures };
   reads: { item: ReadFigures; list: ReadFigures };
   genuineHost?: GenuineHostFigures;
   coldStart: Record<'bundle' | 'tsc', { first201Ms: Spread; listeningMs: Spread; samples: unknown[] }>;
@@ -122,18 +136,35 @@ export function renderMarkdown(r: BenchResults): string {
   lines.push('');
   lines.push(
     `Each cell: median (min–max) over ${String(m.settings.rounds)} rounds of ${Number(m.settings.durationMs) / 1000} s at C concurrent clients; raw and end-to-end rounds interleaved, a fresh partition each. ` +
-      `End-to-end = autocannon → local runner → ${String(m.settings.appUnderLoad)} → Azurite. Raw = \`createEntity\` from a separate Node process with the SDK's defaults. ` +
+      `End-to-end = autocannon → local runner → ${String(m.settings.appUnderLoad)} → Azurite. Raw = @azure/data-tables from a separate Node process with the SDK's defaults. ` +
       'Ratios are per round pair (each end-to-end round ÷ the raw round run beside it). CPU = ms of process CPU (user + system) per request: the function process for end-to-end, the raw client for raw.',
   );
   lines.push('');
-  lines.push('## POST (create) against raw `createEntity`');
+  lines.push('## POST (create) against a raw client sending the same transaction, and against raw `createEntity`');
   lines.push('');
-  lines.push('| C | raw req/s | e2e req/s | e2e ÷ raw | raw p99 ms | e2e p99 ms | e2e ÷ raw p99 | raw CPU ms/op | function CPU ms/op |');
-  lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push(
+    'Raw transaction = one entity-group transaction holding what the app writes for one create: the row and the counter slot replaced under the ETag ' +
+      'kept from the previous answer (bench/raw-client.ts). Raw insert = `createEntity` of the same row. Azurite runs a two-operation transaction ' +
+      'at about half the rate of a single insert, so the transaction is the fair baseline.',
+  );
+  lines.push('');
+  lines.push(
+    '| C | raw transaction req/s | raw insert req/s | e2e req/s | e2e ÷ transaction | e2e ÷ insert | transaction p99 ms | e2e p99 ms | e2e ÷ transaction p99 | raw client CPU ms/op | function CPU ms/op |',
+  );
+  lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const [c, f] of Object.entries(r.post)) {
     lines.push(
-      `| ${c} | ${fmt(f.raw.throughput, 0)} | ${fmt(f.e2e.throughput, 0)} | ${fmt(f.ratio.throughput, 2)} | ${fmt(f.raw.p99, 2)} | ${fmt(f.e2e.p99, 2)} | ${fmt(f.ratio.p99, 2)} | ` +
-        `${fmt(f.raw.cpuMsPerOp, 3)} | ${fmt(f.e2e.cpuMsPerOp, 3)} |`,
+      `| ${c} | ${fmt(f.raw.throughput, 0)} | ${fmt(f.insert?.throughput, 0)} | ${fmt(f.e2e.throughput, 0)} | ${fmt(f.ratio.throughput, 2)} | ${fmt(f.ratioToInsert, 2)} | ` +
+        `${fmt(f.raw.p99, 2)} | ${fmt(f.e2e.p99, 2)} | ${fmt(f.ratio.p99, 2)} | ${fmt(f.raw.cpuMsPerOp, 3)} | ${fmt(f.e2e.cpuMsPerOp, 3)} |`,
+    );
+  }
+  if (r.postWithCrid) {
+    const f = r.postWithCrid;
+    lines.push('');
+    lines.push(
+      `With a fresh \`client-request-id\` on every POST (as Graph SDKs send one), at C = ${headline}, against the raw transaction with the idempotency record as its third operation: ` +
+        `${fmt(f.e2e.throughput, 0)} req/s vs ${fmt(f.raw.throughput, 0)} (${fmt(f.ratio.throughput, 2)} ×), p99 ${fmt(f.e2e.p99, 2)} vs ${fmt(f.raw.p99, 2)} ms, ` +
+        `function CPU ${fmt(f.e2e.cpuMsPerOp, 3)} ms per request.`,
     );
   }
   if (r.bare) {
@@ -141,7 +172,7 @@ export function renderMarkdown(r: BenchResults): string {
     lines.push('');
     lines.push(
       `The floor for any HTTP front, at C = ${headline}: a bare node:http server that only parses the JSON and calls \`createEntity\` (bench/bare-server.ts), in the same round sets: ` +
-        `${fmt(b.e2e.throughput, 0)} req/s (${fmt(b.ratio.throughput, 2)} × raw), p99 ${fmt(b.e2e.p99, 2)} ms (${fmt(b.ratio.p99, 2)} × raw), ${fmt(b.e2e.cpuMsPerOp, 3)} ms CPU per request.`,
+        `${fmt(b.e2e.throughput, 0)} req/s (${fmt(b.ratio.throughput, 2)} × raw createEntity), p99 ${fmt(b.e2e.p99, 2)} ms (${fmt(b.ratio.p99, 2)} × raw), ${fmt(b.e2e.cpuMsPerOp, 3)} ms CPU per request.`,
     );
   }
   lines.push('');
@@ -205,6 +236,30 @@ export function renderMarkdown(r: BenchResults): string {
     ),
   );
   lines.push('');
+  if (r.localDefaults?.post || r.localDefaults?.get) {
+    lines.push(`## Local defaults (request journal kept) against the deployed settings, at C = ${headline}`);
+    lines.push('');
+    lines.push(
+      "Two function processes on one Azurite, one with the deployed settings (MOCK_ADMIN=off, MOCK_CONTROLS=off) and one with local.settings.json's " +
+        '(MOCK_ADMIN=on, MOCK_CONTROLS=on, MOCK_JOURNAL=on by default); their rounds run back to back, the ratio is per pair.',
+    );
+    lines.push('');
+    lines.push(
+      '| request | deployed req/s | local req/s | local ÷ deployed | deployed p99 ms | local p99 ms | deployed CPU ms/op | local CPU ms/op |',
+    );
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+    for (const [name, f] of [
+      ['POST', r.localDefaults.post],
+      ['GET item', r.localDefaults.get],
+    ] as const) {
+      if (!f) continue;
+      lines.push(
+        `| ${name} | ${fmt(f.deployed.throughput, 0)} | ${fmt(f.local.throughput, 0)} | ${fmt(f.ratio, 2)} | ${fmt(f.deployed.p99, 2)} | ${fmt(f.local.p99, 2)} | ` +
+          `${fmt(f.deployed.cpuMsPerOp, 3)} | ${fmt(f.local.cpuMsPerOp, 3)} |`,
+      );
+    }
+    lines.push('');
+  }
   lines.push(...genuineHostSection(r));
   lines.push('## Start-up');
   lines.push('');
@@ -278,7 +333,7 @@ function genuineHostSection(r: BenchResults): string[] {
 
 // ---- chart: two panels, throughput and p99 against C, raw and end-to-end ----
 
-const COLORS = { raw: '#1f6feb', e2e: '#d1242f' };
+const COLORS = { raw: '#1f6feb', insert: '#8c959f', e2e: '#d1242f' };
 
 function niceMax(v: number): number {
   const p = 10 ** Math.floor(Math.log10(v));
@@ -350,30 +405,42 @@ function panel(
 export function renderChart(r: BenchResults): string {
   const cs = Object.keys(r.post);
   const raw = cs.map((c) => r.post[c]!.raw);
+  const insert = cs.map((c) => r.post[c]!.insert);
   const e2e = cs.map((c) => r.post[c]!.e2e);
+  const withInsert = insert.every((f) => f !== undefined);
   const width = 860;
-  const height = 370;
+  const height = 390;
+  const series = (pick: (f: ModeFigures) => Spread) => [
+    { name: 'raw transaction', color: COLORS.raw, points: raw.map(pick) },
+    ...(withInsert ? [{ name: 'raw createEntity', color: COLORS.insert, points: insert.map((f) => pick(f)) }] : []),
+    { name: 'end-to-end POST', color: COLORS.e2e, points: e2e.map(pick) },
+  ];
   const body = [
-    panel(0, 'POST throughput', 'requests per second', cs, [
-      { name: 'raw createEntity', color: COLORS.raw, points: raw.map((f) => f.throughput) },
-      { name: 'end-to-end POST', color: COLORS.e2e, points: e2e.map((f) => f.throughput) },
-    ]),
+    panel(
+      0,
+      'POST throughput',
+      'requests per second',
+      cs,
+      series((f) => f.throughput),
+    ),
     panel(
       430,
       'POST p99 latency',
       'p99 latency (ms, log scale)',
       cs,
-      [
-        { name: 'raw createEntity', color: COLORS.raw, points: raw.map((f) => f.p99) },
-        { name: 'end-to-end POST', color: COLORS.e2e, points: e2e.map((f) => f.p99) },
-      ],
+      series((f) => f.p99),
       true,
     ),
   ];
-  const legendY = height - 30;
+  const legendY = height - 46;
   const legend = [
-    `<rect x="250" y="${legendY - 9}" width="14" height="3" fill="${COLORS.raw}"/><text x="270" y="${legendY - 4}" font-size="12">raw @azure/data-tables createEntity (separate process)</text>`,
-    `<rect x="250" y="${legendY + 7}" width="14" height="3" fill="${COLORS.e2e}"/><text x="270" y="${legendY + 12}" font-size="12">end-to-end POST over HTTP (autocannon → runner → app → Azurite)</text>`,
+    `<rect x="230" y="${legendY - 9}" width="14" height="3" fill="${COLORS.raw}"/><text x="250" y="${legendY - 4}" font-size="12">raw transaction: the row and the counter slot, as the app sends (separate process)</text>`,
+    ...(withInsert
+      ? [
+          `<rect x="230" y="${legendY + 7}" width="14" height="3" fill="${COLORS.insert}"/><text x="250" y="${legendY + 12}" font-size="12">raw @azure/data-tables createEntity of the same row</text>`,
+        ]
+      : []),
+    `<rect x="230" y="${legendY + 23}" width="14" height="3" fill="${COLORS.e2e}"/><text x="250" y="${legendY + 28}" font-size="12">end-to-end POST over HTTP (autocannon → runner → app → Azurite)</text>`,
   ];
   const note = `<text x="${width / 2}" y="16" text-anchor="middle" font-size="11" fill="#555">median, bar = min–max over ${String(r.meta.settings.rounds)} rounds; ${r.meta.cores} cores, Azurite ${r.meta.azurite}, Node ${r.meta.node}, ${r.meta.date.slice(0, 10)}</text>`;
   return (
@@ -382,16 +449,40 @@ export function renderChart(r: BenchResults): string {
   );
 }
 
-/** bench/sizes.ts: each operation's latency against the configuration's size, one panel, log scale. */
-export function renderSizeChart(sizes: string[], series: Array<{ name: string; points: Spread[] }>): string {
-  const palette = ['#1f6feb', '#d1242f', '#1a7f37', '#8250df', '#bf8700'];
+/**
+ * bench/sizes.ts: two panels against the size of the configuration, log scale: the app's CPU per request
+ * (median, bar = min–max) and Azurite's CPU per request, one line per operation.
+ */
+export function renderSizesChart(sizes: string[], series: Array<{ name: string; app: Spread[]; azurite: number[] }>): string {
+  const palette = ['#1f6feb', '#d1242f', '#1a7f37', '#8250df', '#bf8700', '#0a7ea4', '#cf222e', '#6e7781', '#953800'];
   const coloured = series.map((s, i) => ({ ...s, color: palette[i % palette.length]! }));
+  const point = (v: number): Spread => ({ min: v, median: v, max: v, rounds: [v] });
   const legend = coloured.map(
     (s, i) =>
-      `<rect x="${450}" y="${60 + i * 20}" width="12" height="12" fill="${s.color}"/><text x="${468}" y="${70 + i * 20}" font-size="12">${s.name}</text>`,
+      `<rect x="${40 + (i % 5) * 165}" y="${330 + Math.floor(i / 5) * 20}" width="12" height="12" fill="${s.color}"/><text x="${58 + (i % 5) * 165}" y="${340 + Math.floor(i / 5) * 20}" font-size="12">${s.name}</text>`,
   );
+  const body = [
+    panel(
+      0,
+      'The app: CPU per request',
+      'ms (log scale)',
+      sizes,
+      coloured.map((s) => ({ name: s.name, color: s.color, points: s.app })),
+      true,
+      'assignments in the configuration',
+    ),
+    panel(
+      430,
+      'Azurite: CPU per request',
+      'ms (log scale)',
+      sizes,
+      coloured.map((s) => ({ name: s.name, color: s.color, points: s.azurite.map(point) })),
+      true,
+      'assignments in the configuration',
+    ),
+  ];
   return (
-    `<svg xmlns="http://www.w3.org/2000/svg" width="640" height="330" viewBox="0 0 640 330" font-family="Helvetica, Arial, sans-serif">\n` +
-    `<rect width="100%" height="100%" fill="white"/>\n${panel(0, 'Latency against configuration size', 'ms (median, min–max; log scale)', sizes, coloured, true, 'assignments in the configuration')}\n${legend.join('\n')}\n</svg>\n`
+    `<svg xmlns="http://www.w3.org/2000/svg" width="860" height="380" viewBox="0 0 860 380" font-family="Helvetica, Arial, sans-serif">\n` +
+    `<rect width="100%" height="100%" fill="white"/>\n${body.join('\n')}\n${legend.join('\n')}\n</svg>\n`
   );
 }

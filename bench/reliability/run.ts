@@ -1,5 +1,5 @@
 /**
- * `npm run test:reliability`: the reliability figures of issue 5, from real runs, in one summary.
+ * `npm run test:reliability`: the reliability figures, from real runs, in one summary.
  *
  * It runs, against real Azurite processes and the app served by the local runner process:
  * 1. hostile input: a fast-check campaign straight to the handlers and one over HTTP (the same
@@ -7,8 +7,10 @@
  * 2. bodies far over the 4 MiB limit, streamed, with the server's peak memory;
  * 3. concurrency: parallel creates, and PATCH races with and without If-Match;
  * 4. storage faults: Azurite stopped mid-run and started again, with its data and empty;
- * 5. scale-out (issue 11): two app instances on one Azurite racing assign actions, counted failures and
- *    the rate limit across them, creates retried after an Azurite SIGSTOP, a 50,000-assignment configuration.
+ * 5. scale-out: two app instances on one Azurite racing assign actions, counted failures and
+ *    the rate limit across them, creates retried after an Azurite SIGSTOP, a 50,000-assignment configuration;
+ * 6. a configuration filled to 20,000 assignments through POST /__admin/seed, 1,000 a call: the last
+ *    thousand cost what the first did, $count is right, and an assign action replaces the whole set.
  * Then it prints a summary and exits non-zero if any invariant fails. `--out FILE` also writes the
  * report as Markdown. Sizes can be changed with RELIABILITY_* variables (see `settings` below).
  */
@@ -23,6 +25,7 @@ import { startRunnerProcess, type RunnerProcess } from '../../test/helpers/runne
 import { runConcurrencyScenario, type ConcurrencyFigures } from './concurrency';
 import { fitsInRequestHead, hostileIn, hostileRequest, runCampaign, sendInProcess, sendOverHttp, type CampaignResult } from './hostile';
 import { declaredOnly, lyingContentLength, MiB, peakRssMiB, streamBody } from './oversized';
+import { COMPARED, fillThroughAdminSeed } from './admin-seed';
 import { assignRace, countedFailures, largeConfiguration, sharedRateLimit, stallAndRetry, startTwoInstances } from './scale-out';
 import { runStorageFaultScenario, type StorageFaultFigures } from './storage-faults';
 
@@ -38,6 +41,7 @@ const settings = {
   outageMs: num('RELIABILITY_OUTAGE_MS', 5000),
   assignRounds: num('RELIABILITY_ASSIGN_ROUNDS', 20),
   largeSize: num('RELIABILITY_LARGE_SIZE', 50_000),
+  seededSize: num('RELIABILITY_SEEDED_SIZE', 20_000),
 };
 const ANSWER_BOUND_MS = settings.storageTimeoutMs + 3000;
 
@@ -319,6 +323,52 @@ async function scaleOut(): Promise<void> {
   );
 }
 
+async function adminSeed(): Promise<void> {
+  const azurite = await startAzurite({ tablePort: await freePort() });
+  try {
+    const runner = await startRunnerProcess({
+      ASSIGNMENTS_STORAGE: azurite.connectionString,
+      ASSIGNMENTS_TABLE: 'reliabilityAdminSeed',
+      MOCK_ADMIN: 'on',
+    });
+    try {
+      const f = await fillThroughAdminSeed(runner.url, 'cfg-seeded', settings.seededSize);
+      const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+      const calls = f.callMs.length;
+      check(
+        `${f.total} assignments through /__admin/seed, ${f.perCall} a call: every call`,
+        `${statuses(f.callStatuses.reduce<Record<number, number>>((t, x) => ((t[x] = (t[x] ?? 0) + 1), t), {}))}, ${f.callStored.reduce((a, b) => a + b, 0)} stored`,
+        `all 200, ${f.total} stored`,
+        f.callStatuses.every((x) => x === 200) && f.callStored.reduce((a, b) => a + b, 0) === f.total,
+      );
+      check(
+        `${f.total} through /__admin/seed: a call of the last ${f.perCall}s against one of the first (median of ${COMPARED} calls each)`,
+        `${f.lastToFirst.toFixed(2)} × (first ${f.callMs.slice(0, COMPARED).map(s).join(', ')}; last ${f.callMs.slice(-COMPARED).map(s).join(', ')})`,
+        '≤ 1.5 ×',
+        f.lastToFirst <= 1.5,
+      );
+      check(
+        `${f.total} seeded: $count=true, then an assign action of ${f.assigned.length}: $count=true, /$count, the list, a replaced id`,
+        `${f.countAfterSeed}; ${f.assignStatus} in ${s(f.assignMs)}: ${f.countAfterAssign}, ${f.plainCountAfterAssign}, ${f.listedAfterAssign.length} listed (${f.listedAfterAssign.filter((g) => f.assigned.includes(g)).length} of the assigned), GET ${f.replacedGetStatus}`,
+        `${f.total}; 204: ${f.assigned.length}, ${f.assigned.length}, exactly those, 404`,
+        f.countAfterSeed === f.total &&
+          f.assignStatus === 204 &&
+          f.countAfterAssign === f.assigned.length &&
+          f.plainCountAfterAssign === String(f.assigned.length) &&
+          f.listedAfterAssign.join() === [...f.assigned].sort().join() &&
+          f.replacedGetStatus === 404,
+      );
+      details.push(
+        `admin seed: ${calls} calls of ${f.perCall}, ${s(f.callMs.reduce((a, b) => a + b, 0))} in all; each call: ${f.callMs.map((ms) => (ms / 1000).toFixed(2)).join(', ')} s`,
+      );
+    } finally {
+      await runner.stop();
+    }
+  } finally {
+    await azurite.stop();
+  }
+}
+
 /** Which code was measured: the commit, and whether the working tree differed from it. */
 function revision(): string {
   try {
@@ -339,20 +389,22 @@ async function main(): Promise<void> {
   let campaigns: CampaignResult[];
   let conc: ConcurrencyFigures;
   try {
-    log('1/5 hostile input');
+    log('1/6 hostile input');
     campaigns = await hostileCampaigns(azurite);
-    log('2/5 bodies over the limit');
+    log('2/6 bodies over the limit');
     await oversized(azurite);
-    log('3/5 concurrency');
+    log('3/6 concurrency');
     conc = await concurrency(azurite);
   } finally {
     await azurite.stop();
   }
-  log('4/5 storage faults (Azurite stopped and restarted with its data, then empty)');
+  log('4/6 storage faults (Azurite stopped and restarted with its data, then empty)');
   const withData = await faults(false);
   const empty = await faults(true);
-  log('5/5 scale-out: two instances, retries through a stall, a large configuration');
+  log('5/6 scale-out: two instances, retries through a stall, a large configuration');
   await scaleOut();
+  log(`6/6 a configuration filled to ${settings.seededSize} through /__admin/seed, then replaced by an assign action`);
+  await adminSeed();
 
   const inputs = campaigns.reduce((n, c) => n + c.inputs, 0);
   const fiveXX = campaigns.reduce((n, c) => n + c.fiveXX, 0);

@@ -4,7 +4,7 @@ import { freePort, startAzurite, type RunningAzurite } from '../../dev/azurite';
 import { startRunnerProcess, type RunnerProcess } from '../../test/helpers/runner';
 
 /**
- * Issue 11's scenarios, as users and platforms cause them: two app instances on one Azurite (as Flex
+ * Scale-out's scenarios, as users and platforms cause them: two app instances on one Azurite (as Flex
  * Consumption runs them on one storage account), callers that race and retry. Jest-free: it returns
  * what it saw; test/e2e/scale-out.test.ts and `npm run test:reliability` judge it.
  */
