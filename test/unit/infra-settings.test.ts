@@ -81,3 +81,12 @@ describe('Bicep app settings and the code', () => {
     expect([...settings.keys()].filter((k) => /queue/i.test(k))).toEqual([]);
   });
 });
+
+describe('docs/settings.md and the code', () => {
+  const page = readFileSync(path.join(__dirname, '..', '..', 'docs', 'settings.md'), 'utf8');
+  const documented = [...page.matchAll(/^\| `([A-Z][A-Z0-9_]*(?:__[A-Za-z]+)?)` \|/gm)].map((m) => m[1]!);
+
+  it('documents every setting the code reads, and only those', () => {
+    expect([...documented].sort()).toEqual([...SETTING_NAMES].sort());
+  });
+});
