@@ -74,7 +74,7 @@ async function attempt(fn) {
 /** What the SDK parsed, with the JS types of its dates and which properties it could not place on the model. */
 function parsed(configuration) {
   if (!configuration) return configuration;
-  const { additionalData, backingStore: _store, backingStoreEnabled: _enabled, ...rest } = configuration;
+  const { additionalData, ...rest } = configuration;
   return {
     ...rest,
     createdIsDate: configuration.createdDateTime instanceof Date,
