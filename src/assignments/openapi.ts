@@ -4,7 +4,8 @@ import {
   errorResponses,
   json,
   queryParameter,
-  ref,
+  versionedName,
+  versionedRef,
   type OpenApiContribution,
   type OperationDoc,
   type Schema,
@@ -13,9 +14,6 @@ import { schemasFor } from './schema';
 
 /** The assignments' operations in the OpenAPI document, each for the version its route serves. */
 
-/** Beta's components keep their plain names; v1.0's (its own schema: target only) carry a suffix. */
-const componentName = (name: string, version: GraphVersion) => (version === 'beta' ? name : `${name}.v1.0`);
-const vref = (name: string, version: GraphVersion) => ref(componentName(name, version));
 const tagOf = (version: GraphVersion) => (version === 'beta' ? 'assignments' : 'assignments (v1.0)');
 
 export const EXAMPLE_CREATE = {
@@ -76,7 +74,7 @@ export const listDoc = (v: GraphVersion): OperationDoc => ({
   summary: 'List assignments',
   parameters: collectionQuery,
   responses: {
-    '200': { description: 'A page of assignments', content: json(vref('enrollmentConfigurationAssignmentCollectionResponse', v)) },
+    '200': { description: 'A page of assignments', content: json(versionedRef('enrollmentConfigurationAssignmentCollectionResponse', v)) },
     ...errorResponses(400, 401, 503),
   },
 });
@@ -84,12 +82,12 @@ export const listDoc = (v: GraphVersion): OperationDoc => ({
 export const createDoc = (v: GraphVersion): OperationDoc => ({
   tag: tagOf(v),
   summary: 'Create an assignment',
-  requestBody: { required: true, content: json(vref('enrollmentConfigurationAssignmentCreate', v), example(v, EXAMPLE_CREATE)) },
+  requestBody: { required: true, content: json(versionedRef('enrollmentConfigurationAssignmentCreate', v), example(v, EXAMPLE_CREATE)) },
   responses: {
     '201': {
       description: 'Created; Location names the new assignment',
       headers: { Location: { schema: { type: 'string' } }, ETag: { schema: { type: 'string' } } },
-      content: json(vref('enrollmentConfigurationAssignment', v), example(v, EXAMPLE_ASSIGNMENT)),
+      content: json(versionedRef('enrollmentConfigurationAssignment', v), example(v, EXAMPLE_ASSIGNMENT)),
     },
     ...errorResponses(400, 401, 404, 413, 415, 503),
   },
@@ -100,7 +98,10 @@ export const getDoc = (v: GraphVersion): OperationDoc => ({
   summary: 'Get an assignment',
   parameters: [queryParameter('$select', v === 'beta' ? 'Comma-separated: target, source, sourceId.' : 'target', { type: 'string' })],
   responses: {
-    '200': { description: 'The assignment', content: json(vref('enrollmentConfigurationAssignment', v), example(v, EXAMPLE_ASSIGNMENT)) },
+    '200': {
+      description: 'The assignment',
+      content: json(versionedRef('enrollmentConfigurationAssignment', v), example(v, EXAMPLE_ASSIGNMENT)),
+    },
     ...errorResponses(400, 401, 404, 503),
   },
 });
@@ -109,9 +110,9 @@ export const updateDoc = (v: GraphVersion): OperationDoc => ({
   tag: tagOf(v),
   summary: 'Update an assignment (merge)',
   parameters: [ifMatch],
-  requestBody: { required: true, content: json(vref('enrollmentConfigurationAssignmentUpdate', v), example(v, EXAMPLE_PATCH)) },
+  requestBody: { required: true, content: json(versionedRef('enrollmentConfigurationAssignmentUpdate', v), example(v, EXAMPLE_PATCH)) },
   responses: {
-    '200': { description: 'The updated assignment', content: json(vref('enrollmentConfigurationAssignment', v)) },
+    '200': { description: 'The updated assignment', content: json(versionedRef('enrollmentConfigurationAssignment', v)) },
     ...errorResponses(400, 401, 404, 412, 413, 415, 503),
   },
 });
@@ -126,7 +127,7 @@ export const deleteDoc = (v: GraphVersion): OperationDoc => ({
 export const assignDoc = (v: GraphVersion): OperationDoc => ({
   tag: tagOf(v),
   summary: "Replace the configuration's whole assignment set",
-  requestBody: { required: true, content: json(vref('assignActionParameters', v), example(v, EXAMPLE_ASSIGN)) },
+  requestBody: { required: true, content: json(versionedRef('assignActionParameters', v), example(v, EXAMPLE_ASSIGN)) },
   responses: { '204': { description: 'Replaced' }, ...errorResponses(400, 401, 404, 413, 415, 503) },
 });
 
@@ -143,7 +144,7 @@ export const countDoc = (v: GraphVersion): OperationDoc => ({
 /** One version's component schemas, from the zod schemas its handlers validate with. */
 function versionComponents(version: GraphVersion): Record<string, Schema> {
   const s = schemasFor(version);
-  const n = (name: string) => componentName(name, version);
+  const n = (name: string) => versionedName(name, version);
   return {
     ...componentSchemas('input', {
       [n('enrollmentConfigurationAssignmentCreate')]: s.create,

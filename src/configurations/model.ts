@@ -160,6 +160,21 @@ const derived = (name: string, properties: ConfigurationPropertyModel[]): Struct
 });
 
 const pinLength = (name: string) => int(name, { minimum: 4, maximum: 127 });
+/** Windows Hello for Business as v1.0 has it; beta adds two properties. */
+const windowsHelloProperties = () => [
+  pinLength('pinMinimumLength'),
+  pinLength('pinMaximumLength'),
+  enumOf('pinUppercaseCharactersUsage', 'windowsHelloForBusinessPinUsage'),
+  enumOf('pinLowercaseCharactersUsage', 'windowsHelloForBusinessPinUsage'),
+  enumOf('pinSpecialCharactersUsage', 'windowsHelloForBusinessPinUsage'),
+  enumOf('state', 'enablement'),
+  bool('securityDeviceRequired'),
+  bool('unlockWithBiometricsEnabled'),
+  bool('remotePassportEnabled'),
+  int('pinPreviousBlockCount', { minimum: 0, maximum: 50 }),
+  int('pinExpirationInDays', { minimum: 0, maximum: 730 }),
+  enumOf('enhancedBiometricsState', 'enablement'),
+];
 
 function betaEntityTypes(): StructuredTypeModel[] {
   return [
@@ -188,18 +203,7 @@ function betaEntityTypes(): StructuredTypeModel[] {
       enumOf('platformType', 'enrollmentRestrictionPlatformType', { requiredOnCreate: true }),
     ]),
     derived('deviceEnrollmentWindowsHelloForBusinessConfiguration', [
-      pinLength('pinMinimumLength'),
-      pinLength('pinMaximumLength'),
-      enumOf('pinUppercaseCharactersUsage', 'windowsHelloForBusinessPinUsage'),
-      enumOf('pinLowercaseCharactersUsage', 'windowsHelloForBusinessPinUsage'),
-      enumOf('pinSpecialCharactersUsage', 'windowsHelloForBusinessPinUsage'),
-      enumOf('state', 'enablement'),
-      bool('securityDeviceRequired'),
-      bool('unlockWithBiometricsEnabled'),
-      bool('remotePassportEnabled'),
-      int('pinPreviousBlockCount', { minimum: 0, maximum: 50 }),
-      int('pinExpirationInDays', { minimum: 0, maximum: 730 }),
-      enumOf('enhancedBiometricsState', 'enablement'),
+      ...windowsHelloProperties(),
       enumOf('securityKeyForSignIn', 'enablement'),
       int('enhancedSignInSecurity'),
     ]),
@@ -252,20 +256,7 @@ function v1EntityTypes(): StructuredTypeModel[] {
       'deviceEnrollmentPlatformRestrictionsConfiguration',
       ['iosRestriction', 'windowsRestriction', 'windowsMobileRestriction', 'androidRestriction', 'macOSRestriction'].map(restriction),
     ),
-    derived('deviceEnrollmentWindowsHelloForBusinessConfiguration', [
-      pinLength('pinMinimumLength'),
-      pinLength('pinMaximumLength'),
-      enumOf('pinUppercaseCharactersUsage', 'windowsHelloForBusinessPinUsage'),
-      enumOf('pinLowercaseCharactersUsage', 'windowsHelloForBusinessPinUsage'),
-      enumOf('pinSpecialCharactersUsage', 'windowsHelloForBusinessPinUsage'),
-      enumOf('state', 'enablement'),
-      bool('securityDeviceRequired'),
-      bool('unlockWithBiometricsEnabled'),
-      bool('remotePassportEnabled'),
-      int('pinPreviousBlockCount', { minimum: 0, maximum: 50 }),
-      int('pinExpirationInDays', { minimum: 0, maximum: 730 }),
-      enumOf('enhancedBiometricsState', 'enablement'),
-    ]),
+    derived('deviceEnrollmentWindowsHelloForBusinessConfiguration', windowsHelloProperties()),
     // v1.0's CSDL (and its documentation page) give the Enrollment Status Page this one property of its own.
     derived('windows10EnrollmentCompletionPageConfiguration', [bool('allowNonBlockingAppInstallation')]),
   ];

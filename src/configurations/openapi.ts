@@ -6,7 +6,8 @@ import {
   errorResponses,
   json,
   queryParameter,
-  ref,
+  versionedName,
+  versionedRef,
   type OpenApiContribution,
   type OperationDoc,
   type Schema,
@@ -17,9 +18,6 @@ import { qualified } from './types';
 
 /** The configurations' operations in the OpenAPI document, each for the version its route serves. */
 
-/** Beta's components keep their plain names; v1.0's (its own types and properties) carry a suffix. */
-const componentName = (name: string, version: GraphVersion) => (version === 'beta' ? name : `${name}.v1.0`);
-const vref = (name: string, version: GraphVersion) => ref(componentName(name, version));
 const tagOf = (version: GraphVersion) => (version === 'beta' ? 'configurations' : 'configurations (v1.0)');
 
 export const EXAMPLE_CREATE = {
@@ -89,7 +87,7 @@ export const listDoc = (v: GraphVersion): OperationDoc => ({
   summary: "List the tenant's enrollment configurations (its defaults included)",
   parameters: collectionQuery('deviceEnrollmentConfiguration'),
   responses: {
-    '200': { description: 'A page of configurations', content: json(vref('deviceEnrollmentConfigurationCollectionResponse', v)) },
+    '200': { description: 'A page of configurations', content: json(versionedRef('deviceEnrollmentConfigurationCollectionResponse', v)) },
     ...errorResponses(400, 401, 503),
   },
 });
@@ -101,7 +99,7 @@ export const castListDoc = (v: GraphVersion, type: string): OperationDoc => ({
   responses: {
     '200': {
       description: 'A page of configurations of the type',
-      content: json(vref('deviceEnrollmentConfigurationCollectionResponse', v)),
+      content: json(versionedRef('deviceEnrollmentConfigurationCollectionResponse', v)),
     },
     ...errorResponses(400, 401, 503),
   },
@@ -122,7 +120,7 @@ export const createDoc = (v: GraphVersion): OperationDoc => ({
   requestBody: {
     required: true,
     content: json(
-      vref('deviceEnrollmentConfigurationCreate', v),
+      versionedRef('deviceEnrollmentConfigurationCreate', v),
       example(v, () => EXAMPLE_CREATE),
     ),
   },
@@ -130,7 +128,7 @@ export const createDoc = (v: GraphVersion): OperationDoc => ({
     '201': {
       description: 'Created; Location names the new configuration',
       headers: { Location: { schema: { type: 'string' } }, ETag: { schema: { type: 'string' } } },
-      content: json(vref('deviceEnrollmentConfiguration', v), example(v, exampleConfiguration)),
+      content: json(versionedRef('deviceEnrollmentConfiguration', v), example(v, exampleConfiguration)),
     },
     ...errorResponses(400, 401, 409, 413, 415, 503),
   },
@@ -144,7 +142,10 @@ export const getDoc = (v: GraphVersion): OperationDoc => ({
     queryParameter('$expand', 'assignments: the configuration with its assignments.', { type: 'string', enum: ['assignments'] }),
   ],
   responses: {
-    '200': { description: 'The configuration', content: json(vref('deviceEnrollmentConfiguration', v), example(v, exampleConfiguration)) },
+    '200': {
+      description: 'The configuration',
+      content: json(versionedRef('deviceEnrollmentConfiguration', v), example(v, exampleConfiguration)),
+    },
     ...errorResponses(400, 401, 404, 503),
   },
 });
@@ -156,12 +157,12 @@ export const updateDoc = (v: GraphVersion): OperationDoc => ({
   requestBody: {
     required: true,
     content: json(
-      vref('deviceEnrollmentConfigurationUpdate', v),
+      versionedRef('deviceEnrollmentConfigurationUpdate', v),
       example(v, () => EXAMPLE_PATCH),
     ),
   },
   responses: {
-    '200': { description: 'The updated configuration', content: json(vref('deviceEnrollmentConfiguration', v)) },
+    '200': { description: 'The updated configuration', content: json(versionedRef('deviceEnrollmentConfiguration', v)) },
     ...errorResponses(400, 401, 404, 412, 413, 415, 503),
   },
 });
@@ -178,7 +179,7 @@ export const setPriorityDoc = (v: GraphVersion): OperationDoc => ({
   requestBody: {
     required: true,
     content: json(
-      vref('setPriorityParameters', v),
+      versionedRef('setPriorityParameters', v),
       example(v, () => EXAMPLE_SET_PRIORITY),
     ),
   },
@@ -188,7 +189,7 @@ export const setPriorityDoc = (v: GraphVersion): OperationDoc => ({
 /** One version's component schemas, from the zod schemas its handlers validate with: one per type, and their unions. */
 function versionComponents(version: GraphVersion): Record<string, Schema> {
   const s = configurationSchemasFor(version);
-  const n = (name: string) => componentName(name, version);
+  const n = (name: string) => versionedName(name, version);
   const union = (schemas: z.ZodType[]) => z.union(schemas as [z.ZodType, z.ZodType, ...z.ZodType[]]);
   const perType = (suffix: string, map: Map<string, z.ZodType>) =>
     Object.fromEntries([...map].map(([type, schema]) => [n(`${type}${suffix}`), schema]));

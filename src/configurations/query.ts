@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { GraphVersion } from '../graph/model';
 import { badRequest, unknownSegment } from '../graph/errors';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../graph/query';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, systemOptions } from '../graph/query';
 import { representation, type StoredConfiguration } from './entity';
 import { matches, parseFilter, type FilterNode } from './filter';
 import { CONFIGURATION_BASE_TYPE } from './model';
@@ -97,17 +97,7 @@ function parseExpand(raw: string): boolean {
 }
 
 export function parseConfigurationQuery(url: string, version: GraphVersion, scope: QueryScope): ConfigurationQuery {
-  const params = new URL(url).searchParams;
-  const allowed = scope.collection ? COLLECTION_OPTIONS : ENTITY_OPTIONS;
-  const seen = new Map<string, string>();
-  for (const [rawName, value] of params) {
-    const name = rawName.toLowerCase();
-    // Graph ignores query parameters that are not OData system options.
-    if (!name.startsWith('$')) continue;
-    if (!allowed.includes(name)) throw badRequest(`The query parameter '${rawName}' is not supported.`);
-    if (seen.has(name)) throw badRequest(`The query parameter '${rawName}' is specified more than once.`);
-    seen.set(name, value);
-  }
+  const seen = systemOptions(url, scope.collection ? COLLECTION_OPTIONS : ENTITY_OPTIONS);
   const typeName = scope.castType ?? CONFIGURATION_BASE_TYPE;
   const query: ConfigurationQuery = {
     top: DEFAULT_PAGE_SIZE,

@@ -1,6 +1,7 @@
 // A namespace import lets esbuild tree-shake zod; `import { z }` keeps all of it (every locale) in the bundle.
 import * as z from 'zod';
 import { odataErrorSchema } from './errors';
+import type { GraphVersion } from './model';
 
 /**
  * The pieces of an OpenAPI 3.1 description that every route uses: each route carries its own
@@ -25,6 +26,9 @@ export interface OpenApiContribution {
 }
 
 export const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+/** A component of one version's own schema: beta's keep their plain names, v1.0's carry a suffix. */
+export const versionedName = (name: string, version: GraphVersion) => (version === 'beta' ? name : `${name}.v1.0`);
+export const versionedRef = (name: string, version: GraphVersion): Schema => ref(versionedName(name, version));
 
 export const json = (schema: Schema, example?: unknown) => ({
   'application/json': { schema, ...(example === undefined ? {} : { example }) },

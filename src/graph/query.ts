@@ -73,18 +73,24 @@ export function parseFilter(raw: string, filterable: readonly string[]): Record<
   }
 }
 
-export function parseQuery(url: string, rules: QueryRules, typeName: string): CollectionQuery {
-  const params = new URL(url).searchParams;
-  const allowed = rules.collection ? COLLECTION_OPTIONS : ENTITY_OPTIONS;
+/**
+ * The OData system options of a URL, by lower-case name: one the operation does not take, or one given
+ * twice, is a 400. Graph ignores query parameters that are not system options.
+ */
+export function systemOptions(url: string, allowed: readonly string[]): Map<string, string> {
   const seen = new Map<string, string>();
-  for (const [rawName, value] of params) {
+  for (const [rawName, value] of new URL(url).searchParams) {
     const name = rawName.toLowerCase();
-    // Graph ignores query parameters that are not OData system options.
     if (!name.startsWith('$')) continue;
     if (!allowed.includes(name)) throw badRequest(`The query parameter '${rawName}' is not supported.`);
     if (seen.has(name)) throw badRequest(`The query parameter '${rawName}' is specified more than once.`);
     seen.set(name, value);
   }
+  return seen;
+}
+
+export function parseQuery(url: string, rules: QueryRules, typeName: string): CollectionQuery {
+  const seen = systemOptions(url, rules.collection ? COLLECTION_OPTIONS : ENTITY_OPTIONS);
   const query: CollectionQuery = { top: DEFAULT_PAGE_SIZE, count: false, filter: {} };
   const top = seen.get('$top');
   if (top !== undefined) query.top = parseTop(top);
