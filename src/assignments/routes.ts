@@ -1,8 +1,5 @@
-import type { HttpMethod } from '@azure/functions';
 import type { GraphVersion } from '../graph/model';
-import type { Route, RouteHandler } from '../pipeline/context';
-import type { Access } from '../auth/auth';
-import type { OperationDoc } from '../graph/openapi';
+import { operationRow, type Route } from '../pipeline/context';
 import type { AssignmentHandlers } from './handlers';
 import { assignDoc, countDoc, createDoc, deleteDoc, getDoc, listDoc, updateDoc } from './openapi';
 
@@ -27,14 +24,7 @@ export const V1_DEVICE_MANAGEMENT_CONFIGURATION = 'v1.0/deviceManagement/deviceE
 export const V1_DEVICE_MANAGEMENT_ASSIGNMENTS = `${V1_DEVICE_MANAGEMENT_CONFIGURATION}/assignments`;
 const ITEM = '{enrollmentConfigurationAssignmentId}';
 
-const row = (name: string, route: string, method: HttpMethod, access: Access, handler: RouteHandler, openapi: OperationDoc): Route => ({
-  name,
-  route,
-  methods: [method],
-  access,
-  handler,
-  openapi,
-});
+const row = operationRow;
 
 function collectionRoutes(h: AssignmentHandlers, collection: string, suffix: string, v: GraphVersion): Route[] {
   return [

@@ -1,8 +1,5 @@
-import type { HttpMethod } from '@azure/functions';
-import type { Access } from '../auth/auth';
 import { VERSIONS, type GraphVersion } from '../graph/model';
-import type { OperationDoc } from '../graph/openapi';
-import type { Route, RouteHandler } from '../pipeline/context';
+import { operationRow, type Route } from '../pipeline/context';
 import type { ConfigurationHandlers } from './handlers';
 import { castListDoc, countDoc, createDoc, deleteDoc, getDoc, listDoc, setPriorityDoc, updateDoc } from './openapi';
 import { concreteTypes, qualified } from './types';
@@ -18,14 +15,7 @@ import { concreteTypes, qualified } from './types';
 const collectionOf = (version: GraphVersion) => `${version}/deviceManagement/deviceEnrollmentConfigurations`;
 const ITEM = '{deviceEnrollmentConfigurationId}';
 
-const row = (name: string, route: string, method: HttpMethod, access: Access, handler: RouteHandler, openapi: OperationDoc): Route => ({
-  name,
-  route,
-  methods: [method],
-  access,
-  handler,
-  openapi,
-});
+const row = operationRow;
 
 function versionRoutes(h: ConfigurationHandlers, v: GraphVersion): Route[] {
   const suffix = v === 'beta' ? '' : 'V1';

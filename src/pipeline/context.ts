@@ -71,6 +71,16 @@ export interface Route {
   openapi?: OperationDoc;
 }
 
+/** A row of a resource's route table: one operation on one method, for Graph callers with a token. */
+export const operationRow = (
+  name: string,
+  route: string,
+  method: HttpMethod,
+  access: Access,
+  handler: RouteHandler,
+  openapi: OperationDoc,
+): Route => ({ name, route, methods: [method], access, handler, openapi });
+
 /** `/v1.0/...` is v1.0 (case-insensitive, as the router matches it); anything else is beta. */
 export function versionOf(url: URL): GraphVersion {
   return url.pathname.split('/')[1]?.toLowerCase() === 'v1.0' ? 'v1.0' : 'beta';
