@@ -1,7 +1,7 @@
 import { v4 as uuidv4 } from 'uuid';
 import type { GraphVersion } from '../graph/model';
 import { badRequest } from '../graph/errors';
-import type { ConfigurationPropertyModel } from './model';
+import { PLATFORM_RESTRICTIONS, type ConfigurationPropertyModel } from './model';
 import { invariantError, type ParsedBody } from './schema';
 import { complexType, configurationType, hashed, localTypeName, propertiesOf } from './types';
 
@@ -98,19 +98,6 @@ export function openRestriction(): Record<string, unknown> {
     blockedSkus: [],
   };
 }
-
-const PLATFORM_RESTRICTIONS = [
-  'iosRestriction',
-  'windowsRestriction',
-  'windowsHomeSkuRestriction',
-  'windowsMobileRestriction',
-  'androidRestriction',
-  'androidForWorkRestriction',
-  'macRestriction',
-  'macOSRestriction',
-  'tvosRestriction',
-  'visionOSRestriction',
-];
 
 /**
  * What a create leaves out takes these values. Windows Hello's are the tenant default's (Intune's own

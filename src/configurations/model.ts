@@ -159,6 +159,19 @@ const derived = (name: string, properties: ConfigurationPropertyModel[]): Struct
   properties,
 });
 
+/** Beta's platform restrictions configuration: one restriction per platform. */
+export const PLATFORM_RESTRICTIONS = [
+  'iosRestriction',
+  'windowsRestriction',
+  'windowsHomeSkuRestriction',
+  'windowsMobileRestriction',
+  'androidRestriction',
+  'androidForWorkRestriction',
+  'macRestriction',
+  'macOSRestriction',
+  'tvosRestriction',
+  'visionOSRestriction',
+];
 const pinLength = (name: string) => int(name, { minimum: 4, maximum: 127 });
 /** Windows Hello for Business as v1.0 has it; beta adds two properties. */
 const windowsHelloProperties = () => [
@@ -183,21 +196,7 @@ function betaEntityTypes(): StructuredTypeModel[] {
       enumOf('deviceEnrollmentConfigurationType', 'deviceEnrollmentConfigurationType', { serverSet: true }),
     ]),
     derived('deviceEnrollmentLimitConfiguration', [int('limit', { minimum: 1, maximum: 15 })]),
-    derived(
-      'deviceEnrollmentPlatformRestrictionsConfiguration',
-      [
-        'iosRestriction',
-        'windowsRestriction',
-        'windowsHomeSkuRestriction',
-        'windowsMobileRestriction',
-        'androidRestriction',
-        'androidForWorkRestriction',
-        'macRestriction',
-        'macOSRestriction',
-        'tvosRestriction',
-        'visionOSRestriction',
-      ].map(restriction),
-    ),
+    derived('deviceEnrollmentPlatformRestrictionsConfiguration', PLATFORM_RESTRICTIONS.map(restriction)),
     derived('deviceEnrollmentPlatformRestrictionConfiguration', [
       restriction('platformRestriction'),
       enumOf('platformType', 'enrollmentRestrictionPlatformType', { requiredOnCreate: true }),
