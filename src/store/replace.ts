@@ -17,8 +17,8 @@ import { etagAt, isLostRace, LOST, MAX_TRANSACTION_OPERATIONS, storageErrorCode,
  * The assign action: a configuration's whole set replaced, atomically for every reader.
  *
  * - **Small** (the old set, the new set and the counter fit in one transaction): one query of the old
- *   set's keys, then one transaction that deletes them, inserts the new rows and counts the difference
- *   under the counter slot's ETag. Two round trips.
+ *   set's keys, then one transaction that deletes them, inserts the new rows, counts the difference
+ *   under the counter slot's ETag and rewrites the marker under its ETag. Two round trips.
  * - **Large**: the new set is written as a new generation that readers do not see, in transactions of
  *   100 rows (four at a time), and made current by one transaction that replaces the marker and resets
  *   every counter slot under their ETags: the commit point. Then the replaced generation's rows are
@@ -87,19 +87,27 @@ export class Replacer {
     const room = MAX_TRANSACTION_OPERATIONS - COUNT_OPERATIONS - rows.length;
     if (room < 0) return false;
     const state = await this.partitions.get(pk);
-    const old = await this.table.page<object>(odata`PartitionKey eq ${pk} and gen eq ${state.marker.current}`, {
+    // The transaction rewrites the marker under the ETag it had before the old set was read (or creates
+    // it, where there is none): of two replacements that read the same set, only one can commit, even
+    // when that set was empty and they share no row, and each instance counts in a slot of its own.
+    const seen = { ...state.marker };
+    const old = await this.table.page<object>(odata`PartitionKey eq ${pk} and gen eq ${seen.current}`, {
       top: room + 1,
       select: ['RowKey'],
     });
     if (old.items.length > room || old.continuation !== undefined) return false;
     const { slot, release } = await state.acquire(this.partitions.preference);
     try {
+      // Another replacement of this instance committed since the read: read again.
+      if (state.marker.etag !== seen.etag) return LOST;
       const delta = rows.length - old.items.length;
       const ops: TransactionAction[] = [
         ...old.items.map((o): TransactionAction => ['delete', { partitionKey: pk, rowKey: o.rowKey }]),
-        ...rows.map((r): TransactionAction => ['create', toEntity(pk, r, state.marker.current)]),
+        ...rows.map((r): TransactionAction => ['create', toEntity(pk, r, seen.current)]),
         ...state.countOps(slot, delta),
       ];
+      const markerAt = ops.length;
+      if (seen.etag !== undefined) ops.push(['update', markerEntity(pk, seen), 'Replace', { etag: seen.etag }]);
       let response: TableTransactionResponse;
       try {
         response = await this.table.transaction(ops);
@@ -113,6 +121,7 @@ export class Replacer {
         return LOST;
       }
       state.counted(slot, delta, response, old.items.length + rows.length);
+      if (seen.etag !== undefined) state.marker.etag = etagAt(response, markerAt);
       return true;
     } finally {
       release();

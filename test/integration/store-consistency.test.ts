@@ -179,3 +179,22 @@ test('two large assign actions at once end in exactly one of the two sets', asyn
   expect(listed).toHaveLength(sources.has('one') ? 130 : 140);
   expect(await b.assignments.count(s, {})).toBe(listed.length);
 });
+
+test.each([
+  ['one instance', () => [a, a, a]],
+  ['two instances', () => [a, b, a]],
+])('small assign actions from an empty set, at once on %s, end in exactly one of the sets', async (_label, instances) => {
+  for (let round = 0; round < 10; round++) {
+    const s = scope();
+    // The configuration has its bookkeeping and no assignment: the replacements share no row to conflict on.
+    const only = await a.assignments.create(s, item(-1));
+    await a.assignments.delete(s, only.id);
+    await b.assignments.count(s, {});
+    const sets = instances().map((_, caller) => [0, 1, 2].map((n) => item(caller * 10 + n)));
+    await Promise.all(instances().map((stores, caller) => stores.assignments.replaceAll(s, sets[caller]!)));
+    const groups = (await all(b, s)).map((x) => (x.target as { groupId: string }).groupId).sort();
+    const expected = sets.map((set) => set.map((x) => (x.target as { groupId: string }).groupId).sort());
+    expect(expected.map((e) => JSON.stringify(e))).toContain(JSON.stringify(groups));
+    expect(await b.assignments.count(s, {})).toBe(3);
+  }
+});
