@@ -6,6 +6,7 @@ import { configurationSettings, type ConfigurationSettings } from './configurati
 import { failureSettings, headerControlSettings, latencySettings, rateLimitSettings, type MockSettings } from './controls/settings';
 import { corsSettings, type CorsSettings } from './pipeline/settings';
 import { positiveInt, settingsSlice } from './settingsSlice';
+import { CONFIGURATIONS_TABLE_SUFFIX } from './store/keys';
 
 /**
  * Every setting the app reads, parsed once with zod when the app is built. A bad value stops start-up
@@ -32,12 +33,6 @@ export const STORAGE_CONNECTION = 'ASSIGNMENTS_STORAGE';
 export const STATE_TABLE_SUFFIX = 'State';
 /** The request journal (docs/admin.md). */
 export const JOURNAL_TABLE_SUFFIX = 'Journal';
-/**
- * Each tenant's enrollment configurations: a table of their own, so the assignments table holds only
- * what the assignments store keeps (its reset and scans read every partition as an assignment set).
- * Short, so that ASSIGNMENTS_TABLE keeps the 56 characters it always allowed.
- */
-export const CONFIGURATIONS_TABLE_SUFFIX = 'Configs';
 const LONGEST_SUFFIX = Math.max(STATE_TABLE_SUFFIX.length, JOURNAL_TABLE_SUFFIX.length, CONFIGURATIONS_TABLE_SUFFIX.length);
 
 /** Where the app keeps its data, and how long a storage call may take. */

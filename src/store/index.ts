@@ -1,7 +1,7 @@
-import { CONFIGURATIONS_TABLE_SUFFIX, type StorageSettings } from '../config';
+import type { StorageSettings } from '../config';
 import { AssignmentStore } from './assignments';
 import { ConfigurationStore, type NewConfigurationRow } from './configurations';
-import { DEFAULT_TENANT_ID, Tenancy } from './keys';
+import { CONFIGURATIONS_TABLE_SUFFIX, DEFAULT_TENANT_ID, Tenancy } from './keys';
 import { createTableClient, Table } from './table';
 
 export { AssignmentStore, type AssignmentInput, type Idempotency, IDEMPOTENCY_RETENTION_MS } from './assignments';

@@ -1,4 +1,11 @@
 /**
+ * Each tenant's enrollment configurations live in `<tableName>Configs`: a table of their own, so the
+ * assignments table holds only what the assignments store keeps (its reset and scans read every
+ * partition as an assignment set). Short, so that ASSIGNMENTS_TABLE keeps the 56 characters it allowed.
+ */
+export const CONFIGURATIONS_TABLE_SUFFIX = 'Configs';
+
+/**
  * Where each tenant's rows live. A configuration's assignments share one partition, so one entity-group
  * transaction can write an assignment, its count and its idempotency record together.
  *
