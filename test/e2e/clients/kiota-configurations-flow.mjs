@@ -12,7 +12,7 @@
 // each request is a RequestInformation with the URI template, body serializer and error mapping Kiota
 // generates for the path: the collection's POST and an item's PATCH serialize with the base type's
 // serializer (serializeDeviceEnrollmentConfiguration), the actions with their request body's.
-import { HttpMethod, RequestInformation } from '@microsoft/kiota-abstractions';
+import { HttpMethod } from '@microsoft/kiota-abstractions';
 import { GraphBetaRequestAdapter } from '@microsoft/msgraph-beta-sdk';
 import {
   createDeviceEnrollmentConfigurationCollectionResponseFromDiscriminatorValue,
@@ -20,7 +20,7 @@ import {
   serializeDeviceEnrollmentConfiguration,
   serializeEnrollmentConfigurationAssignment,
 } from '@microsoft/msgraph-beta-sdk/models/index.js';
-import { createODataErrorFromDiscriminatorValue } from '@microsoft/msgraph-beta-sdk/models/oDataErrors/index.js';
+import { bodyText, errorMappings, request } from './kiota-requests.mjs';
 import { GraphAzureIdentityAuthenticationProvider } from '@microsoft/msgraph-sdk-core';
 
 const baseUrl = process.argv[2];
@@ -39,16 +39,8 @@ const COLLECTION =
 const ITEM = '{+baseurl}/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfiguration%2Did}{?%24expand,%24select}';
 const SET_PRIORITY = '{+baseurl}/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfiguration%2Did}/setPriority';
 const ASSIGN = '{+baseurl}/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfiguration%2Did}/assign';
-const errorMappings = { XXX: createODataErrorFromDiscriminatorValue };
 
-function request(method, template, pathParameters = {}, query = {}) {
-  const info = new RequestInformation(method, template, pathParameters);
-  info.headers.tryAdd('Accept', 'application/json');
-  Object.assign(info.queryParameters, query);
-  return info;
-}
 const itemIds = (id) => ({ 'deviceEnrollmentConfiguration%2Did': id });
-const bodyText = (info) => new TextDecoder().decode(info.content);
 
 /** An ODataError (or any other throw) as plain JSON, so the test can assert on how the SDK parsed it. */
 function describeError(err) {

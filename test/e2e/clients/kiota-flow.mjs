@@ -13,14 +13,14 @@
 // (@microsoft/msgraph-beta-sdk-invitations has no deviceEnrollmentConfigurations). So each request is a
 // RequestInformation with the URI template, headers and error mapping that Kiota generates for them.
 import { FetchRequestAdapter } from '@microsoft/kiota-http-fetchlibrary';
-import { HttpMethod, RequestInformation } from '@microsoft/kiota-abstractions';
+import { HttpMethod } from '@microsoft/kiota-abstractions';
 import { GraphBetaRequestAdapter } from '@microsoft/msgraph-beta-sdk';
 import {
   createEnrollmentConfigurationAssignmentCollectionResponseFromDiscriminatorValue,
   createEnrollmentConfigurationAssignmentFromDiscriminatorValue,
   serializeEnrollmentConfigurationAssignment,
 } from '@microsoft/msgraph-beta-sdk/models/index.js';
-import { createODataErrorFromDiscriminatorValue } from '@microsoft/msgraph-beta-sdk/models/oDataErrors/index.js';
+import { bodyText, errorMappings, request } from './kiota-requests.mjs';
 import { GraphAzureIdentityAuthenticationProvider, PageIterator } from '@microsoft/msgraph-sdk-core';
 
 const baseUrl = process.argv[2];
@@ -58,21 +58,11 @@ const ITEM = {
     '{+baseurl}/invitations/{invitation%2Did}/invitedUser/deviceEnrollmentConfigurations/{deviceEnrollmentConfiguration%2Did}/assignments/{enrollmentConfigurationAssignment%2Did}{?%24expand,%24select}',
 };
 const ASSIGN = '{+baseurl}/deviceManagement/deviceEnrollmentConfigurations/{deviceEnrollmentConfiguration%2Did}/assign';
-const errorMappings = { XXX: createODataErrorFromDiscriminatorValue };
-
-function request(method, template, pathParameters, query = {}) {
-  const info = new RequestInformation(method, template, pathParameters);
-  info.headers.tryAdd('Accept', 'application/json');
-  Object.assign(info.queryParameters, query);
-  return info;
-}
 
 function withBody(info, body) {
   info.setContentFromParsable(adapter, 'application/json', body, serializeEnrollmentConfigurationAssignment);
   return info;
 }
-
-const bodyText = (info) => new TextDecoder().decode(info.content);
 
 /** An ODataError (or any other throw) as plain JSON, so the test can assert on how the SDK parsed it. */
 function describeError(err) {
