@@ -35,47 +35,6 @@ const identityChunk: Plugin = {
   },
 };
 
-/**
- * Packages the app's usual path never calls, each moved to a chunk of its own behind a small stand-in
- * that loads the chunk on first call: XML (Table Storage answers JSON; @azure/core-xml only parses XML
- * bodies, which the app never asks for) and the HTTP proxy agents (only used when a proxy is
- * configured). The stand-ins are ES modules, so a new import of a name they do not export fails the
- * build instead of being undefined at run time.
- */
-interface Deferred {
-  pkg: string;
-  chunk: string;
-  functions?: string[];
-  classes?: string[];
-}
-
-const deferred: Deferred[] = [
-  { pkg: '@azure/core-xml', chunk: 'xml.js', functions: ['parseXML', 'stringifyXML'] },
-  { pkg: 'https-proxy-agent', chunk: 'https-proxy-agent.js', classes: ['HttpsProxyAgent'] },
-  { pkg: 'http-proxy-agent', chunk: 'http-proxy-agent.js', classes: ['HttpProxyAgent'] },
-];
-
-function standIn({ chunk, functions = [], classes = [] }: Deferred): string {
-  return [
-    'let chunk;',
-    `const load = () => (chunk ??= require('./${chunk}'));`,
-    ...functions.map((f) => `export function ${f}(...args) { return load().${f}(...args); }`),
-    // Called with new: a constructor that returns an object makes new give that object.
-    ...classes.map((c) => `export function ${c}(...args) { return new (load().${c})(...args); }`),
-  ].join('\n');
-}
-
-const deferredChunks: Plugin = {
-  name: 'deferred-chunks',
-  setup(b) {
-    const names = new Map(deferred.map((d) => [d.pkg, d]));
-    const filter = new RegExp(`^(${deferred.map((d) => d.pkg.replace(/[/.-]/g, '\\$&')).join('|')})$`);
-    b.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'deferred' }));
-    b.onLoad({ filter: /.*/, namespace: 'deferred' }, (args) => ({ contents: standIn(names.get(args.path)!), loader: 'js' }));
-    b.onResolve({ filter: /.*/, namespace: 'deferred' }, (args) => ({ path: args.path, external: true }));
-  },
-};
-
 /** A chunk: one package, bundled on its own, for the app to require on first use. */
 function buildChunk(pkg: string, file: string) {
   return build({
@@ -94,12 +53,11 @@ async function main() {
     outfile: path.join(out, 'app.js'),
     // Provided by the Functions Node worker at run time, never from node_modules.
     external: ['@azure/functions-core'],
-    plugins: [identityChunk, deferredChunks],
+    plugins: [identityChunk],
   });
   // Beside app.js, where the bundled src/admin/page.ts looks for them (its __dirname is the bundle's).
   await buildAdminPage(path.join(out, ASSETS_FOLDER));
   await buildChunk('@azure/identity', 'identity.js');
-  for (const d of deferred) await buildChunk(d.pkg, d.chunk);
   const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { name: string; version: string; engines: unknown };
   writeFileSync(
     path.join(out, 'package.json'),

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { odata } from '@azure/data-tables';
-import type { Table } from '../store';
+import { odata, type Table } from '../store';
 
 /**
  * The request journal (docs/admin.md): every request to the Graph routes, each $batch item included
@@ -140,7 +139,7 @@ export class Journal {
       status: entry.response.status,
       ...timing,
     };
-    await this.#noted(this.table.run((abortSignal) => this.table.client.createEntity(entity, { abortSignal })));
+    await this.#noted(this.table.insert(entity));
     this.#unreachableUntil = 0;
     const writes = (this.#writes.get(partitionKey) ?? 0) + 1;
     this.#writes.set(partitionKey, writes);

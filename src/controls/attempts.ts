@@ -23,13 +23,13 @@ const MAX_STORED_ID_LENGTH = 1024;
 export const attemptPartitionKey = (tenantId: string): string => `${ATTEMPT_PARTITION_PREFIX}${tenantId}`;
 export const attemptRowKey = (clientRequestId: string): string => createHash('sha256').update(clientRequestId, 'utf8').digest('hex');
 
-interface AttemptEntity {
+type AttemptEntity = {
   partitionKey: string;
   rowKey: string;
   attempts: number;
   expiresOn: Date;
   clientRequestId: string;
-}
+};
 
 export class AttemptCounter {
   constructor(
@@ -55,11 +55,7 @@ export class AttemptCounter {
         clientRequestId: clientRequestId.slice(0, MAX_STORED_ID_LENGTH),
       };
       try {
-        await this.table.run((abortSignal) =>
-          existing
-            ? this.table.client.updateEntity(next, 'Replace', { etag: existing.etag, abortSignal })
-            : this.table.client.createEntity(next, { abortSignal }),
-        );
+        await (existing ? this.table.replace(next, existing.etag) : this.table.insert(next));
         return next.attempts;
       } catch (err) {
         if (isLostRace(err)) return LOST;

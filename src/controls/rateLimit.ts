@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { TransactionAction } from '@azure/data-tables';
-import { isLostRace, LOST, type Table } from '../store/table';
+import { isLostRace, LOST, type Table, type TableAction } from '../store/table';
 import type { RateLimitSetting } from './settings';
 
 /**
@@ -126,7 +125,7 @@ export class TableHitLogs implements HitLogs {
       const logs = rows.map((r, i) => live(decode(r), windows[i]!.windowMs, now));
       const wait = waitMs(logs, windows, now);
       if (wait > 0) return wait;
-      const actions = rows.map((r, i): TransactionAction => {
+      const actions = rows.map((r, i): TableAction => {
         const chunks = encode([...logs[i]!, now]);
         if (Object.keys(chunks).length > MAX_CHUNKS) throw new Error('rate limit log over its size bound');
         const entity = { partitionKey: partition, rowKey: rowKeys[i]!, ...chunks };

@@ -1,5 +1,4 @@
-import { odata } from '@azure/data-tables';
-import type { Table } from '../store';
+import { odata, type Table } from '../store';
 import { AttemptCounter, attemptPartitionKey } from './attempts';
 import { seededRandom, type Random } from './random';
 import { RateLimiter, rateLimitPartitionKey, TableHitLogs } from './rateLimit';

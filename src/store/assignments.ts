@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { TableTransactionResponse, TransactionAction } from '@azure/data-tables';
 import { v4 as uuidv4, v5 as uuidv5 } from 'uuid';
 import { purgePartitions, seedAssignments } from './bulk';
 import { IdempotencyConflict, NotStored, VersionMismatch } from './errors';
@@ -17,7 +16,7 @@ import {
   type NewAssignment,
   type StoredAssignment,
 } from './rows';
-import { etagAt, failedOperation, isLostRace, LOST, type Lost, type Table } from './table';
+import { etagAt, failedOperation, isLostRace, LOST, type Lost, type Table, type TableAction, type TransactionResult } from './table';
 
 /**
  * Assignments in Table Storage, each operation in the fewest sequential round trips Table Storage's
@@ -103,7 +102,7 @@ export class AssignmentStore {
       const { slot, release } = await state.acquire(this.partitions.preference);
       try {
         const entity = toEntity(pk, a, state.marker.current);
-        const ops: TransactionAction[] = [['create', entity]];
+        const ops: TableAction[] = [['create', entity]];
         if (recordKey && idempotency) {
           const record: RecordEntity = {
             partitionKey: pk,
@@ -117,7 +116,7 @@ export class AssignmentStore {
         }
         const rowsEnd = ops.length;
         ops.push(...state.countOps(slot, +1));
-        let response: TableTransactionResponse;
+        let response: TransactionResult;
         try {
           response = await this.table.transaction(ops);
         } catch (err) {
@@ -216,9 +215,7 @@ export class AssignmentStore {
       if (conditional && ifMatch !== row.etag) throw new VersionMismatch('If-Match does not name the stored version.');
       const next = change(fromEntity(scope.configurationId, row));
       try {
-        const response = await this.table.run((abortSignal) =>
-          this.table.client.updateEntity(toEntity(pk, next, row.gen), 'Replace', { etag: row.etag, abortSignal }),
-        );
+        const response = await this.table.replace(toEntity(pk, next, row.gen), row.etag);
         return { ...next, etag: response.etag ?? '' };
       } catch (err) {
         if (!isLostRace(err)) throw err;
@@ -249,10 +246,10 @@ export class AssignmentStore {
       }
       const { slot, release } = await state.acquire(this.partitions.preference);
       try {
-        const rowOp: TransactionAction = conditional
+        const rowOp: TableAction = conditional
           ? ['update', { partitionKey: pk, rowKey: id, gen: TOMBSTONE }, 'Replace', { etag: row.etag }]
           : ['delete', { partitionKey: pk, rowKey: id }];
-        let response: TableTransactionResponse;
+        let response: TransactionResult;
         try {
           response = await this.table.transaction([rowOp, ...state.countOps(slot, -1)]);
         } catch (err) {

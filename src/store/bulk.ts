@@ -1,9 +1,18 @@
-import { odata, type TableTransactionResponse, type TransactionAction } from '@azure/data-tables';
 import { isReservedKey, type Tenancy } from './keys';
 import { MARKER_ROW_KEY, MAX_ROWS_PER_COUNTED_TRANSACTION, SLOT_PREFIX, type PartitionCache } from './partition';
 import type { Replacer } from './replace';
 import { toEntity, type NewAssignment, type StoredAssignment } from './rows';
-import { etagAt, failedOperation, isLostRace, LOST, partitionRange, type Table } from './table';
+import {
+  etagAt,
+  failedOperation,
+  isLostRace,
+  LOST,
+  partitionRange,
+  type Table,
+  odata,
+  type TableAction,
+  type TransactionResult,
+} from './table';
 
 /** The admin's bulk writes: seeding many assignments, and emptying configurations (a reset). */
 
@@ -28,10 +37,10 @@ export async function seedAssignments(
       const state = await partitions.get(pk);
       const { slot, release } = await state.acquire(partitions.preference);
       try {
-        const ops: TransactionAction[] = [...batch.map((a): TransactionAction => ['create', toEntity(pk, a, state.marker.current)])];
+        const ops: TableAction[] = [...batch.map((a): TableAction => ['create', toEntity(pk, a, state.marker.current)])];
         const countAt = ops.length;
         ops.push(...state.countOps(slot, batch.length));
-        let response: TableTransactionResponse;
+        let response: TransactionResult;
         try {
           response = await table.transaction(ops);
         } catch (err) {

@@ -1,6 +1,15 @@
-import { odata, type TransactionAction } from '@azure/data-tables';
 import { NotStored, StoreError, VersionMismatch } from './errors';
-import { etagAt, failedOperation, isLostRace, LOST, MAX_TRANSACTION_OPERATIONS, partitionRange, type Table } from './table';
+import {
+  etagAt,
+  failedOperation,
+  isLostRace,
+  LOST,
+  MAX_TRANSACTION_OPERATIONS,
+  partitionRange,
+  type Table,
+  odata,
+  type TableAction,
+} from './table';
 
 /**
  * A tenant's enrollment configurations: all in one partition (`~c~<tenantId>`), so the tenant's list is
@@ -111,7 +120,7 @@ export class ConfigurationStore {
       }
       const p = plan(rows);
       const byId = new Map(rows.map((r) => [r.id, r]));
-      const ops: TransactionAction[] = [];
+      const ops: TableAction[] = [];
       /** The id each operation writes, by position, for the ETags the transaction answers with. */
       const written: Array<string | undefined> = [];
       for (const kind of new Set(p.orders ?? [])) {
@@ -168,9 +177,7 @@ export class ConfigurationStore {
       if (conditional && ifMatch !== row.etag) throw new VersionMismatch('If-Match does not name the stored version.');
       const data = change(row);
       try {
-        const written = await this.table.run((abortSignal) =>
-          this.table.client.updateEntity(entityOf(pk, { ...row, data }), 'Replace', { etag: row.etag, abortSignal }),
-        );
+        const written = await this.table.replace(entityOf(pk, { ...row, data }), row.etag);
         return { ...row, data, etag: written.etag ?? '' };
       } catch (err) {
         if (!isLostRace(err)) throw err;
@@ -217,7 +224,7 @@ export class ConfigurationStore {
     let missing = this.defaultsOf(tenantId);
     for (let attempt = 0; missing.length > 0 && attempt < 5; attempt++) {
       try {
-        await this.table.transaction(missing.map((d): TransactionAction => ['create', entityOf(pk, d)]));
+        await this.table.transaction(missing.map((d): TableAction => ['create', entityOf(pk, d)]));
         return;
       } catch (err) {
         if (!isLostRace(err)) throw err;

@@ -2,7 +2,7 @@ import type { StorageSettings } from '../config';
 import { AssignmentStore } from './assignments';
 import { ConfigurationStore, type NewConfigurationRow } from './configurations';
 import { CONFIGURATIONS_TABLE_SUFFIX, DEFAULT_TENANT_ID, Tenancy } from './keys';
-import { createTableClient, Table } from './table';
+import { connectStorage, Table } from './table';
 
 export { AssignmentStore, type AssignmentInput, type Idempotency, IDEMPOTENCY_RETENTION_MS } from './assignments';
 export { MAX_FILTERED_COUNT, type ListPage } from './reads';
@@ -17,7 +17,7 @@ export {
 export * from './errors';
 export { DEFAULT_TENANT_ID, isReservedKey, Tenancy, type Scope } from './keys';
 export type { AssignmentData, AssignmentFilter, NewAssignment, StoredAssignment, TargetData } from './rows';
-export { Table, createTableClient } from './table';
+export { connectStorage, odata, StorageError, Table, TableAccount, type Entity, type TableAction } from './table';
 
 export interface StoreSettings {
   storage: StorageSettings;
@@ -47,7 +47,8 @@ export function createStores(
   configurationDefaults: (tenantId: string) => NewConfigurationRow[] = () => [],
 ): Stores {
   const tenancy = new Tenancy(settings.defaultTenantId ?? DEFAULT_TENANT_ID);
-  const table = (name: string) => new Table(createTableClient(settings.storage, name), settings.storageTimeoutMs);
+  const account = connectStorage(settings.storage);
+  const table = (name: string) => new Table(account, name, settings.storageTimeoutMs);
   return {
     tenancy,
     assignments: new AssignmentStore(table(settings.tableName), tenancy),

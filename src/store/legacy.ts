@@ -1,7 +1,6 @@
-import { odata, type TransactionAction } from '@azure/data-tables';
 import { isReservedKey } from './keys';
 import { FIRST_GENERATION, MARKER_ROW_KEY, SLOT_PREFIX, type MarkerEntity } from './partition';
-import { isLostRace, type Table } from './table';
+import { isLostRace, type Table, odata, type TableAction } from './table';
 
 /**
  * Gives a partition written by a release that kept no marker (0.1.0: rows without `gen`, no counter
@@ -20,9 +19,7 @@ export async function adoptLegacyPartition(table: Table, pk: string): Promise<vo
   const legacy = assignments.filter((r) => r.gen === undefined || r.gen === null);
   for (let i = 0; i < legacy.length; i += 100) {
     await table.transaction(
-      legacy
-        .slice(i, i + 100)
-        .map((r): TransactionAction => ['update', { partitionKey: pk, rowKey: r.rowKey, gen: FIRST_GENERATION }, 'Merge']),
+      legacy.slice(i, i + 100).map((r): TableAction => ['update', { partitionKey: pk, rowKey: r.rowKey, gen: FIRST_GENERATION }, 'Merge']),
     );
   }
   const inFirst = assignments.filter((r) => r.gen === undefined || r.gen === null || r.gen === FIRST_GENERATION).length;
@@ -38,7 +35,7 @@ export async function adoptLegacyPartition(table: Table, pk: string): Promise<vo
     retired: '[]',
   };
   try {
-    await table.run((abortSignal) => table.client.createEntity(marker, { abortSignal }));
+    await table.insert(marker);
   } catch (err) {
     if (!isLostRace(err)) throw err; // another instance adopted it first
   }

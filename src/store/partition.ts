@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { odata, type TableTransactionResponse, type TransactionAction } from '@azure/data-tables';
 import { isReservedKey } from './keys';
-import { etagAt, MAX_TRANSACTION_OPERATIONS, type Table } from './table';
+import { etagAt, MAX_TRANSACTION_OPERATIONS, type Table, odata, type TableAction, type TransactionResult } from './table';
 
 /**
  * A configuration's partition keeps, besides its assignments, the rows that make each operation one
@@ -145,11 +144,11 @@ export class PartitionState {
    * under its ETag, or its creation where this instance believes it missing; and the marker's creation
    * for a partition that has none.
    */
-  countOps(slot: Slot, delta: number): TransactionAction[] {
+  countOps(slot: Slot, delta: number): TableAction[] {
     const current = this.marker.current;
     const n = (slot.etag !== undefined && slot.counted === current ? slot.n : 0) + delta;
     const entity: SlotEntity = { partitionKey: this.partitionKey, rowKey: slot.rowKey, counted: current, n };
-    const ops: TransactionAction[] = [slot.etag !== undefined ? ['update', entity, 'Replace', { etag: slot.etag }] : ['create', entity]];
+    const ops: TableAction[] = [slot.etag !== undefined ? ['update', entity, 'Replace', { etag: slot.etag }] : ['create', entity]];
     if (this.marker.etag === undefined) ops.push(['create', markerEntity(this.partitionKey, this.marker)]);
     return ops;
   }
@@ -158,7 +157,7 @@ export class PartitionState {
    * After a transaction that carried `countOps(slot, delta)` from operation `at` on committed: the count
    * it wrote and the ETags storage gave the slot (and the marker).
    */
-  counted(slot: Slot, delta: number, response: TableTransactionResponse, at: number): void {
+  counted(slot: Slot, delta: number, response: TransactionResult, at: number): void {
     const current = this.marker.current;
     const wroteMarker = this.marker.etag === undefined;
     slot.n = (slot.etag !== undefined && slot.counted === current ? slot.n : 0) + delta;

@@ -1,4 +1,3 @@
-import { odata } from '@azure/data-tables';
 import { CountTooExpensive, InvalidContinuation } from './errors';
 import type { Scope, Tenancy } from './keys';
 import {
@@ -11,7 +10,7 @@ import {
   type PartitionState,
 } from './partition';
 import { fromEntity, hasFilter, type AssignmentEntity, type AssignmentFilter, type StoredAssignment } from './rows';
-import { partitionRange, storageStatus, type Table } from './table';
+import { partitionRange, storageStatus, type Table, odata } from './table';
 
 /**
  * Reading a configuration's current set: a page of it and its size, each one wait whatever the set's

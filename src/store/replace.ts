@@ -1,4 +1,3 @@
-import { odata, type TableTransactionResponse, type TransactionAction } from '@azure/data-tables';
 import { StorageUnavailable } from './errors';
 import {
   COUNT_OPERATIONS,
@@ -11,7 +10,17 @@ import {
   type PartitionState,
 } from './partition';
 import { toEntity, type NewAssignment } from './rows';
-import { etagAt, isLostRace, LOST, MAX_TRANSACTION_OPERATIONS, storageErrorCode, type Table } from './table';
+import {
+  etagAt,
+  isLostRace,
+  LOST,
+  MAX_TRANSACTION_OPERATIONS,
+  storageErrorCode,
+  type Table,
+  odata,
+  type TableAction,
+  type TransactionResult,
+} from './table';
 
 /**
  * The assign action: a configuration's whole set replaced, atomically for every reader.
@@ -101,14 +110,14 @@ export class Replacer {
       // Another replacement of this instance committed since the read: read again.
       if (state.marker.etag !== seen.etag) return LOST;
       const delta = rows.length - old.items.length;
-      const ops: TransactionAction[] = [
-        ...old.items.map((o): TransactionAction => ['delete', { partitionKey: pk, rowKey: o.rowKey }]),
-        ...rows.map((r): TransactionAction => ['create', toEntity(pk, r, seen.current)]),
+      const ops: TableAction[] = [
+        ...old.items.map((o): TableAction => ['delete', { partitionKey: pk, rowKey: o.rowKey }]),
+        ...rows.map((r): TableAction => ['create', toEntity(pk, r, seen.current)]),
         ...state.countOps(slot, delta),
       ];
       const markerAt = ops.length;
       if (seen.etag !== undefined) ops.push(['update', markerEntity(pk, seen), 'Replace', { etag: seen.etag }]);
-      let response: TableTransactionResponse;
+      let response: TransactionResult;
       try {
         response = await this.table.transaction(ops);
       } catch (err) {
@@ -133,7 +142,7 @@ export class Replacer {
     await this.#changeMarker(pk, (m) => (m.pending.includes(gen) ? undefined : { ...m, pending: [...m.pending, gen] }));
     const tasks = [];
     for (let i = 0; i < rows.length; i += MAX_TRANSACTION_OPERATIONS) {
-      const batch = rows.slice(i, i + MAX_TRANSACTION_OPERATIONS).map((r): TransactionAction => ['create', toEntity(pk, r, gen)]);
+      const batch = rows.slice(i, i + MAX_TRANSACTION_OPERATIONS).map((r): TableAction => ['create', toEntity(pk, r, gen)]);
       tasks.push(async () => {
         try {
           await this.table.transaction(batch);
@@ -187,16 +196,16 @@ export class Replacer {
   /** The commit point: the marker and all 64 slots, under the ETags last read, in one transaction. */
   async #makeCurrent(state: PartitionState, next: Marker): Promise<boolean> {
     const pk = state.partitionKey;
-    const ops: TransactionAction[] = [
+    const ops: TableAction[] = [
       state.marker.etag === undefined
         ? ['create', markerEntity(pk, next)]
         : ['update', markerEntity(pk, next), 'Replace', { etag: state.marker.etag }],
-      ...state.slots.map((s): TransactionAction => {
+      ...state.slots.map((s): TableAction => {
         const entity = { partitionKey: pk, rowKey: s.rowKey, counted: next.current, n: 0 };
         return s.etag !== undefined ? ['update', entity, 'Replace', { etag: s.etag }] : ['create', entity];
       }),
     ];
-    let response: TableTransactionResponse;
+    let response: TransactionResult;
     try {
       response = await this.table.transaction(ops);
     } catch (err) {
@@ -208,7 +217,7 @@ export class Replacer {
     return true;
   }
 
-  #rememberCommit(state: PartitionState, marker: Marker, response: TableTransactionResponse): void {
+  #rememberCommit(state: PartitionState, marker: Marker, response: TransactionResult): void {
     state.marker = { ...marker, etag: etagAt(response, 0) };
     state.seenAt = Date.now();
     state.slots.forEach((s, i) => {
@@ -226,11 +235,7 @@ export class Replacer {
       if (!next) return true;
       const entity = markerEntity(pk, next);
       try {
-        const written = await this.table.run((abortSignal) =>
-          state.marker.etag === undefined
-            ? this.table.client.createEntity(entity, { abortSignal })
-            : this.table.client.updateEntity(entity, 'Replace', { etag: state.marker.etag, abortSignal }),
-        );
+        const written = await (state.marker.etag === undefined ? this.table.insert(entity) : this.table.replace(entity, state.marker.etag));
         state.marker = { ...next, etag: written.etag };
         return true;
       } catch (err) {

@@ -1,71 +1,28 @@
-import {
-  odata,
-  TableClient,
-  type TableServiceClientOptions,
-  type TableTransactionResponse,
-  type TransactionAction,
-} from '@azure/data-tables';
-import type { TokenCredential } from '@azure/identity';
 import type { StorageSettings } from '../config';
 import { RequestTooLong, StorageUnavailable } from './errors';
+import { odata, TableAccount, TableRest, type Entity, type EntityKey, type TableAction, type TransactionResult } from './rest';
+
+export { odata, StorageError, TableAccount, type Entity, type EntityKey, type TableAction, type TransactionResult } from './rest';
 
 /**
  * The one way the app talks to Table Storage: every call under a deadline, storage's failures in the
  * store's terms, the one retry loop for writes that lost an ETag race, and batched deletes. Everything
- * that keeps rows (assignments, configurations, the journal, mock state) goes through a Table.
+ * that keeps rows (assignments, configurations, the journal, mock state) goes through a Table; the
+ * requests themselves are rest.ts's.
  */
-
-/**
- * Retries are few and short on purpose: a caller waiting on a dead storage account should get a 503
- * with Retry-After in a few seconds, and retry on its own schedule, rather than hang.
- */
-const clientOptions: TableServiceClientOptions = {
-  retryOptions: { maxRetries: 2, retryDelayInMs: 100, maxRetryDelayInMs: 500 },
-};
 
 /** Table Storage's limit on one entity-group transaction. */
 export const MAX_TRANSACTION_OPERATIONS = 100;
 
-/**
- * @azure/identity (with MSAL) is most of the code the app would load at start-up, and only managed
- * identity storage needs it: it is required on first use, and the deployment bundle keeps it in a file
- * of its own, so a cold start with a connection string never reads it.
- */
-function identity(): typeof import('@azure/identity') {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, on purpose (above)
-  return require('@azure/identity') as typeof import('@azure/identity');
+/** The app's storage account, once: its tables share its credentials and its connection pool. */
+export function connectStorage(storage: StorageSettings): TableAccount {
+  return TableAccount.from(storage);
 }
 
-function credentialFor(storage: Extract<StorageSettings, { kind: 'identity' }>): TokenCredential {
-  const { DefaultAzureCredential, ManagedIdentityCredential } = identity();
-  if (storage.clientId) return new ManagedIdentityCredential({ clientId: storage.clientId });
-  if (storage.managedIdentity) return new ManagedIdentityCredential();
-  return new DefaultAzureCredential();
-}
-
-function endpointOf(connectionString: string): string | undefined {
-  if (/UseDevelopmentStorage=true/i.test(connectionString)) return 'http://127.0.0.1:10002';
-  return /TableEndpoint=([^;]+)/i.exec(connectionString)?.[1];
-}
-
-/** A client for one table: a connection string (Azurite, local) or a table service URI with a managed identity (Azure, no keys). */
-export function createTableClient(storage: StorageSettings, tableName: string): TableClient {
-  if (storage.kind === 'identity') return new TableClient(storage.tableServiceUri, tableName, credentialFor(storage), clientOptions);
-  const insecure = endpointOf(storage.connectionString)?.startsWith('http:') ?? false;
-  return TableClient.fromConnectionString(storage.connectionString, tableName, { ...clientOptions, allowInsecureConnection: insecure });
-}
-
-/**
- * The storage service's own error code. RestError.code is undefined in @azure/data-tables 13.3.2 for
- * single operations; the code is in the parsed OData error body and in the x-ms-error-code header. A
- * failed transaction does set it.
- */
+/** The storage service's own error code (`EntityAlreadyExists`, `TableNotFound`, ...). */
 export function storageErrorCode(err: unknown): string | undefined {
-  const e = err as {
-    response?: { parsedBody?: { odataError?: { code?: string } }; headers?: { get?(name: string): string | undefined } };
-    code?: string;
-  };
-  return e?.response?.parsedBody?.odataError?.code ?? e?.response?.headers?.get?.('x-ms-error-code') ?? e?.code;
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' ? code : undefined;
 }
 
 export function storageStatus(err: unknown): number | undefined {
@@ -100,7 +57,7 @@ export function failedOperation(err: unknown): number | undefined {
  * The ETag storage gave the operation at `index` of a committed transaction. By position: the service
  * answers a transaction's operations in order, and names the row only for inserts.
  */
-export function etagAt(response: TableTransactionResponse, index: number): string | undefined {
+export function etagAt(response: TransactionResult, index: number): string | undefined {
   return response.subResponses[index]?.etag;
 }
 
@@ -118,25 +75,24 @@ const MAX_RACE_BACKOFF_MS = 100;
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export interface EntityKey {
-  partitionKey: string;
-  rowKey: string;
-}
-
 /**
  * One table: created once (a failed creation is forgotten, so the next call tries again), every call
  * under a deadline, and storage failures turned into the store's errors.
  */
 export class Table {
   #ready: Promise<void> | undefined;
+  readonly rest: TableRest;
 
   constructor(
-    readonly client: TableClient,
+    account: TableAccount,
+    readonly name: string,
     readonly timeoutMs: number,
-  ) {}
+  ) {
+    this.rest = new TableRest(account, name);
+  }
 
   #ensureCreated(): Promise<void> {
-    this.#ready ??= this.client.createTable({ abortSignal: AbortSignal.timeout(this.timeoutMs) }).catch((err: unknown) => {
+    this.#ready ??= this.rest.createTable(AbortSignal.timeout(this.timeoutMs)).catch((err: unknown) => {
       this.#ready = undefined;
       throw err;
     });
@@ -144,9 +100,9 @@ export class Table {
   }
 
   /**
-   * One round trip (the SDK's own few retries included) under the deadline. Storage that cannot be
-   * reached is StorageUnavailable; a request line storage refuses as too long is RequestTooLong; any
-   * other refusal (a 404, a lost race) comes back as the SDK's error for the caller to read.
+   * One round trip (with rest.ts's few retries) under the deadline. Storage that cannot be reached is
+   * StorageUnavailable; a request line storage refuses as too long is RequestTooLong; any other refusal
+   * (a 404, a lost race) comes back as storage's error for the caller to read.
    */
   async run<T>(operation: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
     try {
@@ -169,8 +125,7 @@ export class Table {
   find<T extends object>(partitionKey: string, rowKey: string): Promise<(T & { etag: string }) | undefined> {
     return this.run(async (abortSignal) => {
       try {
-        const entity = await this.client.getEntity<T>(partitionKey, rowKey, { abortSignal });
-        return entity;
+        return (await this.rest.getEntity({ partitionKey, rowKey }, abortSignal)) as unknown as T & { etag: string };
       } catch (err) {
         if (storageStatus(err) === 404 && storageErrorCode(err) !== 'TableNotFound') return undefined;
         throw err;
@@ -178,9 +133,19 @@ export class Table {
     });
   }
 
+  /** Inserts a row that must not exist yet; its ETag. */
+  insert(entity: Entity): Promise<{ etag: string | undefined }> {
+    return this.run((abortSignal) => this.rest.insert(entity, abortSignal));
+  }
+
+  /** Replaces a row under its ETag; the new ETag. */
+  replace(entity: Entity, etag: string): Promise<{ etag: string | undefined }> {
+    return this.run((abortSignal) => this.rest.replace(entity, etag, abortSignal));
+  }
+
   /** One entity-group transaction (one partition, up to 100 operations, all or none). */
-  transaction(actions: TransactionAction[]): Promise<TableTransactionResponse> {
-    return this.run((abortSignal) => this.client.submitTransaction(actions, { abortSignal }));
+  transaction(actions: readonly TableAction[]): Promise<TransactionResult> {
+    return this.run((abortSignal) => this.rest.transaction(actions, abortSignal));
   }
 
   /** One page of a query. */
@@ -189,14 +154,11 @@ export class Table {
     options: { top: number; continuation?: string; select?: string[] },
   ): Promise<{ items: (T & { partitionKey: string; rowKey: string; etag: string })[]; continuation?: string }> {
     return this.run(async (abortSignal) => {
-      const pages = this.client
-        .listEntities<T>({ queryOptions: { filter, select: options.select }, abortSignal })
-        .byPage({ maxPageSize: options.top, continuationToken: options.continuation });
-      const page = await pages.next();
-      const items = (page.done ? [] : page.value) as (T & { partitionKey: string; rowKey: string; etag: string })[] & {
-        continuationToken?: string;
-      };
-      return { items: [...items], continuation: items.continuationToken || undefined };
+      const page = await this.rest.query(
+        { filter, select: options.select, top: options.top, continuation: options.continuation },
+        abortSignal,
+      );
+      return page as { items: (T & { partitionKey: string; rowKey: string; etag: string })[]; continuation?: string };
     });
   }
 
@@ -251,7 +213,7 @@ export class Table {
     let remaining = batch;
     while (remaining.length > 0) {
       try {
-        await this.transaction(remaining.map((k): TransactionAction => ['delete', { partitionKey: k.partitionKey, rowKey: k.rowKey }]));
+        await this.transaction(remaining.map((k): TableAction => ['delete', { partitionKey: k.partitionKey, rowKey: k.rowKey }]));
         return;
       } catch (err) {
         const index = failedOperation(err);

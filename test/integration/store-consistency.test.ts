@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createHash } from 'node:crypto';
+import { TableClient } from '@azure/data-tables';
 import { createStores, IdempotencyConflict, VersionMismatch, type AssignmentInput, type Scope, type Stores } from '../../src/store';
 
 /**
@@ -109,7 +110,10 @@ test('a client-request-id used again after its record expired creates a new assi
   // Age the record as 24 hours would.
   const pk = a.tenancy.partitionOf(s);
   const rowKey = `~r${createHash('sha256').update(idempotency.clientRequestId, 'utf8').digest('hex')}`;
-  await a.assignments.table.client.updateEntity({ partitionKey: pk, rowKey, expiresOn: new Date(Date.now() - 1000) }, 'Merge');
+  const sdk = TableClient.fromConnectionString(process.env.TEST_AZURITE_CONNECTION!, process.env.ASSIGNMENTS_TABLE!, {
+    allowInsecureConnection: true,
+  });
+  await sdk.updateEntity({ partitionKey: pk, rowKey, expiresOn: new Date(Date.now() - 1000) }, 'Merge');
   const second = await b.assignments.create(s, item(), idempotency);
   expect(second.id).not.toBe(first.id);
   expect(await a.assignments.count(s, {})).toBe(2);
