@@ -363,16 +363,15 @@ export class TableAccount {
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('error', reject);
           res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+          // A connection that dies mid-answer: no end, and not always an error.
+          res.on('close', () => {
+            if (!res.complete) reject(new Error('The connection closed before the whole answer came.'));
+          });
         },
       );
       req.on('error', reject);
       req.end(body);
     });
-  }
-
-  /** Closes idle connections (the process can then exit without waiting for keep-alive timeouts). */
-  close(): void {
-    this.#agent.destroy();
   }
 }
 
