@@ -62,6 +62,8 @@ export interface AzuriteOptions {
   queuePort?: number;
   /** Echo Azurite's output. */
   verbose?: boolean;
+  /** Serve HTTPS with this certificate, and take bearer tokens (Azurite's `--oauth basic`, which needs HTTPS). */
+  oauth?: { certFile: string; keyFile: string };
 }
 
 export interface RunningAzurite {
@@ -97,6 +99,7 @@ export function startAzurite(options: AzuriteOptions): Promise<RunningAzurite> {
     if (options.blobPort !== undefined) args.push('--blobPort', String(options.blobPort));
     if (options.queuePort !== undefined) args.push('--queuePort', String(options.queuePort));
   }
+  if (options.oauth) args.push('--cert', options.oauth.certFile, '--key', options.oauth.keyFile, '--oauth', 'basic');
   if (options.location) args.push('--location', options.location);
   else args.push('--inMemoryPersistence');
   // Azurite's access log is a line per request; only asked for output shows it.
