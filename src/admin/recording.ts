@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { HttpResponseInit } from '@azure/functions';
 import type { AppConfig } from '../config';
+import { bodyText } from '../graph/body';
 import { tooManyRequests } from '../graph/errors';
 import type { RequestContext } from '../pipeline/context';
 import type { Control, Stage } from '../pipeline/pipeline';
@@ -97,13 +98,8 @@ export function journalStage(journal: Journal, settings: AppConfig): Stage {
   return async (ctx, next) => {
     if (!isJournaled(ctx)) return next();
     const request = ctx.request;
-    // A copy for the journal; the handler reads the request's own body.
-    const bodyText = request.body
-      ? await request
-          .clone()
-          .text()
-          .catch(() => '')
-      : '';
+    // Read once for both: the journal keeps it, the handler parses it (graph/body.ts).
+    const text = await bodyText(request);
     // While the journal's storage is failing the answer does not wait for it.
     const waits = journal.reachable;
     const response = await next();
@@ -114,7 +110,7 @@ export function journalStage(journal: Journal, settings: AppConfig): Stage {
       method: request.method.toUpperCase(),
       url: scrub(request.url, secrets),
       headers: journalHeaders(request.headers, secrets),
-      ...parseBody(scrub(bodyText, secrets)),
+      ...parseBody(scrub(text, secrets)),
       response: { status: response.status ?? 200, headers, ...answerBody(response, secrets) },
       durationMs: answeredMs - ctx.receivedMs,
       requestId: ctx.requestId,

@@ -1,5 +1,5 @@
 import type { HttpRequest } from '@azure/functions';
-import { badRequest, GraphError, payloadTooLarge, unsupportedMediaType } from './errors';
+import { badRequest, payloadTooLarge, unsupportedMediaType } from './errors';
 
 /** Graph's own request size limit. */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -16,12 +16,18 @@ function checkContentType(request: HttpRequest): void {
   if (mediaType !== 'application/json') throw unsupportedMediaType(mediaType);
 }
 
-/** Reads at most `limit` bytes; a longer body is refused as soon as it passes the limit, not after buffering it. */
-async function readCapped(request: HttpRequest, limit: number): Promise<Buffer> {
+/** What reading a body gave: its bytes (only the first MAX_BODY_BYTES and `tooLarge` past them), or a stream that failed. */
+type BodyRead = { bytes: Buffer; tooLarge?: true } | { unreadable: true };
+
+/**
+ * Reads at most MAX_BODY_BYTES: a longer body stops being read as soon as it passes the limit (before
+ * reading at all when Content-Length says so), rather than after buffering it.
+ */
+async function readCapped(request: HttpRequest): Promise<BodyRead> {
   const declared = Number(request.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > limit) throw payloadTooLarge(limit);
+  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) return { bytes: Buffer.alloc(0), tooLarge: true };
   const stream = request.body;
-  if (!stream) return Buffer.alloc(0);
+  if (!stream) return { bytes: Buffer.alloc(0) };
   const chunks: Uint8Array[] = [];
   let total = 0;
   const reader = (stream as ReadableStream<Uint8Array>).getReader();
@@ -30,19 +36,36 @@ async function readCapped(request: HttpRequest, limit: number): Promise<Buffer> 
       const { done, value } = await reader.read();
       if (done) break;
       total += value.byteLength;
-      if (total > limit) {
+      if (total > MAX_BODY_BYTES) {
         await reader.cancel().catch(() => undefined);
-        throw payloadTooLarge(limit);
+        return { bytes: Buffer.concat(chunks), tooLarge: true };
       }
       chunks.push(value);
     }
-  } catch (err) {
-    if (err instanceof GraphError) throw err;
-    throw badRequest(UNREADABLE_JSON);
+  } catch {
+    return { unreadable: true };
   } finally {
     reader.releaseLock();
   }
-  return Buffer.concat(chunks);
+  return { bytes: Buffer.concat(chunks) };
+}
+
+const reads = new WeakMap<HttpRequest, Promise<BodyRead>>();
+
+/**
+ * A request's body, read from its stream once however many stages want it (the journal keeps a copy,
+ * the handler parses it): cloning the request instead costs a tee of web streams per request.
+ */
+function readOnce(request: HttpRequest): Promise<BodyRead> {
+  let read = reads.get(request);
+  if (!read) reads.set(request, (read = readCapped(request)));
+  return read;
+}
+
+/** The body as text, for keeping (the request journal): as much as was read, decoded leniently; '' when unreadable. */
+export async function bodyText(request: HttpRequest): Promise<string> {
+  const read = await readOnce(request);
+  return 'unreadable' in read ? '' : read.bytes.toString('utf8');
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
@@ -84,12 +107,14 @@ export function findDuplicateKey(text: string): string | undefined {
  * The body of a write: checks the Content-Type, the size, UTF-8, JSON syntax and that the payload is
  * a JSON object, each with Graph's answer. What comes back is plain parsed JSON for the schemas to judge.
  */
-export async function readJsonObject(request: HttpRequest, limit = MAX_BODY_BYTES): Promise<Record<string, unknown>> {
+export async function readJsonObject(request: HttpRequest): Promise<Record<string, unknown>> {
   checkContentType(request);
-  const bytes = await readCapped(request, limit);
+  const read = await readOnce(request);
+  if ('unreadable' in read) throw badRequest(UNREADABLE_JSON);
+  if (read.tooLarge) throw payloadTooLarge(MAX_BODY_BYTES);
   let text: string;
   try {
-    text = utf8.decode(bytes);
+    text = utf8.decode(read.bytes);
   } catch {
     throw badRequest(UNREADABLE_JSON);
   }
