@@ -63,10 +63,10 @@ export function createApp(settings: AppConfig): App {
   const models = assembleVersions(resources.map((r) => r.model));
   const routes: Route[] = [
     ...resources.flatMap((r) => r.routes),
-    ...serviceRoutes({ models, ping: () => store.ping(), described: () => ({ routes, openapi }) }),
+    ...serviceRoutes({ models, ping: () => store.ping(), described: () => ({ routes, openapi: openapi() }) }),
     ...(admin?.routes ?? []),
   ];
-  const openapi = [...resources.map((r) => r.openapi), serviceOpenApi, ...(admin ? [admin.openapi] : [])];
+  const openapi = () => [...resources.map((r) => r.openapi()), serviceOpenApi, ...(admin ? [admin.openapi] : [])];
 
   const handle = createPipeline({
     settings,

@@ -10,5 +10,6 @@ import type { Route } from './pipeline/context';
 export interface Resource {
   routes: Route[];
   model: Record<GraphVersion, ModelContribution>;
-  openapi: OpenApiContribution;
+  /** Built when /openapi.json is first asked for: turning zod schemas into JSON Schema is most of an import otherwise. */
+  openapi: () => OpenApiContribution;
 }

@@ -8,5 +8,5 @@ import { assignmentRoutes } from './routes';
 
 /** The enrollmentConfigurationAssignment resource, as the composition root mounts it, each collection under its configuration. */
 export function assignmentsResource(store: AssignmentStore, configurations?: ConfigurationGate): Resource {
-  return { model: ASSIGNMENTS_MODEL, routes: assignmentRoutes(assignmentHandlers(store, configurations)), openapi: assignmentsOpenApi() };
+  return { model: ASSIGNMENTS_MODEL, routes: assignmentRoutes(assignmentHandlers(store, configurations)), openapi: assignmentsOpenApi };
 }

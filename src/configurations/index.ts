@@ -29,7 +29,7 @@ export function configurationsResource(
   return {
     model: CONFIGURATIONS_MODEL,
     routes: configurationRoutes(configurationHandlers(stores.configurations, stores.assignments)),
-    openapi: configurationsOpenApi(),
+    openapi: configurationsOpenApi,
     gate: configurationGate(stores.configurations, settings),
   };
 }

@@ -72,8 +72,8 @@ export const EXAMPLE_ERROR = {
   },
 };
 
-/** Graph's error envelope, the component every error response refers to. */
-export const ERROR_COMPONENTS: Record<string, Schema> = componentSchemas('output', { ODataError: odataErrorSchema });
+/** Graph's error envelope, the component every error response refers to (built with the document, not at import). */
+export const errorComponents = (): Record<string, Schema> => componentSchemas('output', { ODataError: odataErrorSchema });
 
 export const errorResponses = (...statuses: number[]) =>
   Object.fromEntries(

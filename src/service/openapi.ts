@@ -1,4 +1,4 @@
-import { ERROR_COMPONENTS, type OpenApiContribution, type Schema } from '../graph/openapi';
+import { errorComponents, type OpenApiContribution, type Schema } from '../graph/openapi';
 import type { Route } from '../pipeline/context';
 
 /**
@@ -42,7 +42,7 @@ export function buildOpenApiDocument(routes: readonly Route[], contributions: re
         bearer: { type: 'http', scheme: 'bearer' },
         ...Object.fromEntries(contributions.flatMap((c) => Object.entries(c.securitySchemes ?? {}))),
       },
-      schemas: { ...Object.fromEntries(contributions.flatMap((c) => Object.entries(c.schemas ?? {}))), ...ERROR_COMPONENTS },
+      schemas: { ...Object.fromEntries(contributions.flatMap((c) => Object.entries(c.schemas ?? {}))), ...errorComponents() },
     },
   };
 }
