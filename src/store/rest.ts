@@ -61,6 +61,14 @@ export interface TransactionResult {
   subResponses: { status: number; etag?: string }[];
 }
 
+/** One request to the account: the path is under the endpoint, the query included. */
+interface Call {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
 interface Answer {
   status: number;
   headers: http.IncomingHttpHeaders;
@@ -310,18 +318,12 @@ export class TableAccount {
    * One request, retried a couple of times on a dropped connection or a busy answer. Answers every
    * status; throws only when no answer came (StorageError without a status) or the signal fired.
    */
-  async request(
-    method: string,
-    path: string,
-    headers: Record<string, string>,
-    body: string | undefined,
-    signal: AbortSignal,
-  ): Promise<Answer> {
+  async request(call: Call, signal: AbortSignal): Promise<Answer> {
     for (let attempt = 0; ; attempt++) {
       let answer: Answer | undefined;
       let failure: unknown;
       try {
-        answer = await this.#once(method, path, { ...headers }, body, signal);
+        answer = await this.#once({ ...call, headers: { ...call.headers } }, signal);
       } catch (err) {
         if (signal.aborted) throw new StorageError('Storage did not answer in time.', undefined, undefined, { cause: err });
         failure = err;
@@ -340,13 +342,7 @@ export class TableAccount {
     }
   }
 
-  async #once(
-    method: string,
-    path: string,
-    headers: Record<string, string>,
-    body: string | undefined,
-    signal: AbortSignal,
-  ): Promise<Answer> {
+  async #once({ method, path, headers, body }: Call, signal: AbortSignal): Promise<Answer> {
     const fullPath = `${this.#basePath}${path}`;
     headers['x-ms-version'] = SERVICE_VERSION;
     headers.dataserviceversion ??= '3.0';
@@ -386,17 +382,22 @@ export class TableRest {
   async createTable(signal: AbortSignal): Promise<void> {
     const body = JSON.stringify({ TableName: this.name });
     const a = await this.account.request(
-      'POST',
-      '/Tables',
-      { 'content-type': JSON_NO_METADATA, accept: JSON_MINIMAL_METADATA, prefer: 'return-no-content' },
-      body,
+      {
+        method: 'POST',
+        path: '/Tables',
+        headers: { 'content-type': JSON_NO_METADATA, accept: JSON_MINIMAL_METADATA, prefer: 'return-no-content' },
+        body,
+      },
       signal,
     );
     if (a.status >= 300 && a.status !== 409) throw errorOf(a.status, a.headers, a.body);
   }
 
   async getEntity(key: EntityKey, signal: AbortSignal): Promise<Entity> {
-    const a = await this.account.request('GET', entityPath(this.name, key), { accept: JSON_MINIMAL_METADATA }, undefined, signal);
+    const a = await this.account.request(
+      { method: 'GET', path: entityPath(this.name, key), headers: { accept: JSON_MINIMAL_METADATA } },
+      signal,
+    );
     if (a.status !== 200) throw errorOf(a.status, a.headers, a.body);
     const entity = deserializeEntity(JSON.parse(a.body) as Record<string, unknown>);
     entity.etag ??= header(a.headers, 'etag');
@@ -406,10 +407,12 @@ export class TableRest {
   /** Inserts a row; its ETag. */
   async insert(entity: Entity, signal: AbortSignal): Promise<{ etag: string | undefined }> {
     const a = await this.account.request(
-      'POST',
-      `/${this.name}`,
-      { 'content-type': JSON_NO_METADATA, accept: JSON_MINIMAL_METADATA, prefer: 'return-no-content' },
-      serializeEntity(entity),
+      {
+        method: 'POST',
+        path: `/${this.name}`,
+        headers: { 'content-type': JSON_NO_METADATA, accept: JSON_MINIMAL_METADATA, prefer: 'return-no-content' },
+        body: serializeEntity(entity),
+      },
       signal,
     );
     if (a.status >= 300) throw errorOf(a.status, a.headers, a.body);
@@ -419,10 +422,12 @@ export class TableRest {
   /** Replaces a row under an ETag (`*`: whatever is stored, but it must exist); its new ETag. */
   async replace(entity: Entity, etag: string, signal: AbortSignal): Promise<{ etag: string | undefined }> {
     const a = await this.account.request(
-      'PUT',
-      entityPath(this.name, entity),
-      { 'content-type': 'application/json', accept: 'application/json', 'if-match': etag },
-      serializeEntity(entity),
+      {
+        method: 'PUT',
+        path: entityPath(this.name, entity),
+        headers: { 'content-type': 'application/json', accept: 'application/json', 'if-match': etag },
+        body: serializeEntity(entity),
+      },
       signal,
     );
     if (a.status >= 300) throw errorOf(a.status, a.headers, a.body);
@@ -442,7 +447,10 @@ export class TableRest {
       q += `&NextPartitionKey=${encodeURIComponent(next.nextPartitionKey)}`;
       if (next.nextRowKey !== undefined) q += `&NextRowKey=${encodeURIComponent(next.nextRowKey)}`;
     }
-    const a = await this.account.request('GET', `/${this.name}()${q}`, { accept: JSON_MINIMAL_METADATA }, undefined, signal);
+    const a = await this.account.request(
+      { method: 'GET', path: `/${this.name}()${q}`, headers: { accept: JSON_MINIMAL_METADATA } },
+      signal,
+    );
     if (a.status !== 200) throw errorOf(a.status, a.headers, a.body);
     const value = (JSON.parse(a.body) as { value?: Record<string, unknown>[] }).value ?? [];
     return {
@@ -465,16 +473,18 @@ export class TableRest {
     for (const action of actions) parts.push(this.#subRequest(changeset, action));
     const body = `${parts.join('\r\n')}\r\n--${changeset}--\r\n--${batch}--\r\n`;
     const a = await this.account.request(
-      'POST',
-      '/$batch',
       {
-        accept: 'application/json',
-        dataserviceversion: '3.0;',
-        maxdataserviceversion: '3.0;NetFx',
-        'content-type': `multipart/mixed; boundary=${batch}`,
-        'accept-charset': 'UTF-8',
+        method: 'POST',
+        path: '/$batch',
+        headers: {
+          accept: 'application/json',
+          dataserviceversion: '3.0;',
+          maxdataserviceversion: '3.0;NetFx',
+          'content-type': `multipart/mixed; boundary=${batch}`,
+          'accept-charset': 'UTF-8',
+        },
+        body,
       },
-      body,
       signal,
     );
     if (a.status < 200 || a.status >= 300) throw errorOf(a.status, a.headers, a.body);
