@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { odata as sdkOdata, TableClient } from '@azure/data-tables';
+import { AzureNamedKeyCredential, generateAccountSas, odata as sdkOdata, TableClient } from '@azure/data-tables';
+import { AZURITE_ACCOUNT, AZURITE_KEY } from '../../dev/azurite';
 import { odata, StorageError, TableAccount, type Entity } from '../../src/store';
 import { TableRest } from '../../src/store/rest';
 
@@ -134,6 +135,28 @@ test('odata quotes values as the SDK does', () => {
     [odata`${'raw'} eq x and t ge ${when}`, sdkOdata`${'raw'} eq x and t ge ${when}`],
   ];
   for (const [ours, theirs] of cases) expect(ours).toBe(theirs);
+});
+
+test('a connection string with a SAS instead of the key works: a transaction, then a read', async () => {
+  const sas = generateAccountSas(new AzureNamedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY), {
+    permissions: { query: true, write: true, add: true, update: true, delete: true, list: true },
+    resourceTypes: 'sco',
+    expiresOn: new Date(Date.now() + 3_600_000),
+  });
+  const endpoint = `http://127.0.0.1:${process.env.TEST_AZURITE_TABLE_PORT}/${AZURITE_ACCOUNT}`;
+  const viaSas = new TableRest(
+    TableAccount.from({ kind: 'connectionString', connectionString: `TableEndpoint=${endpoint};SharedAccessSignature=${sas}` }),
+    table,
+  );
+  const key = { partitionKey: 'sas', rowKey: randomUUID() };
+  await viaSas.transaction([['create', { ...key, v: 1 }]], signal());
+  expect(await viaSas.getEntity(key, signal())).toMatchObject({ ...key, v: 1 });
+  // Without the SAS the same account refuses: the SAS is what authorised the requests above.
+  const bare = new TableRest(
+    TableAccount.from({ kind: 'connectionString', connectionString: `TableEndpoint=${endpoint};SharedAccessSignature=sv=1` }),
+    table,
+  );
+  await expect(bare.getEntity(key, signal())).rejects.toMatchObject({ statusCode: 403 });
 });
 
 test('a connection string without credentials is refused at start, in words', () => {
