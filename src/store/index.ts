@@ -2,7 +2,7 @@ import type { StorageSettings } from '../config';
 import { AssignmentStore } from './assignments';
 import { ConfigurationStore, type NewConfigurationRow } from './configurations';
 import { CONFIGURATIONS_TABLE_SUFFIX, DEFAULT_TENANT_ID, Tenancy } from './keys';
-import { connectStorage, Table } from './table';
+import { Table, TableAccount } from './table';
 
 export { AssignmentStore, type AssignmentInput, type Idempotency, IDEMPOTENCY_RETENTION_MS } from './assignments';
 export { MAX_FILTERED_COUNT, type ListPage } from './reads';
@@ -17,7 +17,7 @@ export {
 export * from './errors';
 export { DEFAULT_TENANT_ID, isReservedKey, Tenancy, type Scope } from './keys';
 export type { AssignmentData, AssignmentFilter, NewAssignment, StoredAssignment, TargetData } from './rows';
-export { connectStorage, odata, StorageError, Table, TableAccount, type Entity, type TableAction } from './table';
+export { odata, StorageError, Table, TableAccount, type Entity, type TableAction } from './table';
 
 export interface StoreSettings {
   storage: StorageSettings;
@@ -47,7 +47,8 @@ export function createStores(
   configurationDefaults: (tenantId: string) => NewConfigurationRow[] = () => [],
 ): Stores {
   const tenancy = new Tenancy(settings.defaultTenantId ?? DEFAULT_TENANT_ID);
-  const account = connectStorage(settings.storage);
+  // One account for every table: they share its credentials and its connection pool.
+  const account = TableAccount.from(settings.storage);
   const table = (name: string) => new Table(account, name, settings.storageTimeoutMs);
   return {
     tenancy,

@@ -77,7 +77,11 @@ interface Answer {
 
 type Authorize = (headers: Record<string, string>, path: string) => void | Promise<void>;
 
-/** Retries of one request on a dropped connection or a busy service, as the SDK's defaults with the app's short bounds did. */
+/**
+ * Retries of one request on a dropped connection or a busy service: few and short on purpose, so a
+ * caller waiting on a dead storage account gets a 503 with Retry-After in a few seconds and retries on
+ * its own schedule, rather than hanging.
+ */
 const MAX_RETRIES = 2;
 const RETRY_DELAY_MS = 100;
 const MAX_RETRY_DELAY_MS = 500;

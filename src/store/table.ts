@@ -1,4 +1,3 @@
-import type { StorageSettings } from '../config';
 import { RequestTooLong, StorageUnavailable } from './errors';
 import { odata, TableAccount, TableRest, type Entity, type EntityKey, type TableAction, type TransactionResult } from './rest';
 
@@ -13,11 +12,6 @@ export { odata, StorageError, TableAccount, type Entity, type EntityKey, type Ta
 
 /** Table Storage's limit on one entity-group transaction. */
 export const MAX_TRANSACTION_OPERATIONS = 100;
-
-/** The app's storage account, once: its tables share its credentials and its connection pool. */
-export function connectStorage(storage: StorageSettings): TableAccount {
-  return TableAccount.from(storage);
-}
 
 /** The storage service's own error code (`EntityAlreadyExists`, `TableNotFound`, ...). */
 export function storageErrorCode(err: unknown): string | undefined {
