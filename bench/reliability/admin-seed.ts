@@ -2,7 +2,10 @@
  * A configuration filled the way a test suite fills one: `POST /__admin/seed`, 1,000 assignments a call,
  * one call after another (MOCK_ADMIN=on), to 20,000. A seed is a counted transaction of the store per 98
  * rows, which costs the same however many the configuration already holds; so the last thousand must cost
- * what the first did, within noise. Then `$count=true` must say the total, and an assign action of a few
+ * what a first thousand does, within noise. Each of the last calls is paired with a call into an empty
+ * configuration of the same table, right beside it: a machine that slows down for a while (other
+ * processes, a hypervisor taking its cores back) slows both sides of a pair, where comparing against the
+ * calls made minutes earlier would charge the slowdown to the data. Then `$count=true` must say the total, and an assign action of a few
  * items must replace the whole set: the list and `$count` show exactly those, a replaced id answers 404.
  * Jest-free: it returns what it saw, and bench/reliability/run.ts judges it.
  */
@@ -32,8 +35,12 @@ export interface AdminSeedFigures {
   callStatuses: number[];
   /** Assignments each call's answer listed. */
   callStored: number[];
-  /** Median of the last five calls ÷ median of the first five (five, not three: other processes share the cores). */
+  /** Median of the last five calls ÷ median of the first five (for the record: time-varying noise included). */
   lastToFirst: number;
+  /** Each paired call into an empty configuration, beside one of the last five calls. */
+  emptyMs: number[];
+  /** Median of the last five calls ÷ median of their paired calls into empty configurations (five, not three: other processes share the cores). */
+  lastToEmpty: number;
   countAfterSeed?: number;
   assignStatus: number;
   assignMs: number;
@@ -73,9 +80,17 @@ export async function fillThroughAdminSeed(
   const callMs: number[] = [];
   const callStatuses: number[] = [];
   const callStored: number[] = [];
+  const emptyMs: number[] = [];
   let someSeededId: string | undefined;
-  for (let done = 0; done < total; done += perCall) {
-    const r = await seedCall(configurationId, done, Math.min(perCall, total - done));
+  const calls = Math.ceil(total / perCall);
+  for (let done = 0, call = 0; done < total; done += perCall, call++) {
+    const count = Math.min(perCall, total - done);
+    const paired = call >= calls - COMPARED;
+    // The pair's order alternates, so neither side always runs first.
+    const empty = () => seedCall(`${configurationId}-empty-${call}`, 0, count).then((e) => void emptyMs.push(e.ms));
+    if (paired && call % 2 === 0) await empty();
+    const r = await seedCall(configurationId, done, count);
+    if (paired && call % 2 === 1) await empty();
     callMs.push(r.ms);
     callStatuses.push(r.status);
     const stored = Array.isArray(r.body?.assignments) ? (r.body.assignments as Array<{ id: string }>) : [];
@@ -106,6 +121,8 @@ export async function fillThroughAdminSeed(
     callStatuses,
     callStored,
     lastToFirst: median(callMs.slice(-COMPARED)) / median(callMs.slice(0, COMPARED)),
+    emptyMs,
+    lastToEmpty: median(callMs.slice(-COMPARED)) / median(emptyMs),
     countAfterSeed: counted.body?.['@odata.count'],
     assignStatus: assign.status,
     assignMs: assign.ms,
