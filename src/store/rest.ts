@@ -1,6 +1,7 @@
 import { createHmac, createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import type { StorageSettings } from '../config';
 
@@ -248,20 +249,6 @@ function errorOf(status: number, headers: http.IncomingHttpHeaders, body: string
   return new StorageError(message, status, code);
 }
 
-const delay = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason as Error);
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason as Error);
-      },
-      { once: true },
-    );
-  });
-
 /**
  * One storage account: its endpoint, its credentials and one keep-alive connection pool that every
  * table of the app shares.
@@ -339,7 +326,7 @@ export class TableAccount {
       }
       const backoff = Math.min(MAX_RETRY_DELAY_MS, RETRY_DELAY_MS * 2 ** attempt) * (0.8 + Math.random() * 0.4);
       try {
-        await delay(backoff, signal);
+        await sleep(backoff, undefined, { signal });
       } catch (err) {
         throw new StorageError('Storage did not answer in time.', undefined, undefined, { cause: err });
       }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { RequestTooLong, StorageUnavailable } from './errors';
 import { odata, TableAccount, TableRest, type Entity, type EntityKey, type TableAction, type TransactionResult } from './rest';
 
@@ -66,8 +67,6 @@ export type Lost = typeof LOST;
 const MAX_RACE_ATTEMPTS = 100;
 const RACE_BUDGET_IN_DEADLINES = 3;
 const MAX_RACE_BACKOFF_MS = 100;
-
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * One table: created once (a failed creation is forgotten, so the next call tries again), every call
@@ -182,7 +181,7 @@ export class Table {
       const result = await step(attempt);
       if (result !== LOST) return result;
       if (attempt >= MAX_RACE_ATTEMPTS || Date.now() >= deadline) throw new StorageUnavailable(1);
-      await delay(Math.random() * Math.min(MAX_RACE_BACKOFF_MS, 5 * 2 ** attempt));
+      await sleep(Math.random() * Math.min(MAX_RACE_BACKOFF_MS, 5 * 2 ** attempt));
     }
   }
 
