@@ -100,11 +100,26 @@ function connectionStringParts(connectionString: string): Map<string, string> {
   return parts;
 }
 
+/** How many signatures of the current second are kept: a create's transaction always signs `/$batch`, a read its row's path. */
+const SIGNATURES_KEPT = 64;
+
 function sharedKeyLite(account: string, key: KeyObject): Authorize {
+  // A signature covers only the date, to the second, and the resource: within one second every
+  // transaction signs the same text, so the HMAC is computed once and reused.
+  let second = '';
+  let signatures = new Map<string, string>();
   return (headers, path) => {
     const date = new Date().toUTCString();
     headers['x-ms-date'] = date;
-    const signature = createHmac('sha256', key).update(`${date}\n/${account}${path}`, 'utf8').digest('base64');
+    if (date !== second) {
+      second = date;
+      signatures = new Map();
+    }
+    let signature = signatures.get(path);
+    if (signature === undefined) {
+      signature = createHmac('sha256', key).update(`${date}\n/${account}${path}`, 'utf8').digest('base64');
+      if (signatures.size < SIGNATURES_KEPT) signatures.set(path, signature);
+    }
     headers.authorization = `SharedKeyLite ${account}:${signature}`;
   };
 }
