@@ -24,25 +24,43 @@ function decodeSegment(segment: string): string | undefined {
   }
 }
 
+/** A template's segment: a literal (lower-cased), `{name}` or `{*name}`. */
+type TemplatePart = { literal: string } | { param: string } | { rest: string };
+
+/** Each template split and classified once: the table is fixed, and every request tries several templates. */
+const compiledTemplates = new Map<string, readonly TemplatePart[]>();
+
+function templateParts(template: string): readonly TemplatePart[] {
+  let parts = compiledTemplates.get(template);
+  if (!parts) {
+    parts = splitPath(template).map((part): TemplatePart => {
+      const rest = /^\{\*(\w+)\}$/.exec(part);
+      if (rest) return { rest: rest[1]! };
+      const param = /^\{(\w+)\}$/.exec(part);
+      return param ? { param: param[1]! } : { literal: part.toLowerCase() };
+    });
+    compiledTemplates.set(template, parts);
+  }
+  return parts;
+}
+
 /**
- * Matches decoded path segments against a template. Parameters get the decoded segment; a catch-all the
- * rest of the path joined with `/`.
+ * Matches decoded path segments (and the same lower-cased) against a template. Parameters get the
+ * decoded segment; a catch-all the rest of the path joined with `/`.
  */
-function matchSegments(template: string, segments: readonly string[]): RouteParams | undefined {
-  const parts = splitPath(template);
+function matchSegments(template: string, segments: readonly string[], lowered: readonly string[]): RouteParams | undefined {
+  const parts = templateParts(template);
   const params: RouteParams = {};
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i]!;
-    const catchAll = /^\{\*(\w+)\}$/.exec(part);
-    if (catchAll) {
-      params[catchAll[1]!] = segments.slice(i).join('/');
+    if ('rest' in part) {
+      params[part.rest] = segments.slice(i).join('/');
       return params;
     }
     const segment = segments[i];
     if (segment === undefined) return undefined;
-    const param = /^\{(\w+)\}$/.exec(part);
-    if (param) params[param[1]!] = segment;
-    else if (part.toLowerCase() !== segment.toLowerCase()) return undefined;
+    if ('param' in part) params[part.param] = segment;
+    else if (part.literal !== lowered[i]) return undefined;
   }
   return segments.length === parts.length ? params : undefined;
 }
@@ -76,8 +94,8 @@ export function routeTable(routes: readonly Route[]): Route[] {
  * A path that no template matches is Graph's unknown-segment answer. A malformed percent-escape in any
  * segment or query parameter is a 400 naming it, before anything is matched.
  */
-export function resolve(routes: readonly Route[], method: string, url: string): Resolution {
-  const parsed = new URL(url);
+export function resolve(routes: readonly Route[], method: string, url: string | URL): Resolution {
+  const parsed = typeof url === 'string' ? new URL(url) : url;
   const raw = splitPath(parsed.pathname);
   const segments: string[] = [];
   for (const segment of raw) {
@@ -89,11 +107,12 @@ export function resolve(routes: readonly Route[], method: string, url: string): 
   if (malformed !== undefined) {
     return { error: badRequest(`The query parameter '${malformed}' has a malformed percent-escape.`) };
   }
+  const lowered = segments.map((s) => s.toLowerCase());
   let owner: string | undefined;
   const allowed: HttpMethod[] = [];
   for (const route of routes) {
     if (owner !== undefined && route.route !== owner) break; // sorted: the owner's routes are adjacent
-    const params = matchSegments(route.route, segments);
+    const params = matchSegments(route.route, segments, lowered);
     if (!params) continue;
     owner = route.route;
     if (route.methods.includes(method.toUpperCase() as HttpMethod)) return { route, params };
