@@ -6,7 +6,7 @@ import { badRequest, GraphError, notFound } from '../graph/errors';
 import type { GraphVersion } from '../graph/model';
 import { applySelect, nextLink, parseQuery, type QueryRules } from '../graph/query';
 import type { GraphResult } from '../graph/response';
-import type { RequestContext } from '../pipeline/context';
+import { requestBase, type RequestContext } from '../pipeline/context';
 import {
   isReservedKey,
   NotStored,
@@ -74,13 +74,6 @@ function collectionAddress(ctx: RequestContext, store: AssignmentStore): Collect
     invitationId: null,
     contextPath: `deviceManagement/deviceEnrollmentConfigurations${keyLiteral(configurationId)}/assignments`,
   };
-}
-
-/** The URL of the collection the request addressed, as the client wrote it (for Location). */
-function collectionUrl(ctx: RequestContext, itemSegments = 0): string {
-  const url = new URL(ctx.request.url);
-  const segments = url.pathname.split('/').filter((s) => s.length > 0);
-  return `${url.origin}/${segments.slice(0, segments.length - itemSegments).join('/')}`;
 }
 
 /** $select and $filter reach the properties the version's assignment type has. */
@@ -227,7 +220,7 @@ export function assignmentHandlers(store: AssignmentStore, gate: ConfigurationGa
       const stored = await store.create(address.scope, assignment, idempotency);
       return {
         status: 201,
-        headers: { Location: `${collectionUrl(ctx)}/${encodeURIComponent(stored.id)}`, ETag: stored.etag },
+        headers: { Location: `${requestBase(ctx)}/${encodeURIComponent(stored.id)}`, ETag: stored.etag },
         body: { '@odata.context': `${ctx.serviceRoot}/$metadata#${address.contextPath}/$entity`, ...representation(stored, ctx.version) },
       };
     },

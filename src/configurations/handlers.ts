@@ -2,7 +2,7 @@ import { readJsonObject } from '../graph/body';
 import { badRequest, GraphError } from '../graph/errors';
 import { nextLink } from '../graph/query';
 import type { GraphResult } from '../graph/response';
-import type { RequestContext } from '../pipeline/context';
+import { requestBase, type RequestContext } from '../pipeline/context';
 import {
   ConfigurationTooLarge,
   MAX_CONFIGURATION_DATA_LENGTH,
@@ -16,7 +16,7 @@ import { refusalFor } from './defaults';
 import { patchConfiguration, representation } from './entity';
 import { configurationOf, missingConfiguration, planCreate, planDelete, planSetPriority } from './plans';
 import { parseConfigurationQuery, runQuery, type ConfigurationQuery } from './query';
-import { collectionContext, configurationIdOf, entityContext, requestBase, shaped } from './respond';
+import { collectionContext, configurationIdOf, entityContext, shaped } from './respond';
 import { parseCreate, parseSetPriority, parseUpdate } from './schema';
 import { configurationType } from './types';
 
@@ -80,7 +80,7 @@ export function configurationHandlers(configurations: ConfigurationStore, assign
 
   /** `/$count`: how many configurations the collection (or the cast) holds that `$filter` keeps, as text. */
   async function counted(ctx: RequestContext, castType: string | undefined): Promise<GraphResult> {
-    const options = [...new URL(ctx.request.url).searchParams.keys()].filter((k) => k.startsWith('$') && k.toLowerCase() !== '$filter');
+    const options = [...ctx.url.searchParams.keys()].filter((k) => k.startsWith('$') && k.toLowerCase() !== '$filter');
     if (options.length > 0) throw badRequest(`The query parameter '${options[0]}' is not supported.`);
     const query: ConfigurationQuery = {
       ...parseConfigurationQuery(ctx.request.url, ctx.version, { collection: true, castType }),

@@ -44,13 +44,6 @@ export function collectionContext(ctx: RequestContext, castType: string | undefi
   return `${ctx.serviceRoot}/$metadata#${COLLECTION_PATH}${cast}${projection(select, expanded)}`;
 }
 
-/** The URL of the request's path without its last `drop` segments, as the client wrote it (for Location). */
-export function requestBase(ctx: RequestContext, drop = 0): string {
-  const url = new URL(ctx.request.url);
-  const segments = url.pathname.split('/').filter((s) => s.length > 0);
-  return `${url.origin}/${segments.slice(0, segments.length - drop).join('/')}`;
-}
-
 /**
  * A stored configuration as the version shows it, with its ETag, the properties $select keeps and, when
  * expanded, its assignments with the context Graph gives them (the configuration's own type cast in it).

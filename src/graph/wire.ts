@@ -19,16 +19,16 @@ export const AGS_DIAGNOSTIC = JSON.stringify({
 export const HSTS = 'max-age=31536000';
 
 /** https as the client used it: the request's scheme, or the platform front end's x-forwarded-proto on Azure. */
-function overHttps(request: HttpRequest): boolean {
-  if (new URL(request.url).protocol === 'https:') return true;
+function overHttps(request: HttpRequest, url: URL): boolean {
+  if (url.protocol === 'https:') return true;
   return request.headers.get('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase() === 'https';
 }
 
-export function withWireHeaders(request: HttpRequest, response: HttpResponseInit): HttpResponseInit {
+export function withWireHeaders(request: HttpRequest, url: URL, response: HttpResponseInit): HttpResponseInit {
   const headers: Record<string, string> = {
     ...(response.headers as Record<string, string> | undefined),
     'x-ms-ags-diagnostic': AGS_DIAGNOSTIC,
   };
-  if (overHttps(request)) headers['Strict-Transport-Security'] = HSTS;
+  if (overHttps(request, url)) headers['Strict-Transport-Security'] = HSTS;
   return { ...response, headers };
 }

@@ -14,6 +14,8 @@ import type { GraphResult } from '../graph/response';
 export interface RequestContext {
   readonly request: HttpRequest;
   readonly invocation: InvocationContext;
+  /** The request's URL, parsed once. */
+  readonly url: URL;
   readonly settings: AppConfig;
   /** When the request arrived (ms since the epoch). */
   readonly receivedMs: number;
@@ -100,6 +102,7 @@ export function requestContext(
   return {
     request,
     invocation,
+    url,
     settings,
     receivedMs: Date.now(),
     requestId,
@@ -117,6 +120,14 @@ export function requestContext(
     enclosing,
     beforeAnswer: enclosing?.beforeAnswer ?? [],
   };
+}
+
+/** The request's URL without its query or empty segments, as the client wrote it: what a Location extends. */
+export function requestBase(ctx: RequestContext): string {
+  return `${ctx.url.origin}/${ctx.url.pathname
+    .split('/')
+    .filter((s) => s.length > 0)
+    .join('/')}`;
 }
 
 /** The ids an answer to this request carries. */

@@ -76,12 +76,12 @@ export function createPipeline(parts: PipelineParts): RequestHandler {
 
 /** Stage 2, on the way out: what Graph's front end adds to every answer. */
 async function wireHeaders(ctx: RequestContext, next: () => Promise<HttpResponseInit>): Promise<HttpResponseInit> {
-  return withWireHeaders(ctx.request, await next());
+  return withWireHeaders(ctx.request, ctx.url, await next());
 }
 
 /** Stage 3: the route, or why there is none (answered in stage 8, so it is journaled and shaped like any error). */
 function resolveRoute(ctx: RequestContext, table: readonly Route[]): void {
-  const resolution = resolve(table, ctx.request.method, ctx.request.url);
+  const resolution = resolve(table, ctx.request.method, ctx.url);
   if ('error' in resolution) {
     ctx.refusal = resolution.error;
     return;
@@ -117,9 +117,7 @@ async function shapeResponse(ctx: RequestContext, produce: () => Promise<GraphRe
     const err = storeErrorAsGraph(thrown);
     if (err instanceof GraphError) {
       if (err.status >= 500) {
-        ctx.invocation.warn(
-          `${ctx.request.method} ${new URL(ctx.request.url).pathname}: ${err.status} ${err.code} (${err.message})${causeOf(err)}`,
-        );
+        ctx.invocation.warn(`${ctx.request.method} ${ctx.url.pathname}: ${err.status} ${err.code} (${err.message})${causeOf(err)}`);
       }
       return errorResponse(err, idsOf(ctx));
     }

@@ -102,7 +102,7 @@ export function serviceRoutes(parts: ServiceParts): Route[] {
         document ??= JSON.stringify(buildOpenApiDocument(routes, openapi));
         return Promise.resolve({
           status: 200,
-          body: { ...(JSON.parse(document) as object), servers: [{ url: new URL(ctx.request.url).origin }] },
+          body: { ...(JSON.parse(document) as object), servers: [{ url: ctx.url.origin }] },
         });
       },
       openapi: { tag: SERVICE_TAG, summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1 document' } } },
