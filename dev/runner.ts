@@ -256,6 +256,7 @@ const KEEP_BYTES = 4 * 1024 * 1024 + 1;
 
 /** Characters PathString.ToUriComponent leaves as they are: unreserved, sub-delims, ':', '@' and '/'. */
 const PATH_SAFE = /[A-Za-z0-9\-._~!$&'()*+,;=:@/]/;
+const ALL_PATH_SAFE = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/]*$/;
 
 /**
  * The path as the host puts it in the URL it hands the worker: the decoded path (kestrelDecodePath)
@@ -264,6 +265,7 @@ const PATH_SAFE = /[A-Za-z0-9\-._~!$&'()*+,;=:@/]/;
  * `%25zz`), and anything outside PATH_SAFE is percent-encoded as UTF-8 (`%27` arrives as `'`).
  */
 export function hostUrlPath(decodedPath: string): string {
+  if (ALL_PATH_SAFE.test(decodedPath)) return decodedPath; // nothing to escape: most paths
   let out = '';
   const chars = Array.from(decodedPath);
   for (let i = 0; i < chars.length; i++) {
