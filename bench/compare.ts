@@ -10,13 +10,16 @@
  *
  * Env: COMPARE_ROUNDS (8), COMPARE_DURATION_MS (3000), COMPARE_CONCURRENCY (16), COMPARE_RATE (requests/s
  * for the app folders: CPU per request falls as throughput rises, more requests sharing each turn of
- * the event loop, so builds are best compared at one fixed rate; unset = as fast as they go).
+ * the event loop, so builds are best compared at one fixed rate; unset = as fast as they go),
+ * COMPARE_SETTINGS (deployed | local: the app folders with local.settings.json's settings, the journal
+ * kept, as LOCAL_DEFAULTS in harness.ts), COMPARE_REQUEST (post | get: GET of one assignment, each app
+ * folder reading one it created; the raw rows stay the POST's references).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort, startAzurite } from '../dev/azurite';
 import { collectionPath, POST_BODY } from './entity';
-import { childEnv, QuietGate, startBareServer, startFunctionHost, type FunctionHost } from './harness';
+import { childEnv, LOCAL_DEFAULTS, QuietGate, request, startBareServer, startFunctionHost, type FunctionHost } from './harness';
 import type { HttpRound } from './http-load';
 import { forkChild, type BenchChild } from './ipc';
 import type { RawRound } from './raw-client';
@@ -45,6 +48,7 @@ async function main(): Promise<void> {
   const durationMs = Number(process.env.COMPARE_DURATION_MS ?? 3000);
   const concurrency = Number(process.env.COMPARE_CONCURRENCY ?? 16);
   const rate = process.env.COMPARE_RATE ? Number(process.env.COMPARE_RATE) : undefined;
+  const settings: Record<string, string> = process.env.COMPARE_SETTINGS === 'local' ? { ...LOCAL_DEFAULTS } : {};
   const azurite = await startAzurite({ tablePort: await freePort() });
   const children: BenchChild[] = [];
   const quiet = new QuietGate(60_000, 0);
@@ -62,22 +66,41 @@ async function main(): Promise<void> {
       const host =
         folder === 'bare'
           ? await startBareServer(azurite.connectionString, table)
-          : await startFunctionHost(azurite.connectionString, table, folder, execArgv);
+          : await startFunctionHost(azurite.connectionString, table, folder, execArgv, settings);
       children.push(host.worker);
       hosts.push(host);
     }
-    const post = (host: FunctionHost, partition: string, ms: number) =>
-      load.call<HttpRound>({
+    const reads = process.env.COMPARE_REQUEST === 'get';
+    const itemPaths = new Map<FunctionHost, string>();
+    const post = async (host: FunctionHost, partition: string, ms: number) => {
+      if (!reads) {
+        return load.call<HttpRound>({
+          op: 'post',
+          url: host.url,
+          concurrency,
+          durationMs: ms,
+          method: 'POST',
+          paths: [collectionPath(partition)],
+          expect: 201,
+          body: POST_BODY,
+          rate,
+        });
+      }
+      if (!itemPaths.has(host)) {
+        const created = await request(`${host.url}${collectionPath(`get-${partition}`)}`, 'POST', POST_BODY);
+        itemPaths.set(host, `${collectionPath(`get-${partition}`)}/${(JSON.parse(created.text) as { id: string }).id}`);
+      }
+      return load.call<HttpRound>({
         op: 'post',
         url: host.url,
         concurrency,
         durationMs: ms,
-        method: 'POST',
-        paths: [collectionPath(partition)],
-        expect: 201,
-        body: POST_BODY,
+        method: 'GET',
+        paths: [itemPaths.get(host)!],
+        expect: 200,
         rate,
       });
+    };
     // Warm-up: JIT and connection pools of every process.
     await raw.call({ op: 'insert', concurrency, durationMs: 2000, partition: 'warm' });
     await raw.call({ op: 'transaction', concurrency, durationMs: 2000, partition: 'warm-transaction' });
