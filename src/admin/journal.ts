@@ -125,7 +125,10 @@ export class Journal {
     }
   }
 
-  /** Records a request and its answer: one insert. */
+  /**
+   * Records a request and its answer: one insert, sent with the other entries of the tenant recorded
+   * in the same turn of the event loop (one transaction for them all; Table.insertGrouped).
+   */
   async record(entry: RecordedEntry, timing: { receivedMs: number; answeredMs: number; retryAfterMs: number }): Promise<void> {
     const partitionKey = this.partitionOf(entry.tenantId);
     const entity: EntryEntity = {
@@ -139,7 +142,7 @@ export class Journal {
       status: entry.response.status,
       ...timing,
     };
-    await this.#noted(this.table.insert(entity));
+    await this.#noted(this.table.insertGrouped(entity));
     this.#unreachableUntil = 0;
     const writes = (this.#writes.get(partitionKey) ?? 0) + 1;
     this.#writes.set(partitionKey, writes);

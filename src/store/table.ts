@@ -69,12 +69,28 @@ const RACE_BUDGET_IN_DEADLINES = 3;
 const MAX_RACE_BACKOFF_MS = 100;
 
 /**
+ * What one transaction of grouped inserts may carry, by an estimate of its payload: the service takes
+ * 4 MiB. Each string counts three bytes a character (the most UTF-8 needs for one UTF-16 unit), and
+ * each entity a kilobyte of framing and headers.
+ */
+const GROUP_PAYLOAD_BYTES = 3 * 1024 * 1024;
+const payloadEstimate = (entity: Entity): number =>
+  Object.values(entity).reduce<number>((bytes, v) => bytes + (typeof v === 'string' ? 3 * v.length : 16), 1024);
+
+interface GroupedInsert {
+  entity: Entity;
+  done: (err?: unknown) => void;
+}
+
+/**
  * One table: created once (a failed creation is forgotten, so the next call tries again), every call
  * under a deadline, and storage failures turned into the store's errors.
  */
 export class Table {
   #ready: Promise<void> | undefined;
   readonly rest: TableRest;
+  /** insertGrouped's entities waiting for the end of this turn of the event loop, by partition. */
+  #grouped = new Map<string, GroupedInsert[]>();
 
   constructor(
     account: TableAccount,
@@ -129,6 +145,63 @@ export class Table {
   /** Inserts a row that must not exist yet; its ETag. */
   insert(entity: Entity): Promise<{ etag: string | undefined }> {
     return this.run((abortSignal) => this.rest.insert(entity, abortSignal));
+  }
+
+  /**
+   * Inserts a row that nothing reads back before it is stored (a journal entry), together with the
+   * others of its partition given in the same turn of the event loop: one round trip for all of them,
+   * as one transaction (a lone row is a plain insert). Settles when its own row is stored, or with the
+   * error that kept it out; a row storage refuses (too large, say) fails alone, the rest are stored.
+   */
+  insertGrouped(entity: Entity): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.#grouped.size === 0) setImmediate(() => this.#flushGrouped());
+      const group = this.#grouped.get(entity.partitionKey) ?? [];
+      if (group.length === 0) this.#grouped.set(entity.partitionKey, group);
+      group.push({ entity, done: (err) => (err === undefined ? resolve() : reject(err)) });
+    });
+  }
+
+  #flushGrouped(): void {
+    const groups = this.#grouped;
+    this.#grouped = new Map();
+    for (const group of groups.values()) {
+      let batch: GroupedInsert[] = [];
+      let bytes = 0;
+      for (const insert of group) {
+        const size = payloadEstimate(insert.entity);
+        if (batch.length === MAX_TRANSACTION_OPERATIONS || (batch.length > 0 && bytes + size > GROUP_PAYLOAD_BYTES)) {
+          void this.#insertBatch(batch);
+          batch = [];
+          bytes = 0;
+        }
+        batch.push(insert);
+        bytes += size;
+      }
+      void this.#insertBatch(batch);
+    }
+  }
+
+  /** Never rejects: each row's own promise settles instead. */
+  async #insertBatch(batch: GroupedInsert[]): Promise<void> {
+    let remaining = batch;
+    while (remaining.length > 0) {
+      try {
+        if (remaining.length === 1) await this.insert(remaining[0]!.entity);
+        else await this.transaction(remaining.map((g): TableAction => ['create', g.entity]));
+        for (const g of remaining) g.done();
+        return;
+      } catch (err) {
+        const index = remaining.length > 1 && !isTransientStorageError(err) ? failedOperation(err) : undefined;
+        if (index === undefined || index >= remaining.length) {
+          for (const g of remaining) g.done(err);
+          return;
+        }
+        // Storage refused one row of the transaction: that row fails, the others are sent again.
+        remaining[index]!.done(err);
+        remaining = remaining.filter((_, i) => i !== index);
+      }
+    }
   }
 
   /** Replaces a row under its ETag; the new ETag. */
