@@ -21,12 +21,17 @@ const ADMIN_PATH = /^\/__admin(\/|$)/i;
 
 const sha = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
+/** The last Authorization value redacted: a caller sends the same one request after request. */
+let lastRedacted: { value: string; redacted: string } | undefined;
+
 /** `Bearer sha256:0123456789ab`: the scheme and a short hash of the credential, never the credential. */
 export function redactAuthorization(value: string): string {
+  if (lastRedacted?.value === value) return lastRedacted.redacted;
   const space = value.indexOf(' ');
   const scheme = space < 0 ? '' : value.slice(0, space);
   const credential = space < 0 ? value : value.slice(space + 1).trim();
-  return `${scheme ? `${scheme} ` : ''}sha256:${sha(credential).slice(0, 12)}`;
+  lastRedacted = { value, redacted: `${scheme ? `${scheme} ` : ''}sha256:${sha(credential).slice(0, 12)}` };
+  return lastRedacted.redacted;
 }
 
 /** The app's own secrets: never stored in the journal, wherever a caller puts them. */
