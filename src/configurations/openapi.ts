@@ -56,6 +56,17 @@ function exampleConfiguration(): Record<string, unknown> {
 /** Beta's examples only: they are beta bodies. */
 const example = <T>(v: GraphVersion, value: () => T): T | undefined => (v === 'beta' ? value() : undefined);
 
+/**
+ * A configuration in a response, with (in beta) exampleConfiguration as its example. The example runs
+ * the configurations' schemas, so it is made when the OpenAPI document is (the route table is built at
+ * import), not before.
+ */
+function configurationContent(v: GraphVersion): ReturnType<typeof json> {
+  const content = json(versionedRef('deviceEnrollmentConfiguration', v));
+  if (v === 'beta') Object.defineProperty(content['application/json'], 'example', { enumerable: true, get: exampleConfiguration });
+  return content;
+}
+
 const ifMatch = {
   name: 'If-Match',
   in: 'header',
@@ -128,7 +139,7 @@ export const createDoc = (v: GraphVersion): OperationDoc => ({
     '201': {
       description: 'Created; Location names the new configuration',
       headers: { Location: { schema: { type: 'string' } }, ETag: { schema: { type: 'string' } } },
-      content: json(versionedRef('deviceEnrollmentConfiguration', v), example(v, exampleConfiguration)),
+      content: configurationContent(v),
     },
     ...errorResponses(400, 401, 409, 413, 415, 503),
   },
@@ -144,7 +155,7 @@ export const getDoc = (v: GraphVersion): OperationDoc => ({
   responses: {
     '200': {
       description: 'The configuration',
-      content: json(versionedRef('deviceEnrollmentConfiguration', v), example(v, exampleConfiguration)),
+      content: configurationContent(v),
     },
     ...errorResponses(400, 401, 404, 503),
   },
