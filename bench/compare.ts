@@ -23,6 +23,7 @@ import { childEnv, LOCAL_DEFAULTS, QuietGate, request, startBareServer, startFun
 import type { HttpRound } from './http-load';
 import { forkChild, type BenchChild } from './ipc';
 import type { RawRound } from './raw-client';
+import { processCpuMs } from './procstat';
 import { spread, type Spread } from './stats';
 
 /** An app folder for bench/floor-app.ts (compiled next to this file), as the runner loads one. */
@@ -121,24 +122,31 @@ async function main(): Promise<void> {
     const cpu: number[][] = names.map(() => []);
     const sys: number[][] = names.map(() => []);
     const rps: number[][] = names.map(() => []);
+    // Azurite's own CPU per request of each row: what the same work costs the storage emulator.
+    const storage: number[][] = names.map(() => []);
+    const azuriteMs = () => processCpuMs(azurite.process.pid) ?? NaN;
     for (let round = 0; round < rounds; round++) {
       const order = names.map((_, i) => (i + round) % names.length);
       for (const i of order) {
         await quiet.wait();
+        const a0 = azuriteMs();
         if (i < RAW) {
           const op = i === 0 ? 'insert' : 'transaction';
           const r = await raw.call<RawRound>({ op, concurrency, durationMs, partition: `raw-${op}-${round}` });
           cpu[i]!.push(r.cpuMsPerOp);
           sys[i]!.push(r.systemMsPerOp);
           rps[i]!.push(r.throughput);
+          storage[i]!.push((azuriteMs() - a0) / Math.max(1, r.completed + r.errors));
         } else {
           const host = hosts[i - RAW]!;
           const u0 = await host.drained();
           const r = await post(host, `v${i}-${round}`, durationMs);
           const u1 = await host.drained();
-          cpu[i]!.push((u1.cpuMs - u0.cpuMs) / Math.max(1, u1.served - u0.served));
-          sys[i]!.push((u1.systemMs - u0.systemMs) / Math.max(1, u1.served - u0.served));
+          const served = Math.max(1, u1.served - u0.served);
+          cpu[i]!.push((u1.cpuMs - u0.cpuMs) / served);
+          sys[i]!.push((u1.systemMs - u0.systemMs) / served);
           rps[i]!.push(r.throughput);
+          storage[i]!.push((azuriteMs() - a0) / served);
         }
       }
       process.stdout.write(`round ${round + 1}/${rounds}: ${names.map((n, i) => `${n} ${cpu[i]!.at(-1)!.toFixed(3)} ms`).join(' | ')}\n`);
@@ -147,9 +155,13 @@ async function main(): Promise<void> {
     process.stdout.write(
       `\nC = ${concurrency}${rate ? `, app folders at ${rate} requests/s` : ''}, ${rounds} rounds of ${durationMs / 1000} s, median (min–max); waited ${(quiet.waitedMs / 1000).toFixed(0)} s for quiet\n`,
     );
-    process.stdout.write('| build | CPU ms per request | of which system (kernel) | requests/s |\n|---|---:|---:|---:|\n');
+    process.stdout.write(
+      '| build | CPU ms per request | of which system (kernel) | requests/s | Azurite CPU ms per request |\n|---|---:|---:|---:|---:|\n',
+    );
     names.forEach((n, i) =>
-      process.stdout.write(`| ${n} | ${f(spread(cpu[i]!), 3)} | ${f(spread(sys[i]!), 3)} | ${f(spread(rps[i]!), 0)} |\n`),
+      process.stdout.write(
+        `| ${n} | ${f(spread(cpu[i]!), 3)} | ${f(spread(sys[i]!), 3)} | ${f(spread(rps[i]!), 0)} | ${f(spread(storage[i]!), 3)} |\n`,
+      ),
     );
   } finally {
     for (const c of children) await c.stop().catch(() => undefined);
