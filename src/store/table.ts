@@ -79,7 +79,7 @@ const payloadEstimate = (entity: Entity): number =>
 
 interface GroupedInsert {
   entity: Entity;
-  done: (err?: unknown) => void;
+  done: (err?: Error) => void;
 }
 
 /**
@@ -192,13 +192,14 @@ export class Table {
         for (const g of remaining) g.done();
         return;
       } catch (err) {
+        const failure = err instanceof Error ? err : new Error(String(err));
         const index = remaining.length > 1 && !isTransientStorageError(err) ? failedOperation(err) : undefined;
         if (index === undefined || index >= remaining.length) {
-          for (const g of remaining) g.done(err);
+          for (const g of remaining) g.done(failure);
           return;
         }
         // Storage refused one row of the transaction: that row fails, the others are sent again.
-        remaining[index]!.done(err);
+        remaining[index]!.done(failure);
         remaining = remaining.filter((_, i) => i !== index);
       }
     }
