@@ -70,12 +70,12 @@ const MAX_RACE_BACKOFF_MS = 100;
 
 /**
  * What one transaction of grouped inserts may carry, by an estimate of its payload: the service takes
- * 4 MiB. Each string counts three bytes a character (the most UTF-8 needs for one UTF-16 unit), and
- * each entity a kilobyte of framing and headers.
+ * 4 MiB. Each string counts six bytes a character (the most one UTF-16 unit takes in the JSON body, as
+ * a `\u0001` escape), and each entity a kilobyte of framing and headers.
  */
-const GROUP_PAYLOAD_BYTES = 3 * 1024 * 1024;
+const GROUP_PAYLOAD_BYTES = 3.5 * 1024 * 1024;
 const payloadEstimate = (entity: Entity): number =>
-  Object.values(entity).reduce<number>((bytes, v) => bytes + (typeof v === 'string' ? 3 * v.length : 16), 1024);
+  Object.values(entity).reduce<number>((bytes, v) => bytes + (typeof v === 'string' ? 6 * v.length : 16), 1024);
 
 interface GroupedInsert {
   entity: Entity;

@@ -49,6 +49,15 @@ test('two partitions are two transactions sent together; more than 100 rows are 
   expect(await stored(b)).toHaveLength(150);
 });
 
+test('large rows are split so that no transaction can pass the 4 MiB payload limit', async () => {
+  const pk = randomUUID();
+  // 30,000 characters could be 180 KB once escaped in the JSON body: at most 20 such rows go in one transaction.
+  const large = Array.from({ length: 25 }, (_, i) => ({ partitionKey: pk, rowKey: `big${i}`, text: 'x'.repeat(30_000) }));
+  const cost = await proxy.measure(() => Promise.all(large.map((r) => table.insertGrouped(r))));
+  expect(cost).toMatchObject({ calls: 2, waits: 1 });
+  expect(await stored(pk)).toHaveLength(25);
+});
+
 test('a row storage refuses fails alone: the others of its transaction are stored', async () => {
   const pk = randomUUID();
   const tooLarge = { partitionKey: pk, rowKey: 'too-large', text: 'x'.repeat(40_000) }; // a string property holds 64 KiB: 32k characters
