@@ -13,7 +13,7 @@
  * the event loop, so builds are best compared at one fixed rate; unset = as fast as they go),
  * COMPARE_SETTINGS (deployed | local: the app folders with local.settings.json's settings, the journal
  * kept, as LOCAL_DEFAULTS in harness.ts), COMPARE_REQUEST (post | get: GET of one assignment, each app
- * folder reading one it created; the raw rows stay the POST's references).
+ * folder reading one it created; the raw rows stay the POST's references, and `bare` answers POST only).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
     }
     const reads = process.env.COMPARE_REQUEST === 'get';
     const itemPaths = new Map<FunctionHost, string>();
-    const post = async (host: FunctionHost, partition: string, ms: number) => {
+    const loadRound = async (host: FunctionHost, partition: string, ms: number) => {
       if (!reads) {
         return load.call<HttpRound>({
           op: 'post',
@@ -105,7 +105,7 @@ async function main(): Promise<void> {
     // Warm-up: JIT and connection pools of every process.
     await raw.call({ op: 'insert', concurrency, durationMs: 2000, partition: 'warm' });
     await raw.call({ op: 'transaction', concurrency, durationMs: 2000, partition: 'warm-transaction' });
-    for (const host of hosts) await post(host, 'warm', 2000);
+    for (const host of hosts) await loadRound(host, 'warm', 2000);
 
     const RAW = 2;
     const names = [
@@ -140,7 +140,7 @@ async function main(): Promise<void> {
         } else {
           const host = hosts[i - RAW]!;
           const u0 = await host.drained();
-          const r = await post(host, `v${i}-${round}`, durationMs);
+          const r = await loadRound(host, `v${i}-${round}`, durationMs);
           const u1 = await host.drained();
           const served = Math.max(1, u1.served - u0.served);
           cpu[i]!.push((u1.cpuMs - u0.cpuMs) / served);
