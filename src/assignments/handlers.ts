@@ -227,7 +227,7 @@ export function assignmentHandlers(store: AssignmentStore, gate: ConfigurationGa
 
     list: async (ctx: RequestContext): Promise<GraphResult> => {
       const address = collectionAddress(ctx, store);
-      const query = parseQuery(ctx.request.url, queryRules(ctx.version, true), ASSIGNMENT_TYPE);
+      const query = parseQuery(ctx.url, queryRules(ctx.version, true), ASSIGNMENT_TYPE);
       // No stored value is longer, and an overlong one would only make the storage query's URL too long.
       for (const [property, value] of Object.entries(query.filter)) {
         if (value.length > MAX_STRING_LENGTH) {
@@ -246,7 +246,7 @@ export function assignmentHandlers(store: AssignmentStore, gate: ConfigurationGa
       const selectSuffix = query.select ? `(${query.select.join(',')})` : '';
       const body: Record<string, unknown> = { '@odata.context': `${ctx.serviceRoot}/$metadata#${address.contextPath}${selectSuffix}` };
       if (count !== undefined) body['@odata.count'] = count;
-      if (page.continuation !== undefined) body['@odata.nextLink'] = nextLink(ctx.request.url, encodeSkipToken(page.continuation));
+      if (page.continuation !== undefined) body['@odata.nextLink'] = nextLink(ctx.url, encodeSkipToken(page.continuation));
       body.value = page.items.map((a) => applySelect(representation(a, ctx.version), query.select));
       return { status: 200, body };
     },
@@ -258,7 +258,7 @@ export function assignmentHandlers(store: AssignmentStore, gate: ConfigurationGa
      */
     count: async (ctx: RequestContext): Promise<GraphResult> => {
       const address = collectionAddress(ctx, store);
-      const query = parseQuery(ctx.request.url, queryRules(ctx.version, true), ASSIGNMENT_TYPE);
+      const query = parseQuery(ctx.url, queryRules(ctx.version, true), ASSIGNMENT_TYPE);
       const count = await beside(
         gate.check(ctx.tenantId, address.scope.configurationId),
         store.count(address.scope, filterOf(query.filter)),
@@ -268,7 +268,7 @@ export function assignmentHandlers(store: AssignmentStore, gate: ConfigurationGa
 
     get: async (ctx: RequestContext): Promise<GraphResult> => {
       const address = itemAddress(ctx, store);
-      const { select } = parseQuery(ctx.request.url, queryRules(ctx.version, false), ASSIGNMENT_TYPE);
+      const { select } = parseQuery(ctx.url, queryRules(ctx.version, false), ASSIGNMENT_TYPE);
       const found = await beside(gate.check(ctx.tenantId, address.scope.configurationId), store.get(address.scope, address.id));
       if (!found) throw missing(address.id);
       return entityResponse(ctx, address, found, select);

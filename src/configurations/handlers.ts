@@ -64,7 +64,7 @@ export function configurationHandlers(configurations: ConfigurationStore, assign
 
   /** The tenant's configurations the query selects, a page of them, shaped (and expanded) as the version shows them. */
   async function listed(ctx: RequestContext, castType: string | undefined): Promise<GraphResult> {
-    const query = parseConfigurationQuery(ctx.request.url, ctx.version, { collection: true, castType });
+    const query = parseConfigurationQuery(ctx.url, ctx.version, { collection: true, castType });
     const rows = await configurations.all(ctx.tenantId);
     const etags = new Map(rows.map((r) => [r.id, r.etag]));
     const result = runQuery(rows.map(configurationOf), query, ctx.version);
@@ -73,7 +73,7 @@ export function configurationHandlers(configurations: ConfigurationStore, assign
       '@odata.context': collectionContext(ctx, castType, query.select, query.expandAssignments),
     };
     if (result.count !== undefined) body['@odata.count'] = result.count;
-    if (result.nextSkipToken !== undefined) body['@odata.nextLink'] = nextLink(ctx.request.url, result.nextSkipToken);
+    if (result.nextSkipToken !== undefined) body['@odata.nextLink'] = nextLink(ctx.url, result.nextSkipToken);
     body.value = result.value.map((c, i) => shaped(ctx, c, etags.get(c.id)!, { select: query.select, assignments: expanded?.[i] }));
     return { status: 200, body };
   }
@@ -83,7 +83,7 @@ export function configurationHandlers(configurations: ConfigurationStore, assign
     const options = [...ctx.url.searchParams.keys()].filter((k) => k.startsWith('$') && k.toLowerCase() !== '$filter');
     if (options.length > 0) throw badRequest(`The query parameter '${options[0]}' is not supported.`);
     const query: ConfigurationQuery = {
-      ...parseConfigurationQuery(ctx.request.url, ctx.version, { collection: true, castType }),
+      ...parseConfigurationQuery(ctx.url, ctx.version, { collection: true, castType }),
       count: true,
       top: 1,
     };
@@ -114,7 +114,7 @@ export function configurationHandlers(configurations: ConfigurationStore, assign
 
     get: async (ctx: RequestContext): Promise<GraphResult> => {
       const id = configurationIdOf(ctx);
-      const query = parseConfigurationQuery(ctx.request.url, ctx.version, { collection: false });
+      const query = parseConfigurationQuery(ctx.url, ctx.version, { collection: false });
       // The configuration and its assignments are read at once: one wait.
       const [row, expanded] = await Promise.all([
         configurations.get(ctx.tenantId, id),

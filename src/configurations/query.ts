@@ -96,7 +96,7 @@ function parseExpand(raw: string): boolean {
   return true;
 }
 
-export function parseConfigurationQuery(url: string, version: GraphVersion, scope: QueryScope): ConfigurationQuery {
+export function parseConfigurationQuery(url: URL, version: GraphVersion, scope: QueryScope): ConfigurationQuery {
   const seen = systemOptions(url, scope.collection ? COLLECTION_OPTIONS : ENTITY_OPTIONS);
   const typeName = scope.castType ?? CONFIGURATION_BASE_TYPE;
   const query: ConfigurationQuery = {

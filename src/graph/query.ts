@@ -77,9 +77,9 @@ export function parseFilter(raw: string, filterable: readonly string[]): Record<
  * The OData system options of a URL, by lower-case name: one the operation does not take, or one given
  * twice, is a 400. Graph ignores query parameters that are not system options.
  */
-export function systemOptions(url: string, allowed: readonly string[]): Map<string, string> {
+export function systemOptions(url: URL, allowed: readonly string[]): Map<string, string> {
   const seen = new Map<string, string>();
-  for (const [rawName, value] of new URL(url).searchParams) {
+  for (const [rawName, value] of url.searchParams) {
     const name = rawName.toLowerCase();
     if (!name.startsWith('$')) continue;
     if (!allowed.includes(name)) throw badRequest(`The query parameter '${rawName}' is not supported.`);
@@ -89,7 +89,7 @@ export function systemOptions(url: string, allowed: readonly string[]): Map<stri
   return seen;
 }
 
-export function parseQuery(url: string, rules: QueryRules, typeName: string): CollectionQuery {
+export function parseQuery(url: URL, rules: QueryRules, typeName: string): CollectionQuery {
   const seen = systemOptions(url, rules.collection ? COLLECTION_OPTIONS : ENTITY_OPTIONS);
   const query: CollectionQuery = { top: DEFAULT_PAGE_SIZE, count: false, filter: {} };
   const top = seen.get('$top');
@@ -123,12 +123,11 @@ export function applySelect(entity: Record<string, unknown>, select: string[] | 
  * them: re-encoding through URLSearchParams would turn `$top` into `%24top`, and a client that adds
  * `$top` to the link again would then send it twice.
  */
-export function nextLink(url: string, skipToken: string): string {
-  const parsed = new URL(url);
-  const kept = parsed.search
+export function nextLink(url: URL, skipToken: string): string {
+  const kept = url.search
     .replace(/^\?/, '')
     .split('&')
     .filter((pair) => pair !== '' && decodeURIComponent(pair.split('=')[0]!.replace(/\+/g, ' ')).toLowerCase() !== '$skiptoken');
   kept.push(`$skiptoken=${encodeURIComponent(skipToken)}`);
-  return `${parsed.origin}${parsed.pathname}?${kept.join('&')}`;
+  return `${url.origin}${url.pathname}?${kept.join('&')}`;
 }

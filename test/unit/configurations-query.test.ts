@@ -28,7 +28,7 @@ const tenant: StoredConfiguration[] = [
 ];
 
 function query(search: string, scope: { collection?: boolean; castType?: string; version?: 'beta' | 'v1.0' } = {}): ConfigurationQuery {
-  return parseConfigurationQuery(`${BASE}${search}`, scope.version ?? 'beta', {
+  return parseConfigurationQuery(new URL(`${BASE}${search}`), scope.version ?? 'beta', {
     collection: scope.collection ?? true,
     castType: scope.castType,
   });

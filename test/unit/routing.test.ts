@@ -50,10 +50,10 @@ describe('route templates', () => {
 
 describe('@odata.nextLink', () => {
   it('keeps the other options as sent, with a literal $, and replaces any $skiptoken', () => {
-    expect(nextLink("http://h/beta/x?$top=2&$filter=source%20eq%20'direct'&%24SkipToken=old", 'abc-_')).toBe(
+    expect(nextLink(new URL("http://h/beta/x?$top=2&$filter=source%20eq%20'direct'&%24SkipToken=old"), 'abc-_')).toBe(
       // The URL parser itself escapes the quotes (%27); the $ and everything else stay as sent.
       'http://h/beta/x?$top=2&$filter=source%20eq%20%27direct%27&$skiptoken=abc-_',
     );
-    expect(nextLink('http://h/beta/x', 'tok')).toBe('http://h/beta/x?$skiptoken=tok');
+    expect(nextLink(new URL('http://h/beta/x'), 'tok')).toBe('http://h/beta/x?$skiptoken=tok');
   });
 });
