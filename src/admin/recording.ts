@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { HttpResponseInit } from '@azure/functions';
+import { fingerprint } from '../auth/auth';
 import type { AppConfig } from '../config';
 import { bodyText } from '../graph/body';
 import { tooManyRequests } from '../graph/errors';
@@ -19,19 +19,12 @@ const MAX_HEADER_CHARS = 1024;
 /** The admin's own paths, when they reach no route (another method, a typo), are not Graph calls either. */
 const ADMIN_PATH = /^\/__admin(\/|$)/i;
 
-const sha = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
-
-/** The last Authorization value redacted: a caller sends the same one request after request. */
-let lastRedacted: { value: string; redacted: string } | undefined;
-
 /** `Bearer sha256:0123456789ab`: the scheme and a short hash of the credential, never the credential. */
 export function redactAuthorization(value: string): string {
-  if (lastRedacted?.value === value) return lastRedacted.redacted;
   const space = value.indexOf(' ');
   const scheme = space < 0 ? '' : value.slice(0, space);
   const credential = space < 0 ? value : value.slice(space + 1).trim();
-  lastRedacted = { value, redacted: `${scheme ? `${scheme} ` : ''}sha256:${sha(credential).slice(0, 12)}` };
-  return lastRedacted.redacted;
+  return `${scheme ? `${scheme} ` : ''}sha256:${fingerprint(credential).slice(0, 12)}`;
 }
 
 /** The app's own secrets: never stored in the journal, wherever a caller puts them. */

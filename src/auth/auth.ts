@@ -80,9 +80,12 @@ function fingerprintOf(digest: Buffer): string {
   return digest.toString('hex').slice(0, 16);
 }
 
-/** A caller sends the same token request after request: the last one's fingerprint is kept, not hashed again. */
+/**
+ * A credential's fingerprint (callers here, the journal's redacted Authorization header). A caller sends
+ * the same token request after request: the last one's fingerprint is kept, not hashed again.
+ */
 let lastFingerprinted: { secret: string; fingerprint: string } | undefined;
-function fingerprint(secret: string): string {
+export function fingerprint(secret: string): string {
   if (lastFingerprinted?.secret !== secret) lastFingerprinted = { secret, fingerprint: fingerprintOf(sha256(secret)) };
   return lastFingerprinted.fingerprint;
 }
